@@ -1,0 +1,108 @@
+"""Render, lint and decide: the one entry point the CLI, the Lambdas and the API share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from linters.findings import Action, Decision, Finding, Hit, Result, decide
+from linters.handlebars import TemplateSyntaxError
+from linters.message import PART_ORDER, Message, Part, build_part
+from linters.models import Customer, InlineTemplate, RequestError, SendRequest
+from linters.policy import Policy
+from linters.registry import Rule, all_rules
+from linters.render import render
+
+TemplateLookup = Callable[[str], InlineTemplate | None]
+CustomerLookup = Callable[[str], Customer | None]
+
+_DEFAULT_POLICY = Policy()
+
+
+def resolve_template(request: SendRequest, templates: TemplateLookup | None) -> InlineTemplate:
+    if isinstance(request.template, InlineTemplate):
+        return request.template
+    found = templates(request.template.name) if templates else None
+    if found is None:
+        raise RequestError("template.name", f"no stored template named {request.template.name!r}")
+    return found
+
+
+def resolve_customer(request: SendRequest, customers: CustomerLookup | None) -> Customer | None:
+    if request.customer is not None or request.customer_id is None:
+        return request.customer
+    found = customers(request.customer_id) if customers else None
+    if found is None:
+        raise RequestError("customer_id", f"no customer record for {request.customer_id!r}")
+    return found
+
+
+def render_parts(template: InlineTemplate, data: dict) -> dict[str, Part]:
+    parts: dict[str, Part] = {}
+    for name in PART_ORDER:
+        source = getattr(template, name)
+        if source is None:
+            continue
+        try:
+            rendered = render(source, data, escape_html=name == "html")
+        except TemplateSyntaxError as exc:
+            raise RequestError(f"template.{name}", str(exc)) from exc
+        parts[name] = build_part(name, rendered.text, rendered.values)
+    return parts
+
+
+def _finding(rule: Rule, action: Action, hit: Hit, parts: dict[str, Part]) -> Finding:
+    part = parts.get(hit.part) if hit.part else None
+    if part is None:
+        return Finding(rule.id, rule.name, action, hit.message, None, 0, 0, "", hit.fix, hit.retry_at)
+    start, end = part.to_sent(hit.start, hit.end)
+    excerpt = " ".join(part.text[hit.start : hit.end].split())
+    return Finding(
+        rule.id, rule.name, action, hit.message, hit.part, start, end, excerpt, hit.fix, hit.retry_at
+    )
+
+
+def run_rules(message: Message, policy: Policy) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in all_rules():
+        action = policy.action(rule)
+        if action == Action.OFF:
+            continue
+        for hit in rule.check(message, policy.settings_for(rule)):
+            chosen = hit.action if hit.action and policy.actions.get(rule.id) is None else action
+            findings.append(_finding(rule, chosen, hit, message.parts))
+    # Stable output: by part order, then position, then rule id.
+    order = {name: i for i, name in enumerate((None, *PART_ORDER))}
+    findings.sort(key=lambda f: (order.get(f.part, 9), f.start, f.rule))
+    return findings
+
+
+def earliest_retry(findings: list[Finding]) -> datetime | None:
+    """When a held message may go: every hold must have lifted, so the latest retry_at."""
+    times = [f.retry_at for f in findings if f.action == Action.HOLD and f.retry_at]
+    return max(times) if times else None
+
+
+def check(
+    request: SendRequest,
+    policy: Policy | None = None,
+    *,
+    templates: TemplateLookup | None = None,
+    customers: CustomerLookup | None = None,
+    now: datetime | None = None,
+) -> Result:
+    """Judge one send request. Raises RequestError when it cannot be judged."""
+    from linters.rewrite import rewrite_message
+
+    policy = policy or _DEFAULT_POLICY
+    template = resolve_template(request, templates)
+    customer = resolve_customer(request, customers)
+    moment = request.now or now or datetime.now(UTC)
+    message = Message(request, customer, render_parts(template, request.data), moment)
+    findings = run_rules(message, policy)
+    decision = decide(findings)
+    sent = {name: part.sent for name, part in message.parts.items()}
+    result = Result(request.id, decision, findings, sent, retry_at=earliest_retry(findings))
+    if decision == Decision.REWRITE:
+        rewrite_message(message, result, policy)
+    return result

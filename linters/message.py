@@ -1,0 +1,81 @@
+"""A rendered message as the rules see it: parts with readable text, provenance and analysis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from linters.html_text import VisibleText, visible_text
+from linters.models import Customer, SendRequest
+from linters.nlp import Analysis, analyse
+from linters.render import Value
+
+PART_ORDER = ("subject", "text", "html")
+
+
+@dataclass(slots=True)
+class Part:
+    """One part of a message. ``text`` is what a reader reads (HTML: the visible
+    text); ``sent`` is what goes out. Rule offsets are offsets in ``text``."""
+
+    name: str
+    sent: str
+    text: str
+    values: tuple[Value, ...]
+    analysis: Analysis
+    visible: VisibleText | None = None
+
+    @property
+    def links(self) -> list[str]:
+        return self.visible.links if self.visible else []
+
+    def value_at(self, start: int, end: int) -> Value | None:
+        """The data value covering [start, end), if the span came from data."""
+        for value in self.values:
+            if value.start <= start and end <= value.end and not value.missing:
+                return value
+        return None
+
+    def to_sent(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of ``text`` to the span of ``sent`` (differs only for HTML)."""
+        return self.visible.to_source(start, end) if self.visible else (start, end)
+
+
+def build_part(name: str, sent: str, values: tuple[Value, ...]) -> Part:
+    if name != "html":
+        return Part(name, sent, sent, values, analyse(sent, [(v.start, v.end) for v in values]))
+    visible = visible_text(sent)
+    mapped = tuple(_to_visible(visible, v) for v in values)
+    kept = tuple(v for v in mapped if v is not None)
+    return Part(
+        name, sent, visible.text, kept, analyse(visible.text, [(v.start, v.end) for v in kept]), visible
+    )
+
+
+def _to_visible(visible: VisibleText, value: Value) -> Value | None:
+    """The value's span in visible text, or None when it landed in markup (an href)."""
+    import bisect
+
+    first = bisect.bisect_left(visible.source_at, value.start)
+    last = bisect.bisect_left(visible.source_at, value.end)
+    if value.missing:
+        return Value(first, first, value.path, True)
+    if first >= last:
+        return None
+    return Value(first, last, value.path)
+
+
+@dataclass(slots=True)
+class Message:
+    request: SendRequest
+    customer: Customer | None
+    parts: dict[str, Part]
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def readable(self):
+        """The parts a reader reads, in order: subject, text, html."""
+        return [self.parts[name] for name in PART_ORDER if name in self.parts]
+
+    @property
+    def is_marketing(self) -> bool:
+        return self.request.purpose == "marketing"

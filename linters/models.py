@@ -1,0 +1,269 @@
+"""The send request (v1) and the customer record, as DESIGN section 2 defines them.
+
+Every model refuses unknown fields: a typo such as ``"cusomer"`` must fail loudly
+instead of silently turning off the checks that field would have enabled.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+# A part larger than this is refused: real emails are far smaller (Gmail clips at
+# 102 KB), and an unbounded body would let one request stall the guard.
+MAX_PART_CHARS = 256 * 1024
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    PUSH = "push"
+    VOICE = "voice"
+
+
+class Purpose(StrEnum):
+    MARKETING = "marketing"
+    TRANSACTIONAL = "transactional"
+    SERVICE = "service"
+
+
+class AddressAs(StrEnum):
+    FIRST_NAME = "first_name"
+    FORMAL = "formal"
+    NONE = "none"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=False)
+
+
+def aware(value: datetime) -> datetime:
+    """Times without a zone are read as UTC, so comparisons never mix naive and aware."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class Consent(Strict):
+    email_marketing: bool | None = None
+    sms_marketing: bool | None = None
+    voice_marketing: bool | None = None
+    push_marketing: bool | None = None
+    personalization: bool | None = None
+
+
+class QuietHours(Strict):
+    start: time
+    end: time
+
+
+class Attributes(BaseModel):
+    """Known facts; open-ended, but the ones rules read are typed."""
+
+    model_config = ConfigDict(extra="allow")
+    children_ages: list[Annotated[int, Field(ge=0, le=120)]] | None = None
+    pets: list[str] | None = None
+    birth_year: Annotated[int, Field(ge=1890, le=2100)] | None = None
+
+
+class Customer(Strict):
+    customer_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    preferred_name: str | None = None
+    title: str | None = None
+    address_as: AddressAs = AddressAs.FIRST_NAME
+    anonymous: bool = False
+    purchase_count: Annotated[int, Field(ge=0)] | None = None
+    lifetime_value: Annotated[float, Field(ge=0)] | None = None
+    tier: str | None = None
+    customer_since: datetime | None = None
+    last_purchase_at: datetime | None = None
+    consent: Consent = Field(default_factory=Consent)
+    unsubscribed: list[Channel] = Field(default_factory=list)
+    timezone: str | None = None
+    quiet_hours: QuietHours | None = None
+    attributes: Attributes = Field(default_factory=Attributes)
+    segments: list[str] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("customer_since", "last_purchase_at")
+    @classmethod
+    def zone_aware(cls, value: datetime | None) -> datetime | None:
+        return aware(value) if value else value
+
+    @property
+    def addressed_name(self) -> str | None:
+        """The name this person goes by: preferred name, else first name."""
+        return self.preferred_name or self.first_name
+
+
+class StoredTemplate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class InlineTemplate(Strict):
+    subject: Annotated[str, Field(max_length=MAX_PART_CHARS)] | None = None
+    text: Annotated[str, Field(max_length=MAX_PART_CHARS)] | None = None
+    html: Annotated[str, Field(max_length=MAX_PART_CHARS)] | None = None
+
+    @model_validator(mode="after")
+    def has_content(self) -> InlineTemplate:
+        if not (self.text or self.html or self.subject):
+            raise ValueError("an inline template needs at least one of subject, text or html")
+        return self
+
+
+class Contact(Strict):
+    """One earlier contact with the person, from the request or the contact ledger."""
+
+    at: datetime
+    channel: Channel
+    campaign: str | None = None
+    purpose: Purpose = Purpose.MARKETING
+    text: Annotated[str, Field(max_length=MAX_PART_CHARS)] | None = None
+
+    @field_validator("at")
+    @classmethod
+    def zone_aware(cls, value: datetime) -> datetime:
+        return aware(value)
+
+
+EventType = Literal[
+    "site_visit", "login", "product_view", "unsubscribe", "complaint", "bounce", "cart_abandoned"
+]
+
+
+class Event(Strict):
+    type: EventType
+    at: datetime
+    channel: Channel | None = None
+    # Only "permanent" bounces suppress; a soft bounce is a full mailbox.
+    bounce_type: Literal["permanent", "transient"] = "permanent"
+    purpose: Purpose | None = None
+
+    @field_validator("at")
+    @classmethod
+    def zone_aware(cls, value: datetime) -> datetime:
+        return aware(value)
+
+
+class SendRequest(Strict):
+    """One outbound message, before it is rendered, linted and sent."""
+
+    id: Annotated[str, Field(min_length=1, max_length=256)]
+    channel: Channel
+    purpose: Purpose = Purpose.MARKETING
+    automated: bool = True
+    campaign: str | None = None
+    trigger: str | None = None
+    from_: str | None = Field(default=None, alias="from")
+    to: Annotated[str, Field(min_length=1, max_length=320)]
+    template: StoredTemplate | InlineTemplate
+    data: dict[str, Any] = Field(default_factory=dict)
+    audience: list[str] | None = None
+    customer: Customer | None = None
+    customer_id: str | None = None
+    history: list[Contact] | None = None
+    events: list[Event] = Field(default_factory=list)
+    now: datetime | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("now")
+    @classmethod
+    def zone_aware(cls, value: datetime | None) -> datetime | None:
+        return aware(value) if value else value
+
+    @field_validator("template", mode="before")
+    @classmethod
+    def pick_template_kind(cls, value: Any) -> Any:
+        # Tell the two shapes apart up front so errors name the right fields
+        # instead of listing the failures of both union members.
+        if isinstance(value, dict) and "name" in value:
+            return StoredTemplate.model_validate(value)
+        if isinstance(value, dict):
+            return InlineTemplate.model_validate(value)
+        raise ValueError('must be an object: {"name": ...} or {"subject", "text", "html"}')
+
+    @model_validator(mode="after")
+    def content_fits_channel(self) -> SendRequest:
+        if isinstance(self.template, InlineTemplate) and self.channel != Channel.EMAIL:
+            if self.template.html:
+                raise ValueError(f"template.html: {self.channel} messages have no HTML part")
+            if not self.template.text:
+                raise ValueError(f"template.text: a {self.channel} message needs a text part")
+        return self
+
+
+class RequestError(ValueError):
+    """A send request that cannot be judged; ``field`` names what is wrong."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}" if field else problem)
+
+
+def describe_validation_error(exc: ValidationError) -> RequestError:
+    """The first problem, as ``dotted.field: what is wrong``; pydantic's text is long."""
+    first = exc.errors(include_url=False)[0]
+    loc = [str(p) for p in first["loc"] if not str(p).startswith("function-after")]
+    field = ".".join(p for p in loc if p not in ("StoredTemplate", "InlineTemplate"))
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown field (check the spelling)"
+    elif first["type"] == "missing":
+        message = "required field is missing"
+    if ": " in message and message.split(": ", 1)[0].replace(".", "").isidentifier() and not field:
+        field, message = message.split(": ", 1)
+    more = len(exc.errors()) - 1
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return RequestError(field, message)
+
+
+def parse_request(raw: str | bytes | dict[str, Any]) -> SendRequest:
+    """Validate one send request from JSON text, bytes or a decoded object."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RequestError("", f"not UTF-8 text (bad byte at offset {exc.start})") from exc
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise RequestError(
+                "", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from exc
+    if not isinstance(raw, dict):
+        raise RequestError("", f"a send request is a JSON object, not {type(raw).__name__}")
+    try:
+        return SendRequest.model_validate(raw)
+    except ValidationError as exc:
+        raise describe_validation_error(exc) from exc
+
+
+def request_schema() -> dict[str, Any]:
+    return SendRequest.model_json_schema(by_alias=True)

@@ -1,0 +1,63 @@
+"""Human-readable reports: one short block per message, rewrites shown as a diff."""
+
+from __future__ import annotations
+
+import difflib
+
+from linters.findings import Finding, Result
+
+_LABEL = {"allow": "ALLOW", "rewrite": "REWRITE", "hold": "HOLD", "block": "BLOCK"}
+
+
+def _location(finding: Finding, message: dict[str, str]) -> str:
+    if finding.part is None:
+        return "message"
+    text = message.get(finding.part, "")
+    line = text.count("\n", 0, finding.start) + 1
+    column = finding.start - (text.rfind("\n", 0, finding.start) + 1) + 1
+    return f"{finding.part}:{line}:{column}"
+
+
+def format_finding(finding: Finding, message: dict[str, str]) -> str:
+    head = f"  {finding.rule} {finding.name} [{finding.action}] {_location(finding, message)}"
+    lines = [head, f"      {finding.message}"]
+    if finding.excerpt and finding.excerpt not in finding.message:
+        lines.append(f"      > {finding.excerpt}")
+    if finding.retry_at:
+        lines.append(f"      retry at {finding.retry_at.isoformat()}")
+    return "\n".join(lines)
+
+
+def format_diff(result: Result) -> str:
+    if not result.changes or result.original is None:
+        return ""
+    lines = ["  rewrite:"]
+    for part, before in result.original.items():
+        after = result.message.get(part, "")
+        if before == after:
+            continue
+        diff = difflib.unified_diff(
+            before.splitlines(),
+            after.splitlines(),
+            f"{part} (as written)",
+            f"{part} (as sent)",
+            lineterm="",
+            n=1,
+        )
+        lines.extend(f"    {line}" for line in diff)
+    return "\n".join(lines)
+
+
+def format_text(result: Result, origin: str = "") -> str:
+    where = f"  ({origin})" if origin and origin != result.id else ""
+    lines = [f"{result.id}: {_LABEL[result.decision]}{where}"]
+    source = result.original or result.message
+    lines.extend(format_finding(f, source) for f in result.findings)
+    if not result.findings:
+        lines.append("  no findings")
+    if result.retry_at:
+        lines.append(f"  held until {result.retry_at.isoformat()}")
+    diff = format_diff(result)
+    if diff:
+        lines.append(diff)
+    return "\n".join(lines)

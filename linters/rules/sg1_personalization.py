@@ -1,0 +1,309 @@
+"""SG1xx personalization: wrong names, unwanted familiarity, broken merge fields."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from linters.address import (
+    CASUAL_GREETINGS,
+    Salutation,
+    accepted_forms,
+    formal_form,
+    is_generic,
+    known_name_forms,
+    name_values,
+    normalize_name,
+    preferred_address,
+    salutations,
+)
+from linters.findings import Action, Hit
+from linters.message import Message, Part
+from linters.models import AddressAs, Customer
+from linters.nlp import add_token_patterns
+from linters.registry import NoSettings, rule
+from linters.rules.common import sentence_removal, spans
+
+SAMPLE_NAMES = frozenset(
+    {
+        "john",
+        "jane",
+        "john doe",
+        "jane doe",
+        "joe bloggs",
+        "first name",
+        "firstname",
+        "fname",
+        "name",
+        "your name",
+        "customer name",
+        "test",
+        "test user",
+        "user",
+        "lorem",
+        "lorem ipsum",
+        "foo",
+        "bar",
+        "john smith",
+        "jane smith",
+        "recipient",
+        "full name",
+        "contact name",
+    }
+)
+PLACEHOLDER_VALUES = frozenset(
+    {"null", "none", "undefined", "nan", "nil", "[object object]", "#n/a", "n/a", "tbd", "xxx", "todo"}
+)
+
+# Merge tags of this and other tools that reached the reader unrendered.
+_UNRENDERED = re.compile(
+    r"\{\{[^{}\n]{0,60}\}\}"  # Handlebars
+    r"|\*\|[A-Z0-9_:]{2,40}\|\*"  # Mailchimp *|FNAME|*
+    r"|%%[A-Za-z0-9_=]{2,40}%%"  # Salesforce %%First_Name%%
+    r"|\$\{[A-Za-z_][\w.]{0,40}\}"  # ${first_name}
+    r"|\{\$?[a-z_][a-z0-9_]{1,30}\}"  # {first_name}
+    r"|<<[A-Za-z][A-Za-z _]{1,30}>>"  # <<First Name>>
+    r"|%[A-Z][A-Z_]{2,30}%"  # %FIRSTNAME%
+    r"|\[(?:[A-Z][A-Za-z]*|[A-Z]+)(?:[ _](?:[A-Z][A-Za-z]*|of|the|and|or|for|to|a|an)){0,4}\](?!\()"  # [First Name]
+)
+_EMPTY_NAME = re.compile(
+    r"(?im)^[ \t]*(?:hi|hello|hey|dear|greetings)[ \t]+(?=[,!:.])"  # "Hi ,"
+    r"|\b(?:mr|mrs|ms|dr|mx)\.?[ \t]*(?=[,!:])"  # "Dear Mr. ,"
+)
+_PLACEHOLDER_WORD = re.compile(r"(?i)(?<![\w-])(null|undefined|NaN|\[object Object\])(?![\w-])")
+
+add_token_patterns(
+    "FAKE_INTIMACY",
+    [
+        [
+            {"LOWER": {"IN": ["hope", "hoping", "trust"]}},
+            {"LOWER": {"IN": ["you", "you're", "you've", "this", "all", "that", "everything"]}},
+            {"OP": "{0,3}"},
+            {"LOWER": {"IN": ["well", "great", "good", "fine", "ok", "okay"]}},
+        ],
+        [{"LOWER": "long"}, {"LOWER": "time"}, {"LOWER": "no"}, {"LOWER": "see"}],
+        [{"LOWER": "how"}, {"LOWER": {"IN": ["have", "'ve"]}}, {"LOWER": "you"}, {"LOWER": "been"}],
+        [
+            {"LOWER": "it"},
+            {"LOWER": {"IN": ["'s", "has", "is"]}},
+            {"LOWER": "been"},
+            {"LOWER": {"IN": ["a", "so", "too"]}},
+            {"LOWER": {"IN": ["while", "long", "ages"]}},
+        ],
+        [
+            {"LOWER": {"IN": ["been", "was", "were", "'ve"]}},
+            {"LOWER": {"IN": ["thinking", "wondering"]}},
+            {"LOWER": "about"},
+            {"LOWER": "you"},
+        ],
+        [{"LOWER": "thinking"}, {"LOWER": "of"}, {"LOWER": "you"}],
+        [{"LOWER": "just"}, {"LEMMA": "check"}, {"LOWER": "in"}],
+        [
+            {"LOWER": {"IN": ["how", "hows", "how's"]}},
+            {"LOWER": {"IN": ["life", "everything", "things", "the"]}},
+            {"OP": "{0,2}"},
+            {"LOWER": {"IN": ["treating", "going", "family"]}},
+        ],
+    ],
+)
+
+
+def _name_hits(message: Message) -> Iterator[tuple[Part, Salutation]]:
+    for part in message.readable():
+        for salutation in salutations(part):
+            if salutation.name and not is_generic(salutation.name):
+                yield part, salutation
+
+
+def _vocative_names(message: Message) -> Iterator[tuple[Part, int, int]]:
+    """Name-field values used outside a salutation ("Thanks, {{first_name}}!")."""
+    for part in message.readable():
+        in_salutation = {(s.name_start, s.name_end) for s in salutations(part)}
+        for start, end in name_values(part):
+            if not any(s <= start and end <= e for s, e in in_salutation):
+                yield part, start, end
+
+
+@rule("SG101", "wrong-name", Action.REWRITE)
+def find_wrong_name(message: Message, settings: NoSettings) -> Iterator[Hit]:
+    """Addresses the recipient by a name that is not one they use.
+
+    Catches: a name that is not the customer's preferred name (or first name when
+    there is none) nor their formal form (title and last name); another person's name;
+    sample names left in a template ("Hi Jane Doe", "Dear John"); any name at all for
+    an anonymous record.
+
+    Why it hurts: "Hey Arthur" to a man who has never once used his first name tells
+    him the company does not know him, in the very line that pretends it does.
+
+    Example: customer {"first_name": "Robert", "preferred_name": "Bob"}: "Hi Robert,".
+
+    Fix: address them the way the record says ("Hi Bob,"), or with no name ("Hello,").
+    The rewrite does this.
+    """
+    customer = message.customer
+    for part, salutation in _name_hits(message):
+        name = normalize_name(salutation.name)
+        if customer is None:
+            if not salutation.from_data and name in SAMPLE_NAMES:
+                yield _wrong(
+                    part, salutation, f"'{salutation.name}' is a sample name left in the template", None
+                )
+            continue
+        if customer.anonymous:
+            yield _wrong(
+                part, salutation, "this record is anonymous, yet the message addresses a named person", None
+            )
+        elif customer.address_as != AddressAs.NONE and name not in known_name_forms(customer):
+            yield _wrong(
+                part, salutation, _not_theirs(salutation.name, customer), preferred_address(customer)
+            )
+        elif (
+            customer.address_as == AddressAs.FIRST_NAME
+            and name not in accepted_forms(customer)
+            and customer.preferred_name
+        ):
+            yield _wrong(
+                part,
+                salutation,
+                f"'{salutation.name}' is not what this customer goes by; they use '{customer.preferred_name}'",
+                customer.preferred_name,
+            )
+    if customer is not None and not customer.anonymous:
+        yield from _wrong_vocatives(message, customer)
+
+
+def _wrong_vocatives(message: Message, customer: Customer) -> Iterator[Hit]:
+    if customer.address_as == AddressAs.NONE:
+        return
+    known = known_name_forms(customer)
+    for part, start, end in _vocative_names(message):
+        name = part.text[start:end]
+        if normalize_name(name) not in known:
+            yield Hit(_not_theirs(name, customer), part.name, start, end, fix=preferred_address(customer))
+
+
+def _not_theirs(name: str, customer: Customer) -> str:
+    goes_by = preferred_address(customer)
+    tail = f"; they go by '{goes_by}'" if goes_by else ""
+    return f"'{name}' is not a name this customer uses{tail}"
+
+
+def _wrong(part: Part, salutation: Salutation, why: str, replacement: str | None) -> Hit:
+    if replacement:
+        return Hit(why, part.name, salutation.name_start, salutation.name_end, fix=replacement)
+    # No name to use: drop it and the space before it ("Hi Jane Doe," -> "Hello,").
+    return Hit(why, part.name, salutation.start, salutation.name_end, fix="Hello")
+
+
+@rule("SG102", "unwanted-familiarity", Action.REWRITE)
+def find_unwanted_familiarity(message: Message, settings: NoSettings) -> Iterator[Hit]:
+    """First-name or casual address to someone who asked not to be, or fake intimacy.
+
+    Catches: "Hi Arthur" or "Hey there" to a customer whose `address_as` is `formal`;
+    any name to one whose `address_as` is `none`; and, in automated marketing,
+    small talk a machine cannot mean: "hope you've been well", "long time no see",
+    "how have you been", "just checking in".
+
+    Why it hurts: familiarity is earned. From a machine, to someone who asked to be
+    addressed formally, it reads as presumption, and the small talk as a script.
+
+    Example: customer {"title": "Dr.", "last_name": "Okafor", "address_as": "formal"}:
+    "Hey Ngozi, hope you've been well!"
+
+    Fix: "Dear Dr. Okafor," (or "Hello," with no name), and drop the small talk.
+    The rewrite does both.
+    """
+    customer = message.customer
+    if customer is not None and not customer.anonymous and customer.address_as != AddressAs.FIRST_NAME:
+        yield from _too_familiar_greetings(message, customer)
+    if message.request.automated and message.is_marketing:
+        for part, start, end in spans(message, "FAKE_INTIMACY"):
+            cut_start, cut_end = _small_talk_span(part, start)
+            yield Hit(
+                f"'{part.text[start:end]}' is small talk an automated message cannot mean",
+                part.name,
+                cut_start,
+                cut_end,
+                fix="",
+            )
+
+
+def _small_talk_span(part: Part, start: int) -> tuple[int, int]:
+    """Remove from the small talk to the end of its sentence; keep a greeting before it."""
+    s, e = sentence_removal(part, start)
+    before = part.text[s:start]
+    if before.strip().endswith(",") and before.strip()[:-1].strip():
+        return start, e
+    return s, e
+
+
+def _too_familiar_greetings(message: Message, customer: Customer) -> Iterator[Hit]:
+    formal = formal_form(customer) if customer.address_as == AddressAs.FORMAL else None
+    first_names = {normalize_name(n) for n in (customer.first_name, customer.preferred_name) if n}
+    for part in message.readable():
+        for salutation in salutations(part):
+            name = normalize_name(salutation.name)
+            casual = salutation.greeting.lower() in CASUAL_GREETINGS
+            familiar = bool(name) and (customer.address_as == AddressAs.NONE or name in first_names)
+            if not (casual or familiar) or (name and is_generic(name)):
+                continue
+            if customer.address_as == AddressAs.NONE and not name and not casual:
+                continue
+            why = (
+                f"'{part.text[salutation.start : salutation.end]}' is more familiar than this customer "
+                f"wants (address_as: {customer.address_as})"
+            )
+            yield Hit(
+                why, part.name, salutation.start, salutation.end, fix=f"Dear {formal}" if formal else "Hello"
+            )
+
+
+@rule("SG103", "broken-merge", Action.BLOCK)
+def find_broken_merge(message: Message, settings: NoSettings) -> Iterator[Hit]:
+    """A merge field that did not merge: missing, empty, or a placeholder.
+
+    Catches: a variable the data lacks or that is null (SES fails to render it, or it
+    reads "Hi ,"); "Dear {{first_name}}" printed as is; merge tags of other tools
+    ("*|FNAME|*", "%%First_Name%%", "${name}"); bracketed scaffolding ("[First Name]",
+    "[Product Name]"); placeholder values such as "null", "undefined", "NaN".
+
+    Why it hurts: nothing says "you are a row in a spreadsheet" like "Hi null".
+
+    Example: "Dear *|FNAME|*, your order has shipped."
+
+    Fix: give every variable a value or a fallback branch
+    ("{{#if first_name}}Hi {{first_name}},{{else}}Hello,{{/if}}"), and replace the
+    scaffolding before the template ships. Blocked: there is no safe guess.
+    """
+    for part in message.readable():
+        seen: set[tuple[int, int]] = set()
+        for hit in _broken_in(part):
+            if (hit.start, hit.end) not in seen:
+                seen.add((hit.start, hit.end))
+                yield hit
+
+
+def _broken_in(part: Part) -> Iterator[Hit]:
+    for value in part.values:
+        if value.missing:
+            yield Hit(f"{{{{{value.path}}}}} has no value in the data", part.name, value.start, value.end)
+        elif part.text[value.start : value.end].strip().lower() in PLACEHOLDER_VALUES:
+            yield Hit(
+                f"{{{{{value.path}}}}} is the placeholder '{part.text[value.start : value.end]}'",
+                part.name,
+                value.start,
+                value.end,
+            )
+    for match in _UNRENDERED.finditer(part.text):
+        yield Hit(
+            f"'{match.group()}' is an unfilled merge tag or placeholder",
+            part.name,
+            match.start(),
+            match.end(),
+        )
+    for match in _EMPTY_NAME.finditer(part.text):
+        yield Hit("the name in this greeting is empty", part.name, match.start(), match.end())
+    for match in _PLACEHOLDER_WORD.finditer(part.text):
+        if part.value_at(match.start(), match.end()) is None:
+            yield Hit(f"'{match.group()}' is a placeholder value", part.name, match.start(), match.end())

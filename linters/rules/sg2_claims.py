@@ -1,0 +1,325 @@
+"""SG2xx unearned claims: status and relationship the record does not support."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from pydantic import Field
+
+from linters.findings import Action, Hit
+from linters.message import Message
+from linters.models import Customer
+from linters.nlp import add_token_patterns
+from linters.registry import Settings, rule
+from linters.rules.common import addresses_reader, clause_or_sentence, spans
+
+_CUSTOMER_NOUNS = [
+    "customer",
+    "client",
+    "shopper",
+    "member",
+    "buyer",
+    "patron",
+    "guest",
+    "people",
+    "fan",
+    "supporter",
+    "subscriber",
+    "reader",
+    "user",
+    "diner",
+    "traveler",
+    "traveller",
+    "patient",
+]
+_STATUS_WORDS = [
+    "valuable",
+    "best",
+    "top",
+    "biggest",
+    "favorite",
+    "favourite",
+    "elite",
+    "premier",
+    "treasured",
+    "important",
+    "prized",
+    "cherished",
+    "greatest",
+    "special",
+    "exclusive",
+    "select",
+    "vip",
+]
+_INTENSIFIERS = [
+    "most",
+    "very",
+    "absolute",
+    "truly",
+    "really",
+    "single",
+    "all",
+    "-",
+    "time",
+    "all-time",
+    "top",
+]
+_NOT_ABOUT_PEOPLE = {
+    "service",
+    "support",
+    "care",
+    "experience",
+    "team",
+    "satisfaction",
+    "reviews",
+    "feedback",
+    "success",
+}
+_TIER_WORDS = ["platinum", "gold", "diamond", "elite", "premier", "vip", "black", "titanium"]
+
+add_token_patterns(
+    "STATUS_CLAIM",
+    [
+        # "our most valuable customer", "one of our very best customers", "our top shoppers"
+        [
+            {"LOWER": {"IN": ["our", "my"]}},
+            {"LOWER": {"IN": _INTENSIFIERS}, "OP": "*"},
+            {"LOWER": {"IN": _STATUS_WORDS}},
+            {"LEMMA": {"IN": _CUSTOMER_NOUNS}},
+        ],
+        # "most valued customers" ("valued customer" alone is the generic form of address)
+        [{"LOWER": "most"}, {"LOWER": "valued"}, {"LEMMA": {"IN": _CUSTOMER_NOUNS}}],
+        # "VIP", "V.I.P."
+        [{"LOWER": {"IN": ["vip", "vips", "v.i.p.", "v.i.p"]}}],
+        # "top 1% of our customers"
+        [
+            {"LOWER": "top"},
+            {"LIKE_NUM": True},
+            {"ORTH": "%", "OP": "?"},
+            {"LOWER": {"IN": ["percent", "per"]}, "OP": "?"},
+            {"LOWER": "cent", "OP": "?"},
+            {"LOWER": "of"},
+            {"LOWER": {"IN": ["our", "all"]}, "OP": "?"},
+            {"LEMMA": {"IN": _CUSTOMER_NOUNS}},
+        ],
+        # "as a Platinum member", "your Gold status"
+        [
+            {"LOWER": {"IN": _TIER_WORDS}},
+            {"LEMMA": {"IN": ["member", "customer", "status", "tier", "level", "club"]}},
+        ],
+        # "you're one of a kind to us", "you are special to us"
+        [
+            {"LOWER": {"IN": ["you", "you're", "youre"]}},
+            {"LOWER": {"IN": ["are", "'re"]}, "OP": "?"},
+            {"LOWER": {"IN": ["special", "important", "valuable", "precious"]}},
+            {"LOWER": "to"},
+            {"LOWER": "us"},
+        ],
+    ],
+)
+
+add_token_patterns(
+    "RETURNING_CLAIM",
+    [
+        [{"LOWER": "welcome"}, {"LOWER": "back"}],
+        [
+            {"LOWER": "we"},
+            {"LOWER": {"IN": ["'ve", "have", "really", "truly", "sure", "'re", "are"]}, "OP": "*"},
+            {"LEMMA": "miss"},
+            {"LOWER": {"IN": ["you", "having", "seeing"]}},
+        ],
+        [
+            {"LOWER": {"IN": ["good", "great", "nice", "wonderful", "lovely"]}},
+            {"LOWER": "to"},
+            {"LEMMA": {"IN": ["see", "have"]}},
+            {"LOWER": "you"},
+            {"LOWER": {"IN": ["again", "back"]}},
+        ],
+        [
+            {"LOWER": {"IN": ["glad", "happy", "thrilled"]}},
+            {"LOWER": {"IN": ["you", "you're", "to"]}},
+            {"LOWER": {"IN": ["'re", "are", "have", "see"]}, "OP": "?"},
+            {"LOWER": {"IN": ["back", "you"]}},
+            {"LOWER": "back", "OP": "?"},
+        ],
+    ],
+)
+
+add_token_patterns(
+    "LOYALTY_CLAIM",
+    [
+        [
+            {"LEMMA": {"IN": ["thank", "thanks", "appreciate"]}},
+            {"LOWER": {"IN": ["you", "so", "much"]}, "OP": "*"},
+            {"LOWER": {"IN": ["for", "your"]}, "OP": "*"},
+            {"LOWER": {"IN": ["continued", "ongoing", "years", "of"]}, "OP": "*"},
+            {"LEMMA": {"IN": ["loyalty", "support", "patronage", "business"]}},
+        ],
+        [
+            {"LOWER": {"IN": ["loyal", "faithful", "devoted", "dedicated"]}},
+            {"LEMMA": {"IN": _CUSTOMER_NOUNS}},
+        ],
+        [{"LOWER": "your"}, {"LOWER": {"IN": ["continued", "ongoing"]}, "OP": "?"}, {"LEMMA": "loyalty"}],
+        [{"LOWER": {"IN": ["sticking", "staying"]}}, {"LOWER": "with"}, {"LOWER": "us"}],
+    ],
+)
+
+add_token_patterns(
+    "TENURE_CLAIM",
+    [
+        [
+            {"LOWER": {"IN": ["long", "longtime", "long-time", "longstanding", "long-standing", "lifelong"]}},
+            {"ORTH": "-", "OP": "?"},
+            {"LOWER": {"IN": ["time", "standing"]}, "OP": "?"},
+            {"LEMMA": {"IN": _CUSTOMER_NOUNS}},
+        ],
+        [
+            {"LOWER": {"IN": ["been", "with"]}},
+            {"LOWER": "with", "OP": "?"},
+            {"LOWER": "us"},
+            {"LOWER": {"IN": ["for", "all"]}},
+            {"LOWER": {"IN": ["years", "so", "these", "many", "decades", "a"]}},
+        ],
+        [{"LOWER": "all"}, {"LOWER": "these"}, {"LOWER": "years"}],
+    ],
+)
+
+
+class StatusSettings(Settings):
+    top_tiers: list[str] = Field(
+        default_factory=lambda: ["vip", "platinum", "gold", "diamond", "elite"],
+        description="tiers whose members may be called VIPs or top customers",
+    )
+    min_purchases: int = Field(10, ge=0, description="purchases that earn a status claim")
+    min_lifetime_value: float = Field(2000.0, ge=0, description="lifetime value that earns a status claim")
+
+
+class RelationshipSettings(Settings):
+    returning_min_purchases: int = Field(
+        1, ge=0, description="purchases before 'welcome back' or 'we missed you'"
+    )
+    loyal_min_purchases: int = Field(3, ge=0, description="purchases before thanks for 'loyalty'")
+    long_time_years: float = Field(2.0, ge=0, description="years as a customer before 'long-time customer'")
+
+
+def status_earned(customer: Customer, settings: StatusSettings) -> bool:
+    if customer.anonymous:
+        return False
+    tiers = {t.lower() for t in settings.top_tiers}
+    return (
+        (customer.tier or "").lower() in tiers
+        or (customer.purchase_count or 0) >= settings.min_purchases > 0
+        or (customer.lifetime_value or 0) >= settings.min_lifetime_value > 0
+    )
+
+
+@rule("SG201", "unearned-status", Action.REWRITE, StatusSettings)
+def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator[Hit]:
+    """Tells the reader they have a status the record does not give them.
+
+    Catches: "you're our most valuable customer", "as one of our very best customers",
+    "a valued VIP member", "our top shoppers like you", "top 1% of our customers", said
+    to the reader, when the customer is not in a top tier (policy `top_tiers`) and has
+    fewer than `min_purchases` purchases and less than `min_lifetime_value` spent.
+    Anonymous records never earn it. Without a customer record nothing is judged.
+
+    Why it hurts: the person who bought once knows they are not your most valuable
+    customer; the claim tells them everyone got the same email.
+
+    Example: to {"purchase_count": 1}: "You're our most valuable customer, so here's 20% off."
+
+    Fix: say what is true ("Thanks for your order in May"), or send the claim only to
+    the tiers it is true of. The rewrite removes the claim.
+    """
+    customer = message.customer
+    if customer is None or status_earned(customer, settings):
+        return
+    for part, start, end in spans(message, "STATUS_CLAIM"):
+        following = part.text[end : end + 20].split()
+        if following and following[0].strip(".,!?").lower() in _NOT_ABOUT_PEOPLE:
+            continue
+        if not addresses_reader(part, start):
+            continue
+        if _names_their_tier(part.text[start:end], customer):
+            continue
+        cut_start, cut_end, replacement = clause_or_sentence(part, start, end)
+        yield Hit(
+            f"'{part.text[start:end]}' claims a status this customer does not have "
+            f"({_record_summary(customer)})",
+            part.name,
+            cut_start,
+            cut_end,
+            fix=replacement,
+        )
+
+
+def _names_their_tier(claim: str, customer: Customer) -> bool:
+    """ "Gold member" to a gold-tier customer is a fact, not a flattery."""
+    return bool(customer.tier) and customer.tier.lower() in claim.lower().split()
+
+
+def _record_summary(customer: Customer) -> str:
+    if customer.anonymous:
+        return "the record is anonymous"
+    bits = [f"{customer.purchase_count or 0} purchase{'s' if (customer.purchase_count or 0) != 1 else ''}"]
+    if customer.tier:
+        bits.append(f"tier {customer.tier}")
+    return ", ".join(bits)
+
+
+@rule("SG202", "fake-relationship", Action.REWRITE, RelationshipSettings)
+def find_fake_relationship(message: Message, settings: RelationshipSettings) -> Iterator[Hit]:
+    """Claims a shared history the record does not show.
+
+    Catches: "welcome back", "we've missed you" (needs `returning_min_purchases`);
+    "thanks for your loyalty", "loyal customers like you" (needs
+    `loyal_min_purchases`); "as a long-time customer", "you've been with us for years"
+    (needs `customer_since` at least `long_time_years` ago). Anonymous records have
+    no history. Without a customer record nothing is judged.
+
+    Why it hurts: "we've missed you" to someone who never bought anything is a
+    relationship invented by a mail merge, and the reader knows it.
+
+    Example: to {"purchase_count": 0}: "Welcome back! We've missed you."
+
+    Fix: drop the claim, or send it only to the people it is true of ("welcome
+    back" to a customer with twelve orders is fine). The rewrite removes it.
+    """
+    customer = message.customer
+    if customer is None:
+        return
+    checks = {
+        "RETURNING_CLAIM": _returning(customer, settings),
+        "LOYALTY_CLAIM": _loyal(customer, settings),
+        "TENURE_CLAIM": _long_time(customer, settings, message),
+    }
+    for label, earned in checks.items():
+        if earned:
+            continue
+        for part, start, end in spans(message, label):
+            cut_start, cut_end, replacement = clause_or_sentence(part, start, end)
+            yield Hit(
+                f"'{part.text[start:end]}' claims a history this customer does not have "
+                f"({_record_summary(customer)})",
+                part.name,
+                cut_start,
+                cut_end,
+                fix=replacement,
+            )
+
+
+def _returning(customer: Customer, settings: RelationshipSettings) -> bool:
+    return not customer.anonymous and (customer.purchase_count or 0) >= max(
+        settings.returning_min_purchases, 1
+    )
+
+
+def _loyal(customer: Customer, settings: RelationshipSettings) -> bool:
+    return not customer.anonymous and (customer.purchase_count or 0) >= max(settings.loyal_min_purchases, 1)
+
+
+def _long_time(customer: Customer, settings: RelationshipSettings, message: Message) -> bool:
+    if customer.anonymous or customer.customer_since is None:
+        return False
+    return message.now - customer.customer_since >= timedelta(days=365.25 * settings.long_time_years)

@@ -1,0 +1,1 @@
+"""SG5xx relevance: segment mismatch, upsell overload, cart discounts."""

@@ -1,0 +1,1 @@
+"""SG6xx contact policy: suppression, consent, caps, cooldowns, quiet hours, openers."""
