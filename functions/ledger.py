@@ -1,0 +1,109 @@
+"""The contact ledger, customers and decisions tables: one place for their item layout.
+
+Ledger (LEDGER_TABLE): pk ``recipient`` (the ``to`` address, lower-cased, or the E.164
+number), sk ``at`` = ISO-8601 UTC time + "#" + a unique suffix. Attributes: ``kind``
+("contact" or "event"), ``record`` (the Contact or Event model as JSON), ``ttl``
+(epoch seconds; DynamoDB expires old rows, moto never does).
+
+Customers (CUSTOMERS_TABLE): pk ``customer_id``; ``record`` = the Customer as JSON.
+
+Decisions (DECISIONS_TABLE): pk ``id`` (the request id); ``decision``, ``findings``
+and ``message`` as JSON, ``quarantined`` (bool), ``at``, ``ttl``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from linters.models import Contact, Customer, Event
+
+LEDGER_DAYS = 90
+
+
+def recipient_key(to: str) -> str:
+    return to.strip().lower()
+
+
+def _sort_key(at: datetime) -> str:
+    return f"{at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{uuid.uuid4().hex[:8]}"
+
+
+def _ttl(at: datetime, days: int = LEDGER_DAYS) -> int:
+    return int((at + timedelta(days=days)).timestamp())
+
+
+def put_contact(table: Any, to: str, contact: Contact) -> None:
+    table.put_item(
+        Item={
+            "recipient": recipient_key(to),
+            "at": _sort_key(contact.at),
+            "kind": "contact",
+            "record": contact.model_dump_json(),
+            "ttl": _ttl(contact.at),
+        }
+    )
+
+
+def put_event(table: Any, to: str, event: Event) -> None:
+    table.put_item(
+        Item={
+            "recipient": recipient_key(to),
+            "at": _sort_key(event.at),
+            "kind": "event",
+            "record": event.model_dump_json(),
+            "ttl": _ttl(event.at),
+        }
+    )
+
+
+def read_recent(
+    table: Any, to: str, now: datetime, days: int = LEDGER_DAYS
+) -> tuple[list[Contact], list[Event]]:
+    """Contacts and events for ``to`` in the last ``days`` (rows from the future are kept:
+    the rules decide what a future timestamp means)."""
+    from boto3.dynamodb.conditions import Key
+
+    since = (now - timedelta(days=days)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    condition = Key("recipient").eq(recipient_key(to)) & Key("at").gte(since)
+    contacts: list[Contact] = []
+    events: list[Event] = []
+    kwargs: dict[str, Any] = {"KeyConditionExpression": condition}
+    while True:
+        page = table.query(**kwargs)
+        for item in page.get("Items", []):
+            if item.get("kind") == "event":
+                events.append(Event.model_validate_json(item["record"]))
+            else:
+                contacts.append(Contact.model_validate_json(item["record"]))
+        if "LastEvaluatedKey" not in page:
+            return contacts, events
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def get_customer(table: Any, customer_id: str) -> Customer | None:
+    item = table.get_item(Key={"customer_id": customer_id}).get("Item")
+    return Customer.model_validate_json(item["record"]) if item else None
+
+
+def put_customer(table: Any, customer: Customer) -> None:
+    if not customer.customer_id:
+        raise ValueError("customer_id: a stored customer needs an id")
+    table.put_item(Item={"customer_id": customer.customer_id, "record": customer.model_dump_json()})
+
+
+def put_decision(table: Any, result: dict[str, Any], now: datetime, quarantined: bool) -> None:
+    table.put_item(
+        Item={
+            "id": result["id"],
+            "decision": result["decision"],
+            "findings": json.dumps(result.get("findings", [])),
+            "message": json.dumps(result.get("message", {})),
+            "changes": json.dumps(result.get("changes", [])),
+            "quarantined": quarantined,
+            "at": now.astimezone(UTC).isoformat(),
+            "ttl": _ttl(now, 365),
+        }
+    )
