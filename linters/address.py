@@ -117,8 +117,15 @@ def looks_like_name(name: str) -> bool:
     return all(w[:1].isupper() or _TITLE_WORD.match(w) for w in words)
 
 
-def salutations(part: Part) -> Iterator[Salutation]:
+def salutations(part: Part) -> list[Salutation]:
     """Every salutation in ``part``; the name is empty when none follows the greeting."""
+    found = part.memo.get("salutations")
+    if found is None:
+        found = part.memo["salutations"] = list(_find_salutations(part))
+    return found  # type: ignore[return-value]
+
+
+def _find_salutations(part: Part) -> Iterator[Salutation]:
     for match in _SALUTATION.finditer(part.text):
         name = match.group("name").strip()
         name_start = match.start("name") + (len(match.group("name")) - len(match.group("name").lstrip()))

@@ -24,6 +24,8 @@ class Part:
     values: tuple[Value, ...]
     analysis: Analysis
     visible: VisibleText | None = None
+    # Derived facts several rules need (salutations, openers), computed once per part.
+    memo: dict[str, object] = field(default_factory=dict)
 
     @property
     def links(self) -> list[str]:

@@ -57,7 +57,9 @@ PLACEHOLDER_VALUES = frozenset(
 
 # Merge tags of this and other tools that reached the reader unrendered.
 _UNRENDERED = re.compile(
-    r"\{\{[^{}\n]{0,60}\}\}"  # Handlebars
+    # The lookahead lets the scan skip ordinary text fast: every tag starts with one of these.
+    r"(?=[{*%$<\[])"
+    r"(?:\{\{[^{}\n]{0,60}\}\}"  # Handlebars
     r"|\*\|[A-Z0-9_:]{2,40}\|\*"  # Mailchimp *|FNAME|*
     r"|%%[A-Za-z0-9_=]{2,40}%%"  # Salesforce %%First_Name%%
     r"|\$\{[A-Za-z_][\w.]{0,40}\}"  # ${first_name}
@@ -65,12 +67,16 @@ _UNRENDERED = re.compile(
     r"|<<[A-Za-z][A-Za-z _]{1,30}>>"  # <<First Name>>
     r"|%[A-Z][A-Z_]{2,30}%"  # %FIRSTNAME%
     r"|\[(?:[A-Z][A-Za-z]*|[A-Z]+)(?:[ _](?:[A-Z][A-Za-z]*|of|the|and|or|for|to|a|an)){0,4}\](?!\()"  # [First Name]
+    r")"
 )
-_EMPTY_NAME = re.compile(
-    r"(?im)^[ \t]*(?:hi|hello|hey|dear|greetings)[ \t]+(?=[,!:.])"  # "Hi ,"
-    r"|\b(?:mr|mrs|ms|dr|mx)\.?[ \t]*(?=[,!:])"  # "Dear Mr. ,"
+# Checked right after a greeting ("Hi ,", "Dear Mr. ,", "Hi null,"): anchored matches
+# on the few greeting lines are far cheaper than scanning the whole text.
+_EMPTY_NAME_AFTER_GREETING = re.compile(
+    r"[ \t]+(?:(?:[Mm]rs?|[Mm]s|[Dd]r|[Mm]x)(?:\.|(?=[ \t,!:]))[ \t]*)?(?=[,!:]|\.(?:\s|$))"
 )
-_PLACEHOLDER_WORD = re.compile(r"(?i)(?<![\w-])(null|undefined|NaN|\[object Object\])(?![\w-])")
+_PLACEHOLDER_AFTER_GREETING = re.compile(r"[ \t]+(?i:null|undefined|none|nan|nil)\b")
+_PLACEHOLDER_WORD = re.compile(r"\[object Object\]|(?<![\w-])NaN(?![\w-])")
+
 
 add_token_patterns(
     "FAKE_INTIMACY",
@@ -217,6 +223,7 @@ def find_unwanted_familiarity(message: Message, settings: NoSettings) -> Iterato
     customer = message.customer
     if customer is not None and not customer.anonymous and customer.address_as != AddressAs.FIRST_NAME:
         yield from _too_familiar_greetings(message, customer)
+        yield from _first_names_to_formal(message, customer)
     if message.request.automated and message.is_marketing:
         for part, start, end in spans(message, "FAKE_INTIMACY"):
             cut_start, cut_end = _small_talk_span(part, start)
@@ -236,6 +243,29 @@ def _small_talk_span(part: Part, start: int) -> tuple[int, int]:
     if before.strip().endswith(",") and before.strip()[:-1].strip():
         return start, e
     return s, e
+
+
+def _first_names_to_formal(message: Message, customer: Customer) -> Iterator[Hit]:
+    """A first name outside a greeting ("Arthur, your order...") to someone who wants none."""
+    first_names = {normalize_name(n) for n in (customer.first_name, customer.preferred_name) if n}
+    formal = formal_form(customer) if customer.address_as == AddressAs.FORMAL else None
+    for part, start, end in _vocative_names(message):
+        if normalize_name(part.text[start:end]) in first_names:
+            why = f"'{part.text[start:end]}' is a first name, and this customer asked for address_as: {customer.address_as}"
+            if formal:
+                yield Hit(why, part.name, start, end, fix=formal)
+            else:
+                yield Hit(why, part.name, *_name_with_comma(part, start, end), fix="")
+
+
+def _name_with_comma(part: Part, start: int, end: int) -> tuple[int, int]:
+    """The name plus the comma and space that set it off, so removing it leaves clean text."""
+    text = part.text
+    if text[end : end + 2] == ", ":
+        return start, end + 2
+    if start >= 2 and text[start - 2 : start] == ", ":
+        return start - 2, end
+    return start, end
 
 
 def _too_familiar_greetings(message: Message, customer: Customer) -> Iterator[Hit]:
@@ -302,8 +332,14 @@ def _broken_in(part: Part) -> Iterator[Hit]:
             match.start(),
             match.end(),
         )
-    for match in _EMPTY_NAME.finditer(part.text):
-        yield Hit("the name in this greeting is empty", part.name, match.start(), match.end())
+    for salutation in salutations(part):
+        if _EMPTY_NAME_AFTER_GREETING.match(part.text, salutation.greeting_end):
+            yield Hit(
+                "the name in this greeting is empty", part.name, salutation.start, salutation.greeting_end
+            )
+        placeholder = _PLACEHOLDER_AFTER_GREETING.match(part.text, salutation.greeting_end)
+        if placeholder:
+            yield Hit("the name in this greeting is a placeholder value", part.name, *placeholder.span())
     for match in _PLACEHOLDER_WORD.finditer(part.text):
         if part.value_at(match.start(), match.end()) is None:
             yield Hit(f"'{match.group()}' is a placeholder value", part.name, match.start(), match.end())

@@ -1,0 +1,190 @@
+"""SG101 wrong-name, SG102 unwanted-familiarity, SG103 broken-merge."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import judge, rules_of
+
+
+def findings(result, rule):
+    return [f for f in result.findings if f.rule == rule]
+
+
+# SG101 ---------------------------------------------------------------------------
+
+
+def test_legal_first_name_for_someone_who_goes_by_a_preferred_name(regular):
+    result = judge(
+        {"text": "Hi {{first_name}},\n\nYour spring catalogue is here."},
+        data={"first_name": "Margaret"},
+        customer=regular,
+    )
+    [finding] = findings(result, "SG101")
+    assert finding.excerpt == "Margaret"
+    assert finding.fix == "Maggie"
+    assert result.message["text"].startswith("Hi Maggie,")
+
+
+def test_another_persons_name_typed_into_the_template(regular):
+    result = judge({"text": "Dear Susan,\n\nYour spring catalogue is here."}, customer=regular)
+    assert findings(result, "SG101")
+
+
+def test_sample_name_left_in_a_template_without_a_record():
+    result = judge({"text": "Hi John Doe,\n\nThe app is here."})
+    [finding] = findings(result, "SG101")
+    assert "sample name" in finding.message
+
+
+def test_a_name_for_an_anonymous_record():
+    result = judge({"text": "Hello Pat,\n\nNew listings near you."}, customer={"anonymous": True})
+    assert findings(result, "SG101")
+
+
+def test_vocative_name_from_data_that_is_not_theirs(regular):
+    result = judge(
+        {"subject": "{{first_name}}, your order shipped", "text": "On its way."},
+        data={"first_name": "Meg"},
+        purpose="transactional",
+        customer=regular,
+    )
+    assert findings(result, "SG101")
+
+
+@pytest.mark.parametrize(
+    "greeting", ["Hi Maggie,", "Hello maggie!", "Dear Margaret Okafor,", "Hi there,", "Dear valued customer,"]
+)
+def test_forms_the_customer_accepts_are_spared(regular, greeting):
+    result = judge({"text": f"{greeting}\n\nYour spring catalogue is here."}, customer=regular)
+    assert "SG101" not in rules_of(result)
+
+
+def test_formal_address_for_a_formal_customer_is_right():
+    doctor = {"first_name": "Ngozi", "last_name": "Okafor", "title": "Dr.", "address_as": "formal"}
+    for greeting in ("Dear Dr. Okafor,", "Dear Dr Okafor,", "Dear Dr. Ngozi Okafor,"):
+        result = judge({"text": f"{greeting}\n\nYour results are ready."}, purpose="service", customer=doctor)
+        assert rules_of(result) == [], greeting
+
+
+def test_no_record_no_judgement_of_names_from_data():
+    assert rules_of(judge({"text": "Hi {{first_name}},\n\nThanks."}, data={"first_name": "Zed"})) == []
+
+
+# SG102 ---------------------------------------------------------------------------
+
+
+def test_first_name_to_a_man_who_never_used_it(arthur):
+    result = judge(
+        {"text": "Hey {{first_name}}, hope you've been well.\n\nOur winter coats are in."},
+        data={"first_name": "Arthur"},
+        customer=arthur,
+    )
+    greeting, small_talk = findings(result, "SG102")
+    assert greeting.excerpt == "Hey Arthur"
+    assert greeting.fix == "Dear Mr. Pendleton"
+    assert "small talk" in small_talk.message
+    assert result.decision == "rewrite"
+    assert result.message["text"].startswith("Dear Mr. Pendleton,")
+    assert "hope you've been well" not in result.message["text"]
+
+
+def test_casual_greeting_without_a_name_to_a_formal_customer(arthur):
+    assert findings(judge({"text": "Hey there! Coats are in."}, customer=arthur), "SG102")
+
+
+def test_any_name_to_someone_who_wants_none():
+    person = {"first_name": "Christopher", "address_as": "none"}
+    result = judge({"text": "Hi Christopher, boots are back."}, customer=person)
+    [finding] = findings(result, "SG102")
+    assert finding.fix == "Hello"
+
+
+@pytest.mark.parametrize(
+    "small_talk",
+    [
+        "Hope you're doing well!",
+        "Long time no see!",
+        "How have you been?",
+        "It's been a while.",
+        "Just checking in.",
+        "We've been thinking about you.",
+    ],
+)
+def test_fake_intimacy_in_automated_marketing(small_talk):
+    result = judge({"text": f"Hi Ana,\n\n{small_talk} The new menu is out."})
+    assert findings(result, "SG102"), small_talk
+
+
+def test_small_talk_from_a_person_or_in_a_receipt_is_not_judged():
+    template = {"text": "Hi Ana,\n\nHope you're doing well! Your invoice is attached."}
+    assert "SG102" not in rules_of(judge(template, automated=False))
+    assert "SG102" not in rules_of(judge(template, purpose="transactional"))
+
+
+def test_first_name_for_first_name_people_is_fine(regular):
+    assert "SG102" not in rules_of(judge({"text": "Hey Maggie! The spring range is in."}, customer=regular))
+
+
+# SG103 ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dear *|FNAME|*, your order shipped.",
+        "Hi [First Name], your order shipped.",
+        "Dear %%First_Name%%, your order shipped.",
+        "Hello ${first_name}, your order shipped.",
+        "Hi {first_name}, your order shipped.",
+        "Hi null, your order shipped.",
+        "Dear {{first_name}}, your order shipped.",
+        "Your [Product Name] is on the way.",
+    ],
+)
+def test_placeholders_and_foreign_merge_tags(text):
+    # The Handlebars case arrives as data, the way a bad CRM export delivers it.
+    if "{{" in text:
+        result = judge({"text": "{{body}}"}, data={"body": text}, purpose="transactional")
+    else:
+        result = judge({"text": text}, purpose="transactional")
+    assert findings(result, "SG103"), text
+    assert result.decision == "block"
+
+
+def test_missing_variable_is_a_finding_not_a_crash():
+    result = judge(
+        {"text": "Hi {{first_name}},\n\nTrack it: {{tracking_url}}"},
+        data={"first_name": "Ana"},
+        purpose="transactional",
+    )
+    [finding] = findings(result, "SG103")
+    assert "tracking_url" in finding.message
+    assert result.decision == "block"
+
+
+def test_empty_value_in_greeting():
+    result = judge(
+        {"text": "Hi {{first_name}},\n\nThanks."}, data={"first_name": ""}, purpose="transactional"
+    )
+    assert findings(result, "SG103")
+
+
+def test_null_value_from_data():
+    result = judge(
+        {"text": "Hi {{first_name}},\n\nThanks."}, data={"first_name": "undefined"}, purpose="transactional"
+    )
+    assert findings(result, "SG103")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hello,\n\nYour order shipped. See [the tracking page](https://x.example/t).",
+        "Hi,\n\nThe null hypothesis of our survey: nobody reads footers.",
+        "Dear Dr. Okafor,\n\nResults attached.",
+        "Hi {{#if first_name}}{{first_name}}{{else}}there{{/if}},\n\nThanks.",
+    ],
+)
+def test_merge_near_misses(text):
+    assert "SG103" not in rules_of(judge({"text": text}, purpose="transactional"))
