@@ -93,8 +93,8 @@ add_token_patterns(
             {"LOWER": "it"},
             {"LOWER": {"IN": ["'s", "has", "is"]}},
             {"LOWER": "been"},
-            {"LOWER": {"IN": ["a", "so", "too"]}},
-            {"LOWER": {"IN": ["while", "long", "ages"]}},
+            {"LOWER": {"IN": ["a", "so", "too"]}, "OP": "?"},
+            {"LOWER": {"IN": ["while", "long", "ages", "forever", "minute"]}},
         ],
         [
             {"LOWER": {"IN": ["been", "was", "were", "'ve"]}},
