@@ -201,6 +201,8 @@ def command_schema(args: argparse.Namespace) -> int:
 
 
 def command_rule(args: argparse.Namespace) -> int:
+    from pydantic_core import to_jsonable_python
+
     from linters.registry import all_rules
 
     rules = {r.id: r for r in all_rules()}
@@ -219,7 +221,7 @@ def command_rule(args: argparse.Namespace) -> int:
         print("\nSettings ([tool.sendguard.rules." + found.id + "]):")
         for key, field in settings.items():
             default = field.default_factory() if field.default_factory else field.default
-            print(f"  {key} = {json.dumps(default)}  # {field.description or ''}")
+            print(f"  {key} = {json.dumps(to_jsonable_python(default))}  # {field.description or ''}")
     return EXIT_OK
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from linters.findings import Action, Decision, Finding, Hit, Result, decide
 from linters.handlebars import TemplateSyntaxError
 from linters.message import PART_ORDER, Message, Part, build_part
-from linters.models import Customer, InlineTemplate, RequestError, SendRequest
+from linters.models import Customer, InlineTemplate, RequestError, SendRequest, aware
 from linters.policy import Policy
 from linters.registry import Rule, all_rules
 from linters.render import render
@@ -77,10 +77,28 @@ def run_rules(message: Message, policy: Policy) -> list[Finding]:
     return findings
 
 
-def earliest_retry(findings: list[Finding]) -> datetime | None:
-    """When a held message may go: every hold must have lifted, so the latest retry_at."""
+def latest_hold(findings: list[Finding]) -> datetime | None:
+    """Every hold must have lifted before the message may go: the latest retry_at."""
     times = [f.retry_at for f in findings if f.action == Action.HOLD and f.retry_at]
     return max(times) if times else None
+
+
+def earliest_retry(message: Message, policy: Policy, findings: list[Finding]) -> datetime | None:
+    """The first moment the held message would be allowed.
+
+    The latest hold can land inside another one (a cooldown that ends at 21:30 is inside
+    quiet hours), so judge again at that moment until no hold moves it further.
+    """
+    retry = latest_hold(findings)
+    for _ in range(5):
+        if retry is None:
+            return None
+        later = Message(message.request, message.customer, message.parts, retry)
+        following = latest_hold([f for f in run_rules(later, policy) if f.action == Action.HOLD])
+        if following is None or following <= retry:
+            return retry
+        retry = following
+    return retry
 
 
 def check(
@@ -97,12 +115,13 @@ def check(
     policy = policy or _DEFAULT_POLICY
     template = resolve_template(request, templates)
     customer = resolve_customer(request, customers)
-    moment = request.now or now or datetime.now(UTC)
+    moment = aware(request.now or now or datetime.now(UTC))
     message = Message(request, customer, render_parts(template, request.data), moment)
     findings = run_rules(message, policy)
     decision = decide(findings)
     sent = {name: part.sent for name, part in message.parts.items()}
-    result = Result(request.id, decision, findings, sent, retry_at=earliest_retry(findings))
+    retry_at = earliest_retry(message, policy, findings) if decision == Decision.HOLD else None
+    result = Result(request.id, decision, findings, sent, retry_at=retry_at)
     if decision == Decision.REWRITE:
         rewrite_message(message, result, policy)
     return result

@@ -51,11 +51,23 @@ class Mustache(Node):
 
 @dataclass(slots=True)
 class Block(Node):
+    """``{{#helper arg}} children {{else}} inverse {{/helper}}``.
+
+    ``start``/``end`` span the whole block; ``open_end`` ends the opening tag,
+    ``else_at``/``else_end`` span the ``{{else}}`` tag, ``close_start`` starts the
+    closing tag. A section (``{{#items}}...{{/items}}``, Handlebars' block form of a
+    variable) has ``section`` set and ``helper == arg == "items"``.
+    """
+
     helper: str
     arg: str
     children: list[Node] = field(default_factory=list)
     inverse: list[Node] = field(default_factory=list)
     else_at: int | None = None
+    open_end: int = 0
+    else_end: int | None = None
+    close_start: int = 0
+    section: bool = False
 
 
 @dataclass(slots=True)
@@ -146,12 +158,16 @@ def _add_tag(source: str, start: int, end: int, kind: str, inner: str, stack: li
     head, _, rest = inner.partition(" ")
     if head.startswith("#"):
         helper, arg = head[1:], rest.strip()
-        if helper not in BLOCK_HELPERS:
+        section = helper not in BLOCK_HELPERS and not arg and bool(_PATH.match(helper))
+        if section:
+            # Handlebars renders {{#items}}...{{/items}} like {{#with}}, or {{#each}} for a list.
+            arg = helper
+        elif helper not in BLOCK_HELPERS:
             raise _fail(source, start, f"{{{{#{helper}}}}} is not a block helper SES supports")
         if not arg:
             raise _fail(source, start, f"{{{{#{helper}}}}} needs a variable to test")
         _check_path(source, start, arg)
-        block = Block(start, end, helper, arg)
+        block = Block(start, end, helper, arg, open_end=end, section=section)
         sink().append(block)
         stack.append(_Open(block))
     elif head.startswith("/"):
@@ -167,11 +183,13 @@ def _add_tag(source: str, start: int, end: int, kind: str, inner: str, stack: li
                 f"{{{{/{helper}}}}} closes {{{{#{open_block.helper}}}}} opened at line {line}, column {column}",
             )
         open_block.end = end
+        open_block.close_start = start
     elif inner == "else" or inner == "^":
         if not stack or stack[-1].in_inverse:
             raise _fail(source, start, "{{else}} outside an {{#if}}, {{#unless}} or {{#each}} block")
         stack[-1].in_inverse = True
         stack[-1].block.else_at = start
+        stack[-1].block.else_end = end
     elif head.startswith(">"):
         raise _fail(source, start, "partials ({{> name}}) are not supported by SES templates")
     elif head.startswith(("^", "&")):

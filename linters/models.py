@@ -63,8 +63,24 @@ class Consent(Strict):
 
 
 class QuietHours(Strict):
+    """Local wall-clock times in the customer's ``timezone``; 21:00-08:00 spans midnight."""
+
     start: time
     end: time
+
+    @field_validator("start", "end")
+    @classmethod
+    def wall_clock(cls, value: time) -> time:
+        # A UTC offset here would fight the customer's time zone twice a year.
+        if value.tzinfo is not None:
+            raise ValueError("a local wall-clock time like 21:00, without a UTC offset")
+        return value
+
+    @model_validator(mode="after")
+    def not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("start and end are the same time; leave quiet_hours out for none")
+        return self
 
 
 class Attributes(BaseModel):

@@ -76,9 +76,10 @@ def _rule_entry(rule: Rule, where: str, entry: Any) -> tuple[Action | None, Base
 def policy_from_mapping(document: dict[str, Any], source: str = "policy") -> Policy:
     """Build a Policy from the ``[tool.sendguard]`` table (already decoded)."""
     rules = {r.id: r for r in all_rules()}
-    unknown_top = set(document) - {"rules"}
+    # The lint table belongs to `sendguard lint` (linters/lint/config.py), which validates it.
+    unknown_top = set(document) - {"rules", "lint"}
     if unknown_top:
-        raise PolicyError(f"{source}: unknown key {sorted(unknown_top)[0]!r} (policy has: rules)")
+        raise PolicyError(f"{source}: unknown key {sorted(unknown_top)[0]!r} (policy has: rules, lint)")
     policy = Policy(source=source)
     table = document.get("rules", {})
     if not isinstance(table, dict):

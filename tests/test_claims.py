@@ -165,3 +165,22 @@ def test_relationship_claim_is_removed_and_the_rest_is_kept():
     result = judge({"text": "Hi Lena,\n\nWe've missed you! New beans arrived this week."}, customer=NEWCOMER)
     assert result.decision == "rewrite"
     assert result.message["text"] == "Hi Lena,\n\nNew beans arrived this week."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We're thrilled to have you on board.",
+        "Thanks for your support, and enjoy the beans.",
+        "Thank you for your business.",
+    ],
+)
+def test_relationship_near_misses_from_real_templates(text):
+    assert "SG202" not in rules_of(judge({"text": f"Hi Lena,\n\n{text}"}, customer=NEWCOMER))
+
+
+@pytest.mark.parametrize(
+    "text", ["Happy to have you back!", "Glad you're back.", "Thanks for your continued support."]
+)
+def test_relationship_claims_with_back_or_continued(text):
+    assert "SG202" in rules_of(judge({"text": f"Hi Lena,\n\n{text}"}, customer=NEWCOMER))

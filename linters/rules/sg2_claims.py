@@ -136,12 +136,20 @@ add_token_patterns(
             {"LOWER": "you"},
             {"LOWER": {"IN": ["again", "back"]}},
         ],
+        # "glad you're back", "happy to have you back": "back" is what makes it a return;
+        # "thrilled to have you on board" is a welcome.
         [
             {"LOWER": {"IN": ["glad", "happy", "thrilled"]}},
-            {"LOWER": {"IN": ["you", "you're", "to"]}},
-            {"LOWER": {"IN": ["'re", "are", "have", "see"]}, "OP": "?"},
-            {"LOWER": {"IN": ["back", "you"]}},
-            {"LOWER": "back", "OP": "?"},
+            {"LOWER": {"IN": ["you", "you're"]}},
+            {"LOWER": {"IN": ["'re", "are"]}, "OP": "?"},
+            {"LOWER": "back"},
+        ],
+        [
+            {"LOWER": {"IN": ["glad", "happy", "thrilled"]}},
+            {"LOWER": "to"},
+            {"LOWER": {"IN": ["have", "see"]}},
+            {"LOWER": "you"},
+            {"LOWER": "back"},
         ],
     ],
 )
@@ -149,12 +157,22 @@ add_token_patterns(
 add_token_patterns(
     "LOYALTY_CLAIM",
     [
+        # Thanks for "loyalty" or "patronage" claim a history on their own; thanks for
+        # "your support" or "your business" only with "continued" or "years of".
         [
             {"LEMMA": {"IN": ["thank", "thanks", "appreciate"]}},
             {"LOWER": {"IN": ["you", "so", "much"]}, "OP": "*"},
             {"LOWER": {"IN": ["for", "your"]}, "OP": "*"},
             {"LOWER": {"IN": ["continued", "ongoing", "years", "of"]}, "OP": "*"},
-            {"LEMMA": {"IN": ["loyalty", "support", "patronage", "business"]}},
+            {"LEMMA": {"IN": ["loyalty", "patronage"]}},
+        ],
+        [
+            {"LEMMA": {"IN": ["thank", "thanks", "appreciate"]}},
+            {"LOWER": {"IN": ["you", "so", "much"]}, "OP": "*"},
+            {"LOWER": {"IN": ["for", "your"]}, "OP": "*"},
+            {"LOWER": {"IN": ["continued", "ongoing", "years", "many"]}},
+            {"LOWER": "of", "OP": "?"},
+            {"LEMMA": {"IN": ["support", "business", "custom"]}},
         ],
         [
             {"LOWER": {"IN": ["loyal", "faithful", "devoted", "dedicated"]}},

@@ -1,0 +1,1 @@
+"""Feedback Lambda: SES bounces and complaints, and application unsubscribes, into the ledger."""

@@ -1,0 +1,1 @@
+"""Lint API Lambda: the engine's checks over HTTP (POST /check, POST /lint); nothing is sent."""

@@ -1,0 +1,233 @@
+"""The lint API: ``POST /check`` and ``POST /lint`` behind an IAM-authorised HTTP API.
+
+``/check`` takes a send request (DESIGN section 2) and answers with exactly the JSON
+``sendguard check --format json`` prints for it. Nothing is sent and nothing is
+written: the API is for previews, CI jobs and producers that want an answer first.
+Like the guard, it loads ``customer_id`` from the customers table, stored templates
+from SES, and (when the request carries no ``history``) recent contacts and events
+from the contact ledger, so it answers what the guard would decide right now.
+
+``/lint`` takes a template and the fields that front matter gives a template file
+(:class:`LintRequest`) and answers with the findings.
+
+Errors: a body that is not JSON or not a valid request is 400 with
+``{"error": "...", "field": "..."}``; a body over ``MAX_BODY_BYTES`` is 413.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from functions import aws
+from linters.models import (
+    Channel,
+    Customer,
+    InlineTemplate,
+    Purpose,
+    RequestError,
+    SendRequest,
+    describe_validation_error,
+    parse_request,
+)
+from linters.policy import Policy, PolicyError, policy_from_mapping
+
+# Three parts of at most 256 KiB each plus data fit; anything bigger is not a message.
+MAX_BODY_BYTES = 1024 * 1024
+# /lint renders the template once per sample customer; more belongs in a CI job.
+MAX_LINT_CUSTOMERS = 1000
+
+logger = Logger(service="sendguard-lint-api")
+app = APIGatewayHttpResolver(serializer=lambda body: json.dumps(body, ensure_ascii=False))
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class LintRequest(BaseModel):
+    """Body of ``POST /lint``: a template plus what a template file's front matter says.
+
+    The same fields as ``sendguard lint``'s front matter (``subject`` lives in
+    ``template``), and optional sample ``customers`` like ``--customers``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    template: InlineTemplate
+    channel: Channel = Channel.EMAIL
+    purpose: Purpose | None = None
+    automated: bool = True
+    campaign: str | None = None
+    trigger: str | None = None
+    audience: list[str] | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    customers: Annotated[list[Customer], Field(max_length=MAX_LINT_CUSTOMERS)] = Field(default_factory=list)
+
+    def source(self) -> Any:
+        """The template as ``sendguard lint`` sees one from the SES account: part by part."""
+        from linters.lint.inputs import FrontMatter, PartSource, TemplateSource
+
+        meta = self.model_dump(mode="json", exclude={"template", "customers"}, exclude_none=True)
+        parts = [
+            PartSource(part, text)
+            for part in ("subject", "text", "html")
+            if (text := getattr(self.template, part)) is not None
+        ]
+        return TemplateSource(self.name or "template", parts, FrontMatter.model_validate(meta))
+
+
+# --- what the API reads from AWS (each only when its variable is set) --------------
+
+
+def policy_document() -> tuple[dict[str, Any], str] | None:
+    """The policy document from the SSM parameter POLICY_PARAMETER (JSON), cached 5 minutes."""
+    name = aws.optional_setting(aws.POLICY_PARAMETER)
+    if not name:
+        return None
+    from aws_lambda_powertools.utilities import parameters
+
+    document = parameters.get_parameter(name, max_age=300, transform="json")
+    if not isinstance(document, dict):
+        raise PolicyError(f"ssm:{name}: the policy must be a JSON object")
+    return document, f"ssm:{name}"
+
+
+def load_policy() -> Policy:
+    found = policy_document()
+    if found is None:
+        return Policy()
+    document, source = found
+    # A "lint" table configures /lint only; the engine policy is the rest.
+    return policy_from_mapping({k: v for k, v in document.items() if k != "lint"}, source)
+
+
+def load_lint_config() -> Any:
+    from linters.lint.config import LintConfig, config_from_mapping
+
+    found = policy_document()
+    return config_from_mapping(*found) if found else LintConfig()
+
+
+def template_lookup() -> Any:
+    from functions.ses_templates import get_template
+
+    # The client is built on first use: most requests carry their template inline.
+    return lambda name: get_template(aws.client("ses"), name)
+
+
+def customer_lookup() -> Any:
+    if not aws.optional_setting(aws.CUSTOMERS_TABLE):
+        return None
+    from functions.ledger import get_customer
+
+    return lambda customer_id: get_customer(aws.table(aws.CUSTOMERS_TABLE), customer_id)
+
+
+def fill_from_ledger(request: SendRequest) -> None:
+    """History and events from the ledger, as the guard reads them, when the request has none."""
+    if not aws.optional_setting(aws.LEDGER_TABLE) or request.history is not None:
+        return
+    from functions.ledger import read_recent
+
+    now = request.now or datetime.now(UTC)
+    contacts, events = read_recent(aws.table(aws.LEDGER_TABLE), request.to, now)
+    request.history = contacts
+    request.events = [*request.events, *events]
+
+
+# --- request handling ------------------------------------------------------------
+
+
+def json_body() -> Any:
+    event = app.current_event
+    raw = event.body or ""
+    # Base64 carries 3 bytes in 4 characters; refuse before decoding anything large.
+    size = len(raw) * 3 // 4 if event.is_base64_encoded else len(raw.encode("utf-8"))
+    if size > MAX_BODY_BYTES:
+        raise BodyTooLarge
+    try:
+        text = base64.b64decode(raw).decode("utf-8") if event.is_base64_encoded else raw
+    except (ValueError, UnicodeDecodeError):
+        raise RequestError("", "the body is not UTF-8 text") from None
+    if not text.strip():
+        raise RequestError("", "empty body: expected a JSON object")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RequestError("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def judge(request: SendRequest) -> dict[str, Any]:
+    from linters.engine import check
+
+    fill_from_ledger(request)
+    result = check(request, load_policy(), templates=template_lookup(), customers=customer_lookup())
+    logger.info(
+        "checked", extra={"decision": str(result.decision), "rules": [f.rule for f in result.findings]}
+    )
+    return result.to_dict()
+
+
+@app.post("/check")
+def post_check() -> dict[str, Any]:
+    return judge(parse_request(json_body()))
+
+
+@app.post("/lint")
+def post_lint() -> dict[str, Any]:
+    """The document ``sendguard lint --format json`` prints, for one template."""
+    from linters.lint.customers import summarize
+    from linters.lint.linter import lint_template
+
+    body = json_body()
+    if not isinstance(body, dict):
+        raise RequestError("", f"a lint request is a JSON object, not {type(body).__name__}")
+    try:
+        lint = LintRequest.model_validate(body)
+    except ValidationError as exc:
+        raise describe_validation_error(exc) from None
+    config = load_lint_config()
+    template = lint.source()
+    findings = lint_template(template, config)
+    summaries = []
+    if lint.customers and not any(f.rule == "SG900" for f in findings):
+        summaries = summarize(template, lint.customers, config, datetime.now(UTC))
+    logger.info("linted", extra={"rules": [f.rule for f in findings]})
+    return {"findings": [f.to_dict() for f in findings], "customers": [s.to_dict() for s in summaries]}
+
+
+def _error(status: int, problem: str, field: str = "") -> Response:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps({"error": problem, "field": field}, ensure_ascii=False),
+    )
+
+
+@app.exception_handler(RequestError)
+def bad_request(exc: RequestError) -> Response:
+    return _error(400, str(exc), exc.field)
+
+
+@app.exception_handler(BodyTooLarge)
+def too_large(exc: BodyTooLarge) -> Response:
+    return _error(413, f"the body is larger than {MAX_BODY_BYTES // 1024} KiB")
+
+
+@app.exception_handler(PolicyError)
+def broken_policy(exc: PolicyError) -> Response:
+    # The caller cannot fix this; the operator can, from the log.
+    logger.error("policy parameter is invalid", extra={"problem": str(exc)})
+    return _error(500, "the service's policy is invalid; see the function's log")
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

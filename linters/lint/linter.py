@@ -1,0 +1,89 @@
+"""Lint one template source: parse each part, analyse its segments, apply suppressions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from linters.findings import Action
+from linters.handlebars import Node, TemplateSyntaxError, parse
+from linters.lint.config import LintConfig
+from linters.lint.findings import LintFinding, known_rule_ids, rule_identity
+from linters.lint.inputs import PartSource, TemplateSource
+from linters.lint.segments import segments
+from linters.lint.static import StaticHit, analyse_segments, check_segments
+from linters.lint.suppress import apply, suppressions
+
+
+@dataclass(slots=True)
+class _ParsedPart:
+    part: PartSource
+    tree: list[Node]
+
+
+def _offset_of(text: str, line: int, column: int) -> int:
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    return min(starts[min(line, len(starts)) - 1] + column - 1, len(text))
+
+
+def _action(rule_id: str, config: LintConfig) -> Action:
+    if rule_id == "SG901":
+        return config.lint.bad_suppression
+    return config.policy.actions.get(rule_id) or rule_identity(rule_id)[1]
+
+
+def _finding(template: TemplateSource, part: PartSource, hit: StaticHit, config: LintConfig) -> LintFinding:
+    path, line, column = template.locate(part, hit.start)
+    _, end_line, end_column = template.locate(part, max(hit.end, hit.start))
+    name, _ = rule_identity(hit.rule)
+    return LintFinding(
+        hit.rule,
+        name,
+        _action(hit.rule, config),
+        hit.message,
+        path,
+        line,
+        column,
+        end_line,
+        end_column,
+        part.name,
+        hit.excerpt,
+    )
+
+
+def lint_template(template: TemplateSource, config: LintConfig) -> list[LintFinding]:
+    """Every finding of one template, in source order; actions set to off are dropped."""
+    parsed: list[_ParsedPart] = []
+    findings: list[LintFinding] = []
+    for part in template.parts:
+        try:
+            parsed.append(_ParsedPart(part, parse(part.text)))
+        except TemplateSyntaxError as exc:
+            at = _offset_of(part.text, exc.line, exc.column)
+            hit = StaticHit("SG900", exc.problem, at, at + 1, part.text[at : at + 20].split("\n")[0])
+            findings.append(_finding(template, part, hit, config))
+    purpose = template.meta.purpose or config.lint.default_purpose
+    analysed = {
+        id(p): analyse_segments(segments(p.part.text, p.tree, html=p.part.name == "html")) for p in parsed
+    }
+    every_part = [item for items in analysed.values() for item in items]
+    known = known_rule_ids()
+    for p in parsed:
+        hits = list(
+            check_segments(analysed[id(p)], every_part, config.lint, purpose, template.meta.automated)
+        )
+        active, problems = suppressions(p.part.text, p.tree, known)
+        for hit in [*apply(_dedupe(hits), active), *problems]:
+            findings.append(_finding(template, p.part, hit, config))
+    kept = [f for f in findings if f.action != Action.OFF]
+    return sorted(kept, key=LintFinding.sort_key)
+
+
+def _dedupe(hits: list[StaticHit]) -> list[StaticHit]:
+    seen: set[tuple[str, int, int]] = set()
+    unique = []
+    for hit in hits:
+        key = (hit.rule, hit.start, hit.end)
+        if key not in seen:
+            seen.add(key)
+            unique.append(hit)
+    return unique

@@ -1,0 +1,23 @@
+"""sendguard producer client: put send requests on the guard's outbox.
+
+Apps use this instead of calling SES or SNS directly, so every customer message
+passes the guard. It needs only boto3 (no spaCy, no engine), so it is cheap to add
+to any service::
+
+    from sendguard_client import send
+
+    send({
+        "channel": "email", "purpose": "transactional", "to": "ada@example.com",
+        "from": "orders@northwind.example",
+        "template": {"name": "receipt"}, "data": {"order": "1042"},
+        "customer_id": "c-1042",
+    })
+
+``install_hook(client)`` instead turns an existing boto3 ``sesv2`` client's
+``send_email`` or ``sns`` client's ``publish`` into outbox requests (see hook.py).
+"""
+
+from sendguard_client.client import OutboxError, build_message, send
+from sendguard_client.hook import install_hook, uninstall_hook
+
+__all__ = ["OutboxError", "build_message", "install_hook", "send", "uninstall_hook"]
