@@ -8,7 +8,9 @@ number), sk ``at`` = ISO-8601 UTC time + "#" + a unique suffix. Attributes: ``ki
 Customers (CUSTOMERS_TABLE): pk ``customer_id``; ``record`` = the Customer as JSON.
 
 Decisions (DECISIONS_TABLE): pk ``id`` (the request id); ``decision``, ``findings``
-and ``message`` as JSON, ``quarantined`` (bool), ``at``, ``ttl``.
+and ``message`` as JSON, ``quarantined`` (bool), ``retry_at`` (ISO time of a hold, or
+null), ``at``, ``ttl``. One row per request id: a later decision on the same request (a
+held request judged again) replaces the row.
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ def put_decision(table: Any, result: dict[str, Any], now: datetime, quarantined:
             "message": json.dumps(result.get("message", {})),
             "changes": json.dumps(result.get("changes", [])),
             "quarantined": quarantined,
+            "retry_at": result.get("retry_at"),
             "at": now.astimezone(UTC).isoformat(),
             "ttl": _ttl(now, 365),
         }

@@ -89,14 +89,68 @@ def add_phrases(label: str, phrases: Iterable[str], attr: str = "LOWER") -> None
     _phrases[attr].setdefault(label, []).extend(phrases)
 
 
+Anchors = frozenset[tuple[str, str]]
+
+
+def _token_anchors(token: dict[str, Any]) -> Anchors | None:
+    for attr in ("LOWER", "LEMMA", "ORTH"):
+        value = token.get(attr)
+        if isinstance(value, str):
+            return frozenset({(attr, value if attr == "ORTH" else value.lower())})
+        if isinstance(value, dict) and set(value) == {"IN"}:
+            return frozenset((attr, v if attr == "ORTH" else v.lower()) for v in value["IN"])
+    return None
+
+
+def _anchors(pattern: list[dict[str, Any]], common: frozenset[str]) -> Anchors | None:
+    """Words a pattern cannot match without: the values of its most selective required token.
+
+    ``{("LOWER", "valuable")}`` means no match is possible in a text without "valuable".
+    Required tokens whose values are common words ("our", "you") are poor filters, so the
+    token with the fewest common words, then the fewest values, is chosen. None when no
+    required token is a plain word test.
+    """
+    candidates = [
+        anchors
+        for token in pattern
+        if token.get("OP") in (None, "+", "1", "{1}") and (anchors := _token_anchors(token)) is not None
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda a: (sum(v in common for _, v in a), len(a)))
+
+
+@dataclass(frozen=True, slots=True)
+class _LabelMatcher:
+    """Patterns of one label sharing anchors; run only when the text holds an anchor.
+
+    spaCy evaluates ``IN`` sets with a Python callback for every live state, so running
+    every pattern over every text made the Matcher 90% of a cold check. Most texts hold
+    the anchor words of a few labels only.
+    """
+
+    anchors: Anchors | None
+    matcher: Matcher
+
+    def may_match(self, words: set[tuple[str, str]]) -> bool:
+        return self.anchors is None or not self.anchors.isdisjoint(words)
+
+
 @cache
-def _matchers() -> tuple[Matcher, list[PhraseMatcher]]:
+def _matchers() -> tuple[list[_LabelMatcher], list[PhraseMatcher]]:
     import linters.rules  # noqa: F401  - the rule families register their patterns on import
 
     nlp = pipeline()
-    matcher = Matcher(nlp.vocab)
+    common = frozenset(nlp.Defaults.stop_words)
+    grouped: dict[tuple[str, Anchors | None], list[list[dict[str, Any]]]] = {}
     for label, patterns in _token_patterns.items():
+        for pattern in patterns:
+            grouped.setdefault((label, _anchors(pattern, common)), []).append(pattern)
+    label_matchers = []
+    for (label, anchors), patterns in grouped.items():
+        matcher = Matcher(nlp.vocab)
         matcher.add(label, patterns)
+        label_matchers.append(_LabelMatcher(anchors, matcher))
     phrase_matchers = []
     for attr, labels in _phrases.items():
         if not labels:
@@ -106,7 +160,7 @@ def _matchers() -> tuple[Matcher, list[PhraseMatcher]]:
             docs = list(nlp.pipe(phrases)) if attr == "LEMMA" else [nlp.make_doc(p) for p in phrases]
             phrase_matcher.add(label, docs)
         phrase_matchers.append(phrase_matcher)
-    return matcher, phrase_matchers
+    return label_matchers, phrase_matchers
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +181,14 @@ class Analysis:
 
 
 def _find(doc: Doc) -> dict[str, list[tuple[int, int]]]:
-    matcher, phrase_matchers = _matchers()
+    label_matchers, phrase_matchers = _matchers()
     strings = doc.vocab.strings
     found: dict[str, list[tuple[int, int]]] = {}
-    matches = list(matcher(doc))
+    words = {("LOWER", t.lower_) for t in doc} | {("LEMMA", t.lemma_) for t in doc} | {("ORTH", t.text) for t in doc}
+    matches = []
+    for label_matcher in label_matchers:
+        if label_matcher.may_match(words):
+            matches.extend(label_matcher.matcher(doc))
     for phrase_matcher in phrase_matchers:
         matches.extend(phrase_matcher(doc))
     for match_id, start, end in matches:

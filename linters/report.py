@@ -28,10 +28,27 @@ def format_finding(finding: Finding, message: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def _quoted(text: str, limit: int = 70) -> str:
+    flat = text.replace("\n", "\\n")
+    return '"' + (flat if len(flat) <= limit else flat[: limit - 3] + "...") + '"'
+
+
+def format_changes(result: Result) -> list[str]:
+    """One line per edit: rule, where, what was replaced by what."""
+    lines = []
+    for change in result.changes:
+        before = (result.original or {}).get(change.part, "")
+        line = before.count("\n", 0, change.start) + 1
+        column = change.start - (before.rfind("\n", 0, change.start) + 1) + 1
+        what = "removed" if not change.replacement.strip() else f"-> {_quoted(change.replacement)}"
+        lines.append(f"    {change.rule} {change.part}:{line}:{column} {_quoted(change.original)} {what}")
+    return lines
+
+
 def format_diff(result: Result) -> str:
     if not result.changes or result.original is None:
         return ""
-    lines = ["  rewrite:"]
+    lines = ["  rewrite:", *format_changes(result)]
     for part, before in result.original.items():
         after = result.message.get(part, "")
         if before == after:

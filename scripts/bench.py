@@ -32,17 +32,24 @@ EMAIL_TEXT = (
     "free for thirty days.\n\n"
     "See the collection: https://northwind.example/winter\n\n"
     "Questions? Reply to this email and a person on our team will answer.\n\n"
-    "Northwind Outfitters, 12 Harbour Street, Portland"
+    "Northwind Outfitters, 12 Harbour Street, Portland\n\n{{note}}"
 )
 SMS_TEXT = (
     "Hi {{first_name}}, your table for {{party}} at Bramble is booked for {{time}} on Friday. "
-    "Parking is free after six behind the market hall. Need to change it? Reply CHANGE or call 0161 555 0199."
+    "Parking is free after six behind the market hall. Need to change it? Reply CHANGE or call 0161 555 0199. {{note}}"
 )
 NAMES = ["Ana", "Ben", "Chidi", "Dana", "Emre", "Fatima", "Goran", "Hana", "Ines", "Jonas", "Kofi", "Lena"]
 
 
+def note(i: int, unique: bool) -> str:
+    """A long data value: unique per message, or the same for the whole campaign."""
+    if unique:
+        return f"P.S. Your reference for this letter is {i}, should you need to quote it."
+    return "P.S. Your reference is on the back of your loyalty card, should you need it."
+
+
 def email_request(i: int, unique: bool) -> dict:
-    text = EMAIL_TEXT + (f"\n\nRef {i} {NAMES[i % len(NAMES)]}wood lane." if unique else "")
+    text = EMAIL_TEXT
     name = NAMES[i % len(NAMES)]
     return {
         "id": f"bench-email-{i}",
@@ -50,14 +57,20 @@ def email_request(i: int, unique: bool) -> dict:
         "from": "hello@northwind.example",
         "to": f"{name.lower()}{i}@example.com",
         "template": {"subject": "The {{collection}} collection is here, {{first_name}}", "text": text},
-        "data": {"first_name": name, "collection": "Harbour", "city": "Portland", "last_item": "Fell jacket"},
+        "data": {
+            "first_name": name,
+            "collection": "Harbour",
+            "city": "Portland",
+            "last_item": "Fell jacket",
+            "note": note(i, unique),
+        },
         "customer": {"first_name": name, "purchase_count": i % 7, "consent": {"email_marketing": True}},
         "now": "2026-11-20T15:00:00Z",
     }
 
 
 def sms_request(i: int, unique: bool) -> dict:
-    text = SMS_TEXT + (f" Ref {i}." if unique else "")
+    text = SMS_TEXT
     name = NAMES[i % len(NAMES)]
     return {
         "id": f"bench-sms-{i}",
@@ -65,7 +78,7 @@ def sms_request(i: int, unique: bool) -> dict:
         "purpose": "service",
         "to": "+15035550100",
         "template": {"text": text},
-        "data": {"first_name": name, "party": str(2 + i % 5), "time": "7:30pm"},
+        "data": {"first_name": name, "party": str(2 + i % 5), "time": "7:30pm", "note": note(i, unique)},
         "customer": {"first_name": name, "consent": {"sms_marketing": True}},
         "now": "2026-11-20T15:00:00Z",
     }
@@ -111,9 +124,9 @@ def main() -> None:
     print(f"{'case':<34}{'median':>10}{'p99':>10}{'per second':>13}")
     rows = [
         ("email, campaign (warm)", email_request, 3000, False),
-        ("email, every text unique", email_request, 400, True),
+        ("email, every text unique", email_request, 1000, True),
         ("sms, campaign (warm)", sms_request, 3000, False),
-        ("sms, every text unique", sms_request, 400, True),
+        ("sms, every text unique", sms_request, 1000, True),
     ]
     campaign_rate = 0.0
     for label, make, count, unique in rows:

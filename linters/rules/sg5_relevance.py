@@ -1,1 +1,322 @@
 """SG5xx relevance: segment mismatch, upsell overload, cart discounts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from linters.findings import Action, Hit
+from linters.message import Message
+from linters.models import Customer
+from linters.nlp import add_phrases, add_token_patterns
+from linters.registry import Settings, rule
+from linters.rules.common import longest_first, spans
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A segment tag and what it means on a customer record (linters/data/segments.json)."""
+
+    tag: str
+    children_ages: tuple[int, int] | None = None
+    pets: frozenset[str] = frozenset()
+    age: tuple[int, int] | None = None
+    conflicts: frozenset[str] = frozenset()
+
+    @property
+    def label(self) -> str:
+        return f"SEGMENT_{self.tag.upper()}"
+
+    def fits(self, customer: Customer, now: datetime) -> bool | None:
+        """True when the record puts the customer in the segment, False when it rules
+        them out, None when it does not say."""
+        if self.tag in customer.segments:
+            return True
+        if self.conflicts & set(customer.segments):
+            return False
+        verdicts = [
+            v
+            for v in (self._children(customer), self._pets(customer), self._age(customer, now))
+            if v is not None
+        ]
+        if not verdicts:
+            return None
+        return any(verdicts)
+
+    def _children(self, customer: Customer) -> bool | None:
+        ages = customer.attributes.children_ages
+        if self.children_ages is None or ages is None:
+            return None
+        low, high = self.children_ages
+        return any(low <= age <= high for age in ages)
+
+    def _pets(self, customer: Customer) -> bool | None:
+        pets = customer.attributes.pets
+        if not self.pets or pets is None:
+            return None
+        return any(pet.strip().lower() in self.pets for pet in pets)
+
+    def _age(self, customer: Customer, now: datetime) -> bool | None:
+        born = customer.attributes.birth_year
+        if self.age is None or born is None:
+            return None
+        low, high = self.age
+        return low <= now.year - born <= high
+
+
+def _range(spec: dict[str, int] | None, top: int = 150) -> tuple[int, int] | None:
+    return None if spec is None else (int(spec.get("min", 0)), int(spec.get("max", top)))
+
+
+SEGMENTS_FILE = Path(__file__).resolve().parent.parent / "data" / "segments.json"
+
+
+def _load_segments() -> dict[str, Segment]:
+    raw: dict[str, Any] = json.loads(SEGMENTS_FILE.read_text(encoding="utf-8"))
+    segments: dict[str, Segment] = {}
+    for tag, spec in raw["segments"].items():
+        segment = Segment(
+            tag,
+            children_ages=_range(spec.get("children_ages")),
+            pets=frozenset(p.lower() for p in spec.get("pets", ())),
+            age=_range(spec.get("age")),
+            conflicts=frozenset(spec.get("conflicts", ())),
+        )
+        segments[tag] = segment
+        if spec.get("terms"):
+            add_phrases(segment.label, spec["terms"], attr="LEMMA")
+    return segments
+
+
+# Loaded once, at import, so the vocabulary joins the one shared matcher.
+SEGMENTS = _load_segments()
+
+
+class SegmentSettings(Settings):
+    segments_complete: bool = Field(
+        False,
+        description="treat the customer's `segments` as complete: an audience tag they lack is a mismatch",
+    )
+
+
+def _describe(customer: Customer, segment: Segment) -> str:
+    facts = []
+    if segment.children_ages is not None and customer.attributes.children_ages is not None:
+        ages = customer.attributes.children_ages
+        facts.append(f"children aged {', '.join(map(str, ages))}" if ages else "no children")
+    if segment.pets and customer.attributes.pets is not None:
+        facts.append(f"pets: {', '.join(customer.attributes.pets) or 'none'}")
+    if segment.age is not None and customer.attributes.birth_year is not None:
+        facts.append(f"born {customer.attributes.birth_year}")
+    if not facts and customer.segments:
+        facts.append(f"segments: {', '.join(customer.segments)}")
+    return "; ".join(facts) or "the record"
+
+
+def _audience_mismatch(message: Message, customer: Customer, settings: SegmentSettings) -> Iterator[Hit]:
+    audience = message.request.audience or []
+    verdicts: list[bool | None] = []
+    for tag in audience:
+        segment = SEGMENTS.get(tag)
+        if segment is not None:
+            verdicts.append(segment.fits(customer, message.now))
+        elif tag in customer.segments:
+            verdicts.append(True)
+        else:
+            verdicts.append(False if settings.segments_complete else None)
+    # Content meant for several segments is relevant when any of them fits.
+    if verdicts and all(v is False for v in verdicts):
+        known = [SEGMENTS[t] for t in audience if t in SEGMENTS]
+        facts = (
+            _describe(customer, known[0]) if known else f"segments: {', '.join(customer.segments) or 'none'}"
+        )
+        yield Hit(f"the message is for {', '.join(audience)}, but the customer is not ({facts})")
+
+
+def _text_mismatch(message: Message, customer: Customer) -> Iterator[Hit]:
+    parts = message.readable()
+    for segment in SEGMENTS.values():
+        mentions = [(part, part.analysis.spans(segment.label)) for part in parts]
+        mentions = [(part, found[0]) for part, found in mentions if found]
+        # Judge the record only when the text speaks to the segment (most texts do not).
+        if not mentions or segment.fits(customer, message.now) is not False:
+            continue
+        for part, (start, end) in mentions:  # one finding per segment and part
+            yield Hit(
+                f"'{part.text[start:end]}' is content for {segment.tag}, but the customer is not "
+                f"({_describe(customer, segment)})",
+                part.name,
+                start,
+                end,
+            )
+
+
+@rule("SG501", "segment-mismatch", Action.BLOCK, SegmentSettings)
+def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterator[Hit]:
+    """Content for a life stage or segment the recipient is known not to be in.
+
+    Catches: a request whose `audience` tags (e.g. `["parent_infant"]`) the customer
+    record rules out, and, when no audience is declared, product and life-stage words
+    in the text ("diapers", "puppy food", "prom dress", "hearing aids") for a segment
+    the record rules out. What each tag means (children's ages, pets, age from
+    `birth_year`, conflicting tags) and its vocabulary are data, in
+    `linters/data/segments.json`. Only a known mismatch is a finding: a record that
+    says nothing about children is not judged on diapers.
+
+    Why it hurts: diaper offers to the parent of a 15-year-old say the company's idea
+    of them is fifteen years old, or belongs to someone else.
+
+    Example: to {"attributes": {"children_ages": [15]}}: "Stock up on diapers: 20% off
+    all sizes this week."
+
+    Fix: target the campaign by the record (`audience` plus current segments), or
+    keep the record current. Blocked.
+    """
+    customer = message.customer
+    if customer is None or customer.anonymous:
+        return
+    if message.request.audience:
+        yield from _audience_mismatch(message, customer, settings)
+    else:
+        yield from _text_mismatch(message, customer)
+
+
+# Offers and calls to buy, counted by SG502.
+add_token_patterns(
+    "OFFER",
+    [
+        [{"LIKE_NUM": True}, {"ORTH": "%"}, {"LOWER": "off"}],
+        [{"LOWER": {"REGEX": r"^\d+%$"}}, {"LOWER": "off"}],
+        [{"LIKE_NUM": True}, {"LOWER": "percent"}, {"LOWER": "off"}],
+        [{"ORTH": {"IN": ["$", "£", "€"]}}, {"LIKE_NUM": True}, {"LOWER": "off"}],
+        [
+            {"LOWER": {"IN": ["shop", "buy", "order", "upgrade", "subscribe", "book"]}},
+            {"LOWER": {"IN": ["now", "today"]}},
+        ],
+        [{"LOWER": "add"}, {"LOWER": "to"}, {"LOWER": {"IN": ["cart", "basket", "bag"]}}],
+        [{"LOWER": {"IN": ["use", "enter", "apply"]}}, {"LOWER": {"IN": ["code", "coupon", "promo"]}}],
+        [{"LOWER": {"IN": ["promo", "discount", "coupon", "voucher"]}}, {"LOWER": "code"}],
+        [
+            {"LOWER": {"IN": ["special", "exclusive", "limited"]}},
+            {"LEMMA": {"IN": ["offer", "deal", "discount"]}},
+        ],
+        [
+            {"LOWER": "you"},
+            {"LOWER": {"IN": ["might", "may", "'ll", "will"]}},
+            {"LOWER": "also", "OP": "?"},
+            {"LOWER": {"IN": ["like", "love", "enjoy"]}},
+        ],
+        [{"LOWER": {"IN": ["recommended", "picked"]}}, {"LOWER": "for"}, {"LOWER": "you"}],
+        [{"LOWER": "customers"}, {"LOWER": "also"}, {"LEMMA": {"IN": ["buy", "bought", "like", "view"]}}],
+        [{"LOWER": "complete"}, {"LOWER": "the"}, {"LOWER": "look"}],
+        [{"LOWER": "upgrade"}, {"LOWER": "to"}],
+        [{"LOWER": {"IN": ["buy", "get"]}}, {"LIKE_NUM": True}, {"OP": "?"}, {"LOWER": "free"}],
+        [
+            {"LOWER": "free"},
+            {"LOWER": {"IN": ["shipping", "delivery"]}},
+            {"LOWER": "on"},
+            {"LOWER": "your"},
+            {"LOWER": "next"},
+        ],
+        [{"LOWER": "save"}, {"ORTH": {"IN": ["$", "£", "€"]}, "OP": "?"}, {"LIKE_NUM": True}],
+        [{"LOWER": "save"}, {"LOWER": {"IN": ["big", "more"]}}],
+        [{"LOWER": "treat"}, {"LOWER": "yourself"}],
+        [{"LOWER": "don't"}, {"LOWER": "forget"}, {"LOWER": "to"}, {"LOWER": "shop"}],
+    ],
+)
+
+
+class UpsellSettings(Settings):
+    max_offers: int = Field(1, ge=0, description="offers or calls to buy a transactional message may carry")
+
+
+@rule("SG502", "upsell-overload", Action.WARN, UpsellSettings)
+def find_upsell_overload(message: Message, settings: UpsellSettings) -> Iterator[Hit]:
+    """A transactional message crowded with offers.
+
+    Catches: a message whose `purpose` is `transactional` (a receipt, a shipping
+    notice, a password reset) with more than `max_offers` offers or calls to buy:
+    "20% off", "shop now", "use code", "you might also like", "recommended for you",
+    "upgrade to", "buy 2 get 1 free". Counted per part (subject, text, HTML).
+
+    Why it hurts: the reader opened the email to find their tracking number; three
+    offers later they have learned that even receipts are ads, and stop opening them.
+
+    Example: "Your order has shipped. You might also like: our Winter Collection, 20%
+    off with code SNOW. Shop now!"
+
+    Fix: keep receipts about the receipt; one discreet line at most (`max_offers`).
+    """
+    if message.request.purpose != "transactional":
+        return
+    for part in message.readable():
+        offers = longest_first(part.analysis.spans("OFFER"))
+        if len(offers) <= settings.max_offers:
+            continue
+        start, end = offers[settings.max_offers]
+        listed = ", ".join(f"'{part.text[s:e]}'" for s, e in offers[:5])
+        yield Hit(
+            f"{len(offers)} offers in a transactional message (at most {settings.max_offers}): {listed}",
+            part.name,
+            start,
+            end,
+        )
+
+
+add_token_patterns(
+    "DISCOUNT",
+    [
+        [{"LIKE_NUM": True}, {"ORTH": "%"}, {"LOWER": "off"}],
+        [{"LOWER": {"REGEX": r"^\d+%$"}}, {"LOWER": "off"}],
+        [{"LIKE_NUM": True}, {"LOWER": "percent"}, {"LOWER": "off"}],
+        [{"ORTH": {"IN": ["$", "£", "€"]}}, {"LIKE_NUM": True}, {"LOWER": "off"}],
+        [{"LEMMA": {"IN": ["discount", "coupon", "voucher", "rebate"]}}],
+        [{"LOWER": {"IN": ["promo", "promotional", "discount", "coupon"]}}, {"LOWER": "code"}],
+        [{"LOWER": {"IN": ["use", "enter", "apply"]}}, {"LOWER": "code"}],
+        [{"LOWER": "save"}, {"ORTH": {"IN": ["$", "£", "€"]}, "OP": "?"}, {"LIKE_NUM": True}],
+        [{"LOWER": "free"}, {"LOWER": {"IN": ["shipping", "delivery", "gift"]}}],
+        [{"LOWER": {"IN": ["cheaper", "reduced", "markdown", "sale", "deal"]}}, {"LOWER": "price"}],
+        [{"LOWER": "price"}, {"LEMMA": "drop"}],
+    ],
+)
+
+
+class CartDiscountSettings(Settings):
+    triggers: list[str] = Field(
+        default_factory=lambda: ["cart_abandoned"],
+        description="triggers after which no discount may be offered",
+    )
+
+
+@rule("SG503", "cart-discount", Action.WARN, CartDiscountSettings)
+def find_cart_discount(message: Message, settings: CartDiscountSettings) -> Iterator[Hit]:
+    """A discount in a message sent because a cart was abandoned.
+
+    Catches: "10% off", "use code", "discount", "free shipping", "save $5" in a
+    message whose `trigger` is one of `triggers` (default `cart_abandoned`).
+
+    Why it hurts: it teaches customers to leave carts to get a code, and tells the
+    reader the first price was not the real one. It also tells them the cart was
+    watched (see SG401).
+
+    Example: trigger "cart_abandoned": "Still thinking it over? Here's 10% off to help
+    you decide."
+
+    Fix: remind without discounting ("Your saved items are here when you want them"),
+    or offer the discount to everyone.
+    """
+    if message.request.trigger not in settings.triggers:
+        return
+    for part, start, end in spans(message, "DISCOUNT"):
+        yield Hit(
+            f"'{part.text[start:end]}' offers a discount in a {message.request.trigger} message",
+            part.name,
+            start,
+            end,
+        )

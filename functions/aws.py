@@ -1,0 +1,63 @@
+"""boto3 clients and the environment that names the resources, shared by every function.
+
+Clients are built once per process (a Lambda container, a test, the demo) and reused;
+``reset()`` forgets them, for tests that start a fresh moto. Endpoints come from the
+standard ``AWS_ENDPOINT_URL`` (or ``AWS_ENDPOINT_URL_<SERVICE>``) variables, which is how
+the demo and ``sendguard invoke`` point everything at an embedded moto server.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import boto3
+
+# Environment variable names: template.yaml sets them on the functions.
+OUTBOX_QUEUE_URL = "OUTBOX_QUEUE_URL"
+CUSTOMERS_TABLE = "CUSTOMERS_TABLE"
+LEDGER_TABLE = "LEDGER_TABLE"
+DECISIONS_TABLE = "DECISIONS_TABLE"
+IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
+REVIEW_TOPIC_ARN = "REVIEW_TOPIC_ARN"
+POLICY_PARAMETER = "POLICY_PARAMETER"
+SES_CONFIGURATION_SET = "SES_CONFIGURATION_SET"
+
+
+class MissingSetting(RuntimeError):
+    """A required environment variable is not set: a deployment mistake, never data."""
+
+
+def setting(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise MissingSetting(f"environment variable {name} is not set (template.yaml sets it)")
+    return value
+
+
+def optional_setting(name: str) -> str | None:
+    return os.environ.get(name, "").strip() or None
+
+
+@cache
+def client(service: str) -> Any:
+    return boto3.client(service)
+
+
+@cache
+def _dynamodb() -> Any:
+    return boto3.resource("dynamodb")
+
+
+@cache
+def table(env_name: str) -> Any:
+    """The DynamoDB table named by the environment variable ``env_name``."""
+    return _dynamodb().Table(setting(env_name))
+
+
+def reset() -> None:
+    """Forget every client and table (tests start a fresh moto per test)."""
+    client.cache_clear()
+    _dynamodb.cache_clear()
+    table.cache_clear()

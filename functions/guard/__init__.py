@@ -1,0 +1,1 @@
+"""The send guard Lambda: ``functions.guard.app.lambda_handler``."""
