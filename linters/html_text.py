@@ -63,13 +63,17 @@ class VisibleText:
     text: str
     source_at: list[int]
     links: list[str] = field(default_factory=list)
+    # Where each entity that became a visible character ends: "&amp;" is one character
+    # shown and five in the source, and a span ending on it must cover all five.
+    entity_ends: dict[int, int] = field(default_factory=dict)
 
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """Map a visible span to the HTML span that shows it."""
         if not self.source_at:
             return 0, 0
         first = self.source_at[min(start, len(self.source_at) - 1)]
-        last = self.source_at[min(max(end - 1, start), len(self.source_at) - 1)] + 1
+        last_char = self.source_at[min(max(end - 1, start), len(self.source_at) - 1)]
+        last = self.entity_ends.get(last_char, last_char + 1)
         return first, max(first, last)
 
 
@@ -81,6 +85,7 @@ class _Extractor(HTMLParser):
         self.chars: list[str] = []
         self.source_at: list[int] = []
         self.links: list[str] = []
+        self.entity_ends: dict[int, int] = {}
         self.stack: list[tuple[str, bool]] = []
         self.hidden = 0
 
@@ -148,6 +153,7 @@ class _Extractor(HTMLParser):
 
     def _entity(self, entity: str) -> None:
         at = self._at()
+        self.entity_ends[at] = at + len(entity)
         text = unescape(entity)
         if text == "\xa0":
             text = " "
@@ -162,7 +168,7 @@ def visible_text(html: str) -> VisibleText:
     while chars and chars[-1].isspace():
         chars.pop()
         source_at.pop()
-    return VisibleText("".join(chars), source_at, parser.links)
+    return VisibleText("".join(chars), source_at, parser.links, parser.entity_ends)
 
 
 def fold_space(text: str) -> str:

@@ -196,7 +196,8 @@ def _seam(
     Returns the widened span (never beyond ``floor``/``ceiling``, the neighbouring
     edits) and its replacement.
     """
-    if fix.strip():
+    if fix.strip() or "\n" in fix:
+        # Text, or a paragraph break a rule asked for: kept as given.
         return _seam_replacement(sent, start, end, fix, floor, ceiling)
     # A removal: the spaces on both sides collapse into what the join needs.
     left = start

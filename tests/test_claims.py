@@ -184,3 +184,14 @@ def test_relationship_near_misses_from_real_templates(text):
 )
 def test_relationship_claims_with_back_or_continued(text):
     assert "SG202" in rules_of(judge({"text": f"Hi Lena,\n\n{text}"}, customer=NEWCOMER))
+
+
+def test_as_one_of_our_best_customers_is_said_of_the_reader():
+    result = judge(
+        {
+            "text": "Hi Ana,\n\nEnjoy early access, as one of our most valuable customers. The sale starts Friday."
+        },
+        customer=ONE_PURCHASE,
+    )
+    assert "SG201" in rules_of(result)
+    assert result.message["text"] == "Hi Ana,\n\nEnjoy early access. The sale starts Friday."

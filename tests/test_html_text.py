@@ -31,3 +31,10 @@ def test_links_are_collected():
 
 def test_unclosed_tags_do_not_hide_the_rest():
     assert visible_text("<p>One<div style='display:none'>x</p><p>Two</p>").text.endswith("Two")
+
+
+def test_a_span_ending_on_an_entity_covers_the_whole_entity():
+    visible = visible_text(EMAIL)
+    start = visible.text.index("Tom &")
+    source_start, source_end = visible.to_source(start, start + 5)
+    assert EMAIL[source_start:source_end] == "Tom &amp;"

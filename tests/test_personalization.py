@@ -188,3 +188,17 @@ def test_null_value_from_data():
 )
 def test_merge_near_misses(text):
     assert "SG103" not in rules_of(judge({"text": text}, purpose="transactional"))
+
+
+def test_small_talk_after_a_greeting_leaves_a_clean_paragraph():
+    doctor = {
+        "first_name": "Ngozi",
+        "last_name": "Okafor",
+        "title": "Dr.",
+        "address_as": "formal",
+        "consent": {"email_marketing": True},
+    }
+    result = judge(
+        {"text": "Hey Ngozi, hope you've been well! The winter sale starts Friday."}, customer=doctor
+    )
+    assert result.message["text"] == "Dear Dr. Okafor,\n\nThe winter sale starts Friday."

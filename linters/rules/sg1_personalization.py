@@ -226,23 +226,33 @@ def find_unwanted_familiarity(message: Message, settings: NoSettings) -> Iterato
         yield from _first_names_to_formal(message, customer)
     if message.request.automated and message.is_marketing:
         for part, start, end in spans(message, "FAKE_INTIMACY"):
-            cut_start, cut_end = _small_talk_span(part, start)
+            cut_start, cut_end, replacement = _small_talk_span(part, start)
             yield Hit(
                 f"'{part.text[start:end]}' is small talk an automated message cannot mean",
                 part.name,
                 cut_start,
                 cut_end,
-                fix="",
+                fix=replacement,
             )
 
 
-def _small_talk_span(part: Part, start: int) -> tuple[int, int]:
-    """Remove from the small talk to the end of its sentence; keep a greeting before it."""
+def _small_talk_span(part: Part, start: int) -> tuple[int, int, str]:
+    """Span and replacement that remove small talk to the end of its sentence.
+
+    A greeting before it on the same line is kept and the rest of the message moves to
+    its own paragraph: "Hey Ana, hope you've been well! The sale..." becomes
+    "Hey Ana,\n\nThe sale...", not "Hey Ana, The sale...".
+    """
     s, e = sentence_removal(part, start)
     before = part.text[s:start]
-    if before.strip().endswith(",") and before.strip()[:-1].strip():
-        return start, e
-    return s, e
+    if not (before.strip().endswith(",") and before.strip()[:-1].strip()):
+        return s, e, ""
+    if e >= len(part.text) or part.text[e] == "\n":
+        return start, e, ""
+    cut = start
+    while cut > s and part.text[cut - 1] in " \t":
+        cut -= 1
+    return cut, e, "\n\n"
 
 
 def _first_names_to_formal(message: Message, customer: Customer) -> Iterator[Hit]:

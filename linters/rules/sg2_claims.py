@@ -257,7 +257,7 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
         following = part.text[end : end + 20].split()
         if following and following[0].strip(".,!?").lower() in _NOT_ABOUT_PEOPLE:
             continue
-        if not addresses_reader(part, start):
+        if not (addresses_reader(part, start) or _said_of_the_reader(part.text, start)):
             continue
         if _names_their_tier(part.text[start:end], customer):
             continue
@@ -270,6 +270,14 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
             cut_end,
             fix=replacement,
         )
+
+
+def _said_of_the_reader(text: str, start: int) -> bool:
+    """ "Enjoy early access, as one of our best customers": "as" puts the reader in the claim."""
+    before = text[max(0, start - 12) : start].lower().split()
+    return bool(before) and (
+        before[-1] == "as" or before[-3:-1] == ["as", "one"] or before[-2:] == ["one", "of"]
+    )
 
 
 def _names_their_tier(claim: str, customer: Customer) -> bool:
