@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from linters.message import Part
 from linters.models import AddressAs, Customer
@@ -100,6 +101,7 @@ class Salutation:
         return self.name_end if self.name else self.greeting_end
 
 
+@lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """Case, spacing and title dots do not make a different name: 'Dr Okafor' == 'dr. okafor'."""
     words = [w.strip(".").casefold() for w in name.replace("\u00a0", " ").split()]
@@ -125,8 +127,21 @@ def salutations(part: Part) -> list[Salutation]:
     return found  # type: ignore[return-value]
 
 
+_GREETING_WORDS = ("hi", "hello", "hey", "hiya", "howdy", "yo", "dear", "greetings", "good", "welcome")
+
+
+def _greeting_lines(text: str) -> Iterator[int]:
+    """Offsets of the lines that start with a greeting word; the regex runs on these only."""
+    at = 0
+    for line in text.split("\n"):
+        if line.lstrip(" \t>")[:9].lower().startswith(_GREETING_WORDS):
+            yield at
+        at += len(line) + 1
+
+
 def _find_salutations(part: Part) -> Iterator[Salutation]:
-    for match in _SALUTATION.finditer(part.text):
+    matches = (_SALUTATION.match(part.text, at) for at in _greeting_lines(part.text))
+    for match in filter(None, matches):
         name = match.group("name").strip()
         name_start = match.start("name") + (len(match.group("name")) - len(match.group("name").lstrip()))
         name_end = name_start + len(name)

@@ -9,9 +9,11 @@ message.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import accumulate
 from typing import Any
 
 import spacy
@@ -286,8 +288,12 @@ def analyse(text: str, values: Iterable[tuple[int, int]] = ()) -> Analysis:
     if not anchors:
         return fixed
 
+    positions = [at for at, _, _ in anchors]
+    shifts = list(accumulate(end - start - 1 for _, start, end in anchors))
+
     def to_text(offset: int) -> int:
-        return offset + sum(end - start - 1 for at, start, end in anchors if at < offset)
+        before = bisect_left(positions, offset)  # placeholders that start before offset
+        return offset + (shifts[before - 1] if before else 0)
 
     hits: dict[str, list[tuple[int, int]]] = {
         label: [(to_text(s), to_text(e)) for s, e in spans] for label, spans in fixed.hits.items()
