@@ -3,7 +3,10 @@
 Ledger (LEDGER_TABLE): pk ``recipient`` (the ``to`` address, lower-cased, or the E.164
 number), sk ``at`` = ISO-8601 UTC time + "#" + a unique suffix. Attributes: ``kind``
 ("contact" or "event"), ``record`` (the Contact or Event model as JSON), ``ttl``
-(epoch seconds; DynamoDB expires old rows, moto never does).
+(epoch seconds, LEDGER_DAYS after ``at``; DynamoDB expires old rows, moto never does).
+Suppression events (an unsubscribe, a complaint, a permanent bounce) have no ``ttl``:
+they are kept for good, and ``read_recent`` returns them however old they are, so a
+person who complained two years ago is still not sent marketing.
 
 Customers (CUSTOMERS_TABLE): pk ``customer_id``; ``record`` = the Customer as JSON.
 
@@ -49,40 +52,65 @@ def put_contact(table: Any, to: str, contact: Contact) -> None:
     )
 
 
+def is_suppression(event: Event) -> bool:
+    """An event that stops contact until the person says otherwise: never expired."""
+    if event.type == "bounce":
+        return event.bounce_type == "permanent"
+    return event.type in ("unsubscribe", "complaint")
+
+
 def put_event(table: Any, to: str, event: Event) -> None:
-    table.put_item(
-        Item={
-            "recipient": recipient_key(to),
-            "at": _sort_key(event.at),
-            "kind": "event",
-            "record": event.model_dump_json(),
-            "ttl": _ttl(event.at),
-        }
-    )
+    item: dict[str, Any] = {
+        "recipient": recipient_key(to),
+        "at": _sort_key(event.at),
+        "kind": "event",
+        "record": event.model_dump_json(),
+    }
+    if not is_suppression(event):
+        item["ttl"] = _ttl(event.at)
+    table.put_item(Item=item)
+
+
+def _query(table: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every item of a query, page by page."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = table.query(**kwargs)
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def read_recent(
     table: Any, to: str, now: datetime, days: int = LEDGER_DAYS
 ) -> tuple[list[Contact], list[Event]]:
     """Contacts and events for ``to`` in the last ``days`` (rows from the future are kept:
-    the rules decide what a future timestamp means)."""
-    from boto3.dynamodb.conditions import Key
+    the rules decide what a future timestamp means), plus every older suppression event.
+
+    Two queries: the window, then the rows before it filtered to events. Old contacts and
+    other old events have expired (their ``ttl``), so the second query reads little more
+    than the suppression rows it returns.
+    """
+    from boto3.dynamodb.conditions import Attr, Key
 
     since = (now - timedelta(days=days)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    condition = Key("recipient").eq(recipient_key(to)) & Key("at").gte(since)
+    recipient = Key("recipient").eq(recipient_key(to))
     contacts: list[Contact] = []
     events: list[Event] = []
-    kwargs: dict[str, Any] = {"KeyConditionExpression": condition}
-    while True:
-        page = table.query(**kwargs)
-        for item in page.get("Items", []):
-            if item.get("kind") == "event":
-                events.append(Event.model_validate_json(item["record"]))
-            else:
-                contacts.append(Contact.model_validate_json(item["record"]))
-        if "LastEvaluatedKey" not in page:
-            return contacts, events
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for item in _query(table, KeyConditionExpression=recipient & Key("at").gte(since)):
+        if item.get("kind") == "event":
+            events.append(Event.model_validate_json(item["record"]))
+        else:
+            contacts.append(Contact.model_validate_json(item["record"]))
+    older = _query(
+        table,
+        KeyConditionExpression=recipient & Key("at").lt(since),
+        FilterExpression=Attr("kind").eq("event"),
+    )
+    # Oldest first, like the window's rows; kept only when they still suppress.
+    suppression = [e for e in (Event.model_validate_json(i["record"]) for i in older) if is_suppression(e)]
+    return contacts, [*suppression, *events]
 
 
 def get_customer(table: Any, customer_id: str) -> Customer | None:

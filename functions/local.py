@@ -1,4 +1,4 @@
-"""Run the Lambda handlers on this machine: ``sendguard invoke guard EVENT.json``.
+"""Run the Lambda handlers on this machine: ``sendguard invoke guard|lint_api|feedback EVENT.json``.
 
 With no endpoint in the environment, an embedded moto server is started on 127.0.0.1
 and the resources of ``template.yaml`` are created on it under the names the template
@@ -35,6 +35,8 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 HANDLERS: dict[str, tuple[str, str]] = {
     # name: (handler "module.function", logical id of the function in template.yaml)
     "guard": ("functions.guard.app.lambda_handler", "GuardFunction"),
+    "lint_api": ("functions.lint_api.app.handler", "LintApiFunction"),
+    "feedback": ("functions.feedback.app.handler", "FeedbackFunction"),
 }
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 LOCAL_ENVIRONMENT = {
@@ -187,12 +189,36 @@ def _create_parameter(stack: Stack, logical: str, props: dict[str, Any]) -> None
     stack.refs[logical] = name
 
 
+def _create_configuration_set(stack: Stack, logical: str, props: dict[str, Any]) -> None:
+    name = stack.resolve(props["Name"])
+    _client("sesv2").create_configuration_set(ConfigurationSetName=name)
+    stack.refs[logical] = name
+
+
+def _create_event_destination(stack: Stack, logical: str, props: dict[str, Any]) -> None:
+    """The SNS destination of the configuration set (moto records it; it publishes nothing)."""
+    destination = stack.resolve(props["EventDestination"])
+    _client("ses").create_configuration_set_event_destination(
+        ConfigurationSetName=stack.resolve(props["ConfigurationSetName"]),
+        EventDestination={
+            "Name": destination["Name"],
+            "Enabled": bool(destination.get("Enabled", True)),
+            "MatchingEventTypes": destination["MatchingEventTypes"],
+            "SNSDestination": {"TopicARN": destination["SnsDestination"]["TopicARN"]},
+        },
+    )
+
+
 _CREATORS: dict[str, Callable[[Stack, str, dict[str, Any]], None]] = {
     "AWS::SQS::Queue": _create_queue,
     "AWS::DynamoDB::Table": _create_table,
     "AWS::SNS::Topic": _create_topic,
     "AWS::SSM::Parameter": _create_parameter,
+    "AWS::SES::ConfigurationSet": _create_configuration_set,
+    "AWS::SES::ConfigurationSetEventDestination": _create_event_destination,
 }
+# Created after everything else: they refer to other resources (a DLQ, a topic).
+_CREATED_LAST = ("AWS::SES::ConfigurationSetEventDestination",)
 
 
 def _client(service: str) -> Any:
@@ -202,12 +228,17 @@ def _client(service: str) -> Any:
 
 
 def provision(template: dict[str, Any] | None = None, region: str | None = None) -> Stack:
-    """Create the template's queues, tables, topics and parameters (not functions:
-    they run in this process). Queues with a redrive policy come after their DLQ."""
+    """Create the template's queues, tables, topics, parameters and the SES configuration
+    set (not functions: they run in this process; not the HTTP API: ``invoke lint_api``
+    passes the API Gateway event straight to the handler). Resources that refer to others
+    (a queue's redrive policy, the configuration set's destination) come last."""
     template = template or load_template()
     stack = Stack(template, region or os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
     resources = template["Resources"]
-    ordered = sorted(resources.items(), key=lambda item: "RedrivePolicy" in item[1].get("Properties", {}))
+    ordered = sorted(
+        resources.items(),
+        key=lambda item: "RedrivePolicy" in item[1].get("Properties", {}) or item[1]["Type"] in _CREATED_LAST,
+    )
     for logical, resource in ordered:
         creator = _CREATORS.get(resource["Type"])
         if creator:
@@ -246,6 +277,25 @@ def seed(customers_file: Path | None, history_file: Path | None) -> tuple[int, i
                 ledger.put_event(table, line["to"], Event.model_validate(line["event"]))
             rows += 1
     return customers, rows
+
+
+def seed_stack(stack: Stack, customers_file: Path | None, history_file: Path | None) -> tuple[int, int]:
+    """``seed`` into the stack's tables, whichever function's environment is set later
+    (the feedback function, for one, has no customers table)."""
+    from functions import aws
+
+    names = {aws.CUSTOMERS_TABLE: stack.refs["CustomersTable"], aws.LEDGER_TABLE: stack.refs["LedgerTable"]}
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(names)
+    try:
+        return seed(customers_file, history_file)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        aws.reset()
 
 
 def verify_senders(addresses: list[str]) -> list[str]:
@@ -398,7 +448,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "is started and template.yaml's resources are created on it."
     )
     parser.add_argument("function", choices=sorted(HANDLERS), help="which function to run")
-    parser.add_argument("event", metavar="EVENT.json", help="the Lambda event, e.g. events/sqs-batch.json")
+    parser.add_argument(
+        "event",
+        metavar="EVENT.json",
+        help="the Lambda event: events/sqs-batch.json (guard), events/api-check.json or "
+        "events/api-lint.json (lint_api), events/ses-complaint.json, events/ses-bounce.json "
+        "or events/unsubscribe.json (feedback)",
+    )
     parser.add_argument(
         "--endpoint", metavar="URL", help="AWS endpoint (default: $AWS_ENDPOINT_URL, else embedded moto)"
     )
@@ -413,9 +469,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _invoke(name: str, event: dict[str, Any]) -> dict[str, Any]:
-    response = handler_for(name)(event, LocalContext())
+    context = LocalContext(
+        function_name=f"sendguard-{name}",
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:sendguard-{name}",
+    )
+    response = handler_for(name)(event, context)
     print(json.dumps(response, indent=2, default=str))
     return response
+
+
+def failed(response: dict[str, Any]) -> bool:
+    """Whether a handler's answer reports a failure, in each function's own terms."""
+    if response.get("batchItemFailures") or response.get("errors"):  # guard, feedback
+        return True
+    return int(response.get("statusCode", 200)) >= 400  # lint_api
 
 
 def run(args: argparse.Namespace) -> int:
@@ -434,15 +501,15 @@ def run(args: argparse.Namespace) -> int:
         except MissingSetting as exc:
             print(f"sendguard invoke: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        return EXIT_FAILED if response.get("batchItemFailures") else EXIT_OK
+        return EXIT_FAILED if failed(response) else EXIT_OK
     with embedded_moto():
         stack = provision()
+        seed_stack(stack, Path(args.customers), Path(args.history))
         os.environ.update(stack.function_environment(HANDLERS[args.function][1]))
-        seed(Path(args.customers), Path(args.history))
         verify_senders([r.get("from", "") for r in requests_in_event(event)])
         response = _invoke(args.function, event)
         _print_sent()
-    return EXIT_FAILED if response.get("batchItemFailures") else EXIT_OK
+    return EXIT_FAILED if failed(response) else EXIT_OK
 
 
 def sent_email() -> list[Any]:

@@ -7,7 +7,9 @@ puts the sample send requests on the outbox, and runs the real guard handler on 
 the way the SQS event source would (batches of 10, failed records retried until the
 queue moves them to the dead-letter queue). Then it prints what was decided, what SES
 and SNS actually received (read back from moto), what is in quarantine, and what is
-still on the queue. No AWS account, no network, no process left behind.
+still on the queue. It ends by closing the loop (scripts/demo_loop.py): SES reports a
+complaint, the feedback handler writes it to the contact ledger, and the next campaign
+email to that person is blocked. No AWS account, no network, no process left behind.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from functions import aws, local  # noqa: E402
+from scripts.demo_loop import show_feedback_loop  # noqa: E402
 
 EVENTS = ROOT / "events"
 
@@ -178,6 +181,7 @@ def run(verbose: bool) -> int:
         print_decisions(bodies)
         print_received()
         print_quarantine_and_queues(stack)
+        show_feedback_loop(endpoint, stack=stack.name)
     print(f"\ndone in {time.monotonic() - started:.1f} s; the moto server is stopped.")
     return 0
 

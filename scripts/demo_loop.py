@@ -24,6 +24,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 COMPLAINT_EVENT = ROOT / "events" / "ses-complaint.json"
+# The day after the demo's history: the winter-sale email of 2026-11-20 09:05 no longer
+# fills the 24-hour frequency cap (SG603), so only the complaint can stop the campaign.
+LOOP_NOW = "2026-11-21T15:00:00Z"
 CONTEXT = SimpleNamespace(
     function_name="sendguard-lint-api",
     memory_limit_in_mb=512,
@@ -55,7 +58,7 @@ def campaign_email(to: str, request_id: str) -> dict[str, Any]:
             "consent": {"email_marketing": True},
             "timezone": "Europe/London",
         },
-        "now": "2026-11-20T15:00:00Z",
+        "now": LOOP_NOW,
     }
 
 

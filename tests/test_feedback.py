@@ -256,3 +256,63 @@ def test_the_demo_shows_the_loop_on_a_moto_server(
     after = next(line for line in lines if "after:" in line)
     assert "block" not in before
     assert "block" in after and "SG601" in after
+
+
+# --- suppression does not expire ---------------------------------------------------------
+
+
+def test_a_complaint_200_days_old_still_blocks_marketing(ledger: Any, regular: dict[str, Any]) -> None:
+    from functions.ledger import put_event
+    from linters.models import Event
+
+    long_ago = "2026-05-04T10:00:00Z"  # 200 days before NOW: outside the 90-day window
+    put_event(ledger, MAGGIE, Event(type="complaint", at=long_ago, channel="email"))
+
+    [item] = ledger.scan()["Items"]
+    after = judge_from_ledger(ledger, regular, CATALOGUE, to=MAGGIE, now=NOW)
+
+    assert "ttl" not in item  # DynamoDB never expires it
+    assert "SG601" in rules_of(after)
+    assert after.decision == "block"
+
+
+def test_old_suppression_is_read_but_other_old_rows_are_not(ledger: Any) -> None:
+    from functions.ledger import put_contact, put_event
+    from linters.models import Contact, Event
+
+    old = "2026-03-01T09:00:00Z"  # well outside the window; moto does not expire rows
+    put_event(ledger, ARTHUR, Event(type="unsubscribe", at=old, channel="email", purpose="marketing"))
+    put_event(ledger, ARTHUR, Event(type="bounce", at=old, channel="email", bounce_type="transient"))
+    put_event(ledger, ARTHUR, Event(type="site_visit", at=old))
+    put_contact(ledger, ARTHUR, Contact(at=old, channel="email", campaign="spring", purpose="marketing"))
+    put_event(ledger, ARTHUR, Event(type="login", at="2026-11-18T09:00:00Z"))
+
+    contacts, events = read_recent(ledger, ARTHUR, parse_request(make_request(now=NOW)).now)
+
+    assert contacts == []
+    assert [e.type for e in events] == ["unsubscribe", "login"]
+    ttl = {
+        json.loads(i["record"])["type"]: "ttl" in i for i in ledger.scan()["Items"] if i["kind"] == "event"
+    }
+    assert ttl == {"unsubscribe": False, "bounce": True, "site_visit": True, "login": True}
+
+
+def test_invoke_feedback_on_embedded_moto(capsys: pytest.CaptureFixture[str]) -> None:
+    """`sendguard invoke feedback events/ses-complaint.json`: template.yaml's resources on a
+    moto server, the handler run with FeedbackFunction's environment."""
+    import argparse
+
+    from functions import local
+
+    args = argparse.Namespace(
+        function="feedback",
+        event=str(EVENTS / "ses-complaint.json"),
+        endpoint=None,
+        customers=str(EVENTS / "customers.jsonl"),
+        history=str(EVENTS / "history.jsonl"),
+    )
+    exit_code = local.run(args)
+
+    out = capsys.readouterr().out
+    assert exit_code == local.EXIT_OK
+    assert '"written": 1' in out

@@ -107,10 +107,102 @@ def test_function_environment_resolves_to_the_physical_names() -> None:
         IdempotencyTable="sendguard-idempotency",
         ReviewTopic="arn:aws:sns:us-east-1:123456789012:sendguard-review",
         PolicyParameter="/sendguard/policy",
+        SesConfigurationSet="sendguard",
     )
     env = stack.function_environment("GuardFunction")
     assert env["LEDGER_TABLE"] == "sendguard-ledger"
     assert env["POLICY_PARAMETER"] == "/sendguard/policy"
     assert env["POWERTOOLS_SERVICE_NAME"] == "sendguard-guard"  # the function's own beats Globals
     assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"  # a parameter's default
+    assert env["SES_CONFIGURATION_SET"] == "sendguard"
     assert stack.resolve({"Fn::Sub": "${AWS::StackName}-outbox"}) == "sendguard-outbox"
+
+
+# --- lint API and feedback (issue 7) ------------------------------------------------------
+
+
+def test_lint_api_and_feedback_roles_cannot_send(template: dict[str, Any]) -> None:
+    for name in ("LintApiFunction", "FeedbackFunction"):
+        granted = set().union(*(actions(s) for s in statements(template["Resources"][name])))
+        assert not granted & SENDING_ACTIONS, name
+
+
+def test_lint_api_only_reads(template: dict[str, Any]) -> None:
+    granted = set().union(*(actions(s) for s in statements(template["Resources"]["LintApiFunction"])))
+    assert granted == {"dynamodb:GetItem", "dynamodb:Query", "ssm:GetParameter", "ses:GetTemplate"}
+
+
+def test_feedback_only_reads_and_appends_the_ledger(template: dict[str, Any]) -> None:
+    [statement] = statements(template["Resources"]["FeedbackFunction"])
+    assert actions(statement) == {"dynamodb:Query", "dynamodb:PutItem"}
+    assert statement["Resource"] == {"Fn::GetAtt": ["LedgerTable", "Arn"]}
+
+
+def test_lint_api_is_iam_authorised(template: dict[str, Any]) -> None:
+    auth = template["Resources"]["LintHttpApi"]["Properties"]["Auth"]
+    assert auth["DefaultAuthorizer"] == "AWS_IAM"
+    routes = template["Resources"]["LintApiFunction"]["Properties"]["Events"].values()
+    assert {(r["Properties"]["Method"], r["Properties"]["Path"]) for r in routes} == {
+        ("POST", "/check"),
+        ("POST", "/lint"),
+    }
+    assert all(r["Properties"]["ApiId"] == {"Ref": "LintHttpApi"} for r in routes)
+
+
+def test_ses_feedback_reaches_the_feedback_function(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    guard = resources["GuardFunction"]["Properties"]
+    assert guard["Environment"]["Variables"]["SES_CONFIGURATION_SET"] == {"Ref": "SesConfigurationSet"}
+    destination = resources["SesFeedbackDestination"]["Properties"]
+    assert destination["ConfigurationSetName"] == {"Ref": "SesConfigurationSet"}
+    assert set(destination["EventDestination"]["MatchingEventTypes"]) == {"bounce", "complaint"}
+    topic = destination["EventDestination"]["SnsDestination"]["TopicARN"]
+    [subscription] = resources["FeedbackFunction"]["Properties"]["Events"].values()
+    assert subscription == {"Type": "SNS", "Properties": {"Topic": topic}}
+    dlq = resources["FeedbackFunction"]["Properties"]["DeadLetterQueue"]
+    assert dlq["TargetArn"] == {"Fn::GetAtt": ["FeedbackDeadLetterQueue", "Arn"]}
+
+
+def test_the_guard_sends_only_through_its_own_configuration_set(template: dict[str, Any]) -> None:
+    [send] = [s for s in statements(template["Resources"]["GuardFunction"]) if "ses:SendEmail" in actions(s)]
+    configuration_sets = [r for r in send["Resource"] if "configuration-set" in r["Fn::Sub"]]
+    assert [r["Fn::Sub"].rsplit("/", 1)[1] for r in configuration_sets] == ["${SesConfigurationSet}"]
+
+
+def test_outputs_name_the_api_feedback_function_and_configuration_set(template: dict[str, Any]) -> None:
+    assert {"LintApiUrl", "FeedbackFunctionArn", "SesConfigurationSetName"} <= set(template["Outputs"])
+
+
+def test_every_function_builds_from_the_root_with_requirements_txt(template: dict[str, Any]) -> None:
+    assert template["Globals"]["Function"]["CodeUri"] == "."
+    functions = resources_of(template, "AWS::Serverless::Function")
+    assert all("CodeUri" not in f["Properties"] for f in functions.values())
+    handlers = {f["Properties"]["Handler"].rsplit(".", 1)[0] for f in functions.values()}
+    assert all((ROOT / (module.replace(".", "/") + ".py")).is_file() for module in handlers)
+    required = (ROOT / "requirements.txt").read_text().split()
+    assert "spacy>=3.8,<3.9" in required and "aws-lambda-powertools[tracer]>=3.0,<4" in required
+
+
+def test_requirements_txt_matches_pyproject() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    required = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert sorted(required) == sorted(project["dependencies"])
+
+
+def test_the_local_stack_has_the_configuration_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto import mock_aws
+
+    for key, value in local.LOCAL_ENVIRONMENT.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        local._reset_clients()
+        stack = local.provision()
+        env = stack.function_environment("GuardFunction")
+        sets = local._client("sesv2").list_configuration_sets()["ConfigurationSets"]
+    local._reset_clients()
+    assert env["SES_CONFIGURATION_SET"] == "sendguard" and sets == ["sendguard"]
+    assert stack.function_environment("FeedbackFunction")["LEDGER_TABLE"] == "sendguard-ledger"
