@@ -155,10 +155,15 @@ def _change(rule: str, sent: str, start: int, end: int, replacement: str) -> Cha
     head = 0
     while head < min(len(original), len(replacement)) and original[head] == replacement[head]:
         head += 1
+    # Trim whole words only: "Hey Chris" -> "Hello" is an audit record, "y Chris" -> "llo" is not.
+    while head > 0 and (original[head - 1].isalnum() or replacement[head - 1 : head].isalnum()):
+        head -= 1
     tail = 0
     limit = min(len(original), len(replacement)) - head
     while tail < limit and original[-1 - tail] == replacement[-1 - tail]:
         tail += 1
+    while tail > 0 and (original[len(original) - tail].isalnum() or replacement[len(replacement) - tail].isalnum()):
+        tail -= 1
     return Change(
         rule,
         "",
