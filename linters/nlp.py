@@ -186,7 +186,11 @@ def _find(doc: Doc) -> dict[str, list[tuple[int, int]]]:
     label_matchers, phrase_matchers = _matchers()
     strings = doc.vocab.strings
     found: dict[str, list[tuple[int, int]]] = {}
-    words = {("LOWER", t.lower_) for t in doc} | {("LEMMA", t.lemma_) for t in doc} | {("ORTH", t.text) for t in doc}
+    words = (
+        {("LOWER", t.lower_) for t in doc}
+        | {("LEMMA", t.lemma_) for t in doc}
+        | {("ORTH", t.text) for t in doc}
+    )
     matches = []
     for label_matcher in label_matchers:
         if label_matcher.may_match(words):

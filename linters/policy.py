@@ -96,8 +96,9 @@ def policy_from_mapping(document: dict[str, Any], source: str = "policy") -> Pol
     return policy
 
 
-def load_policy_file(path: str | Path) -> Policy:
-    """Read a policy file: TOML (``pyproject.toml`` or ``sendguard.toml``) or JSON."""
+def read_policy_document(path: str | Path) -> dict[str, Any]:
+    """The ``[tool.sendguard]`` table of a TOML (``pyproject.toml``, ``sendguard.toml``)
+    or JSON policy file; a file without the ``tool.sendguard`` prefix is the table itself."""
     path = Path(path)
     try:
         raw = path.read_text(encoding="utf-8")
@@ -109,11 +110,14 @@ def load_policy_file(path: str | Path) -> Policy:
         document = json.loads(raw) if path.suffix == ".json" else tomllib.loads(raw)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise PolicyError(f"{path}: not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from None
-    if path.name == "pyproject.toml":
-        document = document.get("tool", {}).get("sendguard", {})
-    elif "tool" in document:
-        document = document["tool"].get("sendguard", {})
-    return policy_from_mapping(document, str(path))
+    if path.name == "pyproject.toml" or "tool" in document:
+        return document.get("tool", {}).get("sendguard", {})
+    return document
+
+
+def load_policy_file(path: str | Path) -> Policy:
+    """Read a policy file: TOML (``pyproject.toml`` or ``sendguard.toml``) or JSON."""
+    return policy_from_mapping(read_policy_document(path), str(path))
 
 
 def find_policy_file(start: str | Path) -> Path | None:

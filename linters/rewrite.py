@@ -162,7 +162,9 @@ def _change(rule: str, sent: str, start: int, end: int, replacement: str) -> Cha
     limit = min(len(original), len(replacement)) - head
     while tail < limit and original[-1 - tail] == replacement[-1 - tail]:
         tail += 1
-    while tail > 0 and (original[len(original) - tail].isalnum() or replacement[len(replacement) - tail].isalnum()):
+    while tail > 0 and (
+        original[len(original) - tail].isalnum() or replacement[len(replacement) - tail].isalnum()
+    ):
         tail -= 1
     return Change(
         rule,

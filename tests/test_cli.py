@@ -26,10 +26,15 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 CLEAN = make_request(
-    {"subject": "Pruning season", "text": "Hi Ana,\n\nPrune apple trees in December. Questions? Reply to this email."},
+    {
+        "subject": "Pruning season",
+        "text": "Hi Ana,\n\nPrune apple trees in December. Questions? Reply to this email.",
+    },
     customer={"first_name": "Ana", "consent": {"email_marketing": True}},
 )
-URGENT = make_request({"subject": "URGENT for you", "text": "Dear Current Resident,\n\nRates rise Friday."}, id="urgent-1")
+URGENT = make_request(
+    {"subject": "URGENT for you", "text": "Dear Current Resident,\n\nRates rise Friday."}, id="urgent-1"
+)
 
 
 def test_clean_message_exits_zero_with_a_short_report(tmp_path, capsys):
@@ -121,9 +126,21 @@ def test_bad_policy_file_is_named(tmp_path, capsys):
 def test_customers_file_and_templates_folder(tmp_path, capsys):
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "winter.json").write_text(
-        json.dumps({"Template": {"TemplateName": "winter", "SubjectPart": "Winter", "TextPart": "Hi {{name}}, coats are in."}})
+        json.dumps(
+            {
+                "Template": {
+                    "TemplateName": "winter",
+                    "SubjectPart": "Winter",
+                    "TextPart": "Hi {{name}}, coats are in.",
+                }
+            }
+        )
     )
-    customers = write(tmp_path, "customers.jsonl", json.dumps({"customer_id": "c-9", "first_name": "Ana", "consent": {"email_marketing": True}}))
+    customers = write(
+        tmp_path,
+        "customers.jsonl",
+        json.dumps({"customer_id": "c-9", "first_name": "Ana", "consent": {"email_marketing": True}}),
+    )
     request = make_request({"name": "winter"}, customer_id="c-9", data={"name": "Ana"})
     args = ["check", "--format", "json", "--customers", customers, "--templates", str(tmp_path / "templates")]
     code, out, _ = run(capsys, *args, write(tmp_path, "r.json", json.dumps(request)))

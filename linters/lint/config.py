@@ -7,8 +7,6 @@ template; ``--config FILE`` overrides discovery for every file.
 
 from __future__ import annotations
 
-import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from linters.findings import Action
-from linters.policy import Policy, PolicyError, find_policy_file, policy_from_mapping
+from linters.policy import Policy, PolicyError, find_policy_file, policy_from_mapping, read_policy_document
 from linters.registry import Settings
 
 
@@ -99,19 +97,7 @@ def config_from_mapping(document: dict[str, Any], source: str) -> LintConfig:
 
 
 def load_config_file(path: str | Path) -> LintConfig:
-    path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read the config file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise PolicyError(f"{path}: the config file is not UTF-8 text") from None
-    try:
-        document = json.loads(raw) if path.suffix == ".json" else tomllib.loads(raw)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise PolicyError(f"{path}: not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from None
-    if path.name == "pyproject.toml" or "tool" in document:
-        document = document.get("tool", {}).get("sendguard", {})
+    document = read_policy_document(path)
     return config_from_mapping(document, str(path))
 
 

@@ -15,17 +15,10 @@ from dataclasses import dataclass
 from linters.handlebars import Mustache
 from linters.lint.config import LintSettings
 from linters.lint.segments import Condition, Segment, compatible
+from linters.merge_tags import FOREIGN_TAGS
 from linters.nlp import PLACEHOLDER, Analysis, analyse_fixed
 
 # Other tools' merge tags and bracketed scaffolding, in text a reader would see.
-FOREIGN_TAGS = re.compile(
-    r"\*\|[A-Z0-9_:]{2,40}\|\*"  # Mailchimp *|FNAME|*
-    r"|%%[A-Za-z0-9_=]{2,40}%%"  # Salesforce %%First_Name%%
-    r"|\$\{[A-Za-z_][\w.]{0,40}\}"  # ${first_name}
-    r"|<<[A-Za-z][A-Za-z _]{1,30}>>"  # <<First Name>>
-    r"|%[A-Z][A-Z_]{2,30}%"  # %FIRSTNAME%
-    r"|\[(?:[A-Z][A-Za-z]*|[A-Z]+|x|X)(?:,?[ _](?:[A-Z][A-Za-z]*|LLC|of|the|and|or|for|to|a|an|address)){0,4}\](?!\()"
-)
 _GREETING_BEFORE = re.compile(
     r"(?i)(?:^|[\s>(])(?:hi|hello|hey|hiya|dear|greetings|howdy|welcome(?: back)?|"
     r"good (?:morning|afternoon|evening))[ \t]*,?[ \t]*$"

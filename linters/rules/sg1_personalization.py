@@ -18,6 +18,7 @@ from linters.address import (
     salutations,
 )
 from linters.findings import Action, Hit
+from linters.merge_tags import TAG_START, UNRENDERED
 from linters.message import Message, Part
 from linters.models import AddressAs, Customer
 from linters.nlp import add_token_patterns
@@ -55,23 +56,6 @@ PLACEHOLDER_VALUES = frozenset(
     {"null", "none", "undefined", "nan", "nil", "[object object]", "#n/a", "n/a", "tbd", "xxx", "todo"}
 )
 
-# Merge tags of this and other tools that reached the reader unrendered.
-# Every tag below starts with one of these; most texts have none, and one C-speed scan
-# for them is much cheaper than trying each alternative at every position.
-_TAG_START = re.compile(r"[{*%$<\[]")
-_UNRENDERED = re.compile(
-    # The lookahead lets the scan skip ordinary text fast: every tag starts with one of these.
-    r"(?=[{*%$<\[])"
-    r"(?:\{\{[^{}\n]{0,60}\}\}"  # Handlebars
-    r"|\*\|[A-Z0-9_:]{2,40}\|\*"  # Mailchimp *|FNAME|*
-    r"|%%[A-Za-z0-9_=]{2,40}%%"  # Salesforce %%First_Name%%
-    r"|\$\{[A-Za-z_][\w.]{0,40}\}"  # ${first_name}
-    r"|\{\$?[a-z_][a-z0-9_]{1,30}\}"  # {first_name}
-    r"|<<[A-Za-z][A-Za-z _]{1,30}>>"  # <<First Name>>
-    r"|%[A-Z][A-Z_]{2,30}%"  # %FIRSTNAME%
-    r"|\[(?:[A-Z][A-Za-z]*|[A-Z]+)(?:[ _](?:[A-Z][A-Za-z]*|of|the|and|or|for|to|a|an)){0,4}\](?!\()"  # [First Name]
-    r")"
-)
 # Checked right after a greeting ("Hi ,", "Dear Mr. ,", "Hi null,"): anchored matches
 # on the few greeting lines are far cheaper than scanning the whole text.
 _EMPTY_NAME_AFTER_GREETING = re.compile(
@@ -338,7 +322,7 @@ def _broken_in(part: Part) -> Iterator[Hit]:
                 value.start,
                 value.end,
             )
-    tags = _UNRENDERED.finditer(part.text) if _TAG_START.search(part.text) else ()
+    tags = UNRENDERED.finditer(part.text) if TAG_START.search(part.text) else ()
     for match in tags:
         yield Hit(
             f"'{match.group()}' is an unfilled merge tag or placeholder",
