@@ -9,6 +9,8 @@ the demo and ``sendguard invoke`` point everything at an embedded moto server.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -61,3 +63,20 @@ def reset() -> None:
     client.cache_clear()
     _dynamodb.cache_clear()
     table.cache_clear()
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for a block (a local run of one function), then restore
+    them and drop the cached clients that read them."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset()

@@ -285,17 +285,8 @@ def seed_stack(stack: Stack, customers_file: Path | None, history_file: Path | N
     from functions import aws
 
     names = {aws.CUSTOMERS_TABLE: stack.refs["CustomersTable"], aws.LEDGER_TABLE: stack.refs["LedgerTable"]}
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update(names)
-    try:
+    with aws.environment(names):
         return seed(customers_file, history_file)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        aws.reset()
 
 
 def verify_senders(addresses: list[str]) -> list[str]:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -62,20 +60,6 @@ def campaign_email(to: str, request_id: str) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def _check(request: dict[str, Any]) -> dict[str, Any]:
     from functions.lint_api.app import handler
 
@@ -108,7 +92,7 @@ def show_feedback_loop(endpoint_url: str, stack: str = "sendguard") -> None:
     }
     loggers = (feedback.logger, lint_api.logger)
     levels = [logger.log_level for logger in loggers]
-    with _environment(settings):
+    with aws.environment(settings):
         aws.reset()
         for logger in loggers:  # the demo prints its own table
             logger.setLevel("WARNING")
