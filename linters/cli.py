@@ -157,9 +157,24 @@ def load_policy(path: str | None) -> Any:
     return load_policy_file(path) if path else discover_policy(Path.cwd())
 
 
-def command_check(args: argparse.Namespace) -> int:
-    from linters.engine import check
+def _parsed(sources: list[Source]) -> list[tuple[Source, Any]]:
+    """Each source with its parsed request, or with the RequestError that refused it."""
     from linters.models import RequestError, parse_request
+
+    parsed: list[tuple[Source, Any]] = []
+    for source in sources:
+        try:
+            if source.error:
+                raise RequestError("", source.error)
+            parsed.append((source, parse_request(source.raw)))
+        except RequestError as exc:
+            parsed.append((source, exc))
+    return parsed
+
+
+def command_check(args: argparse.Namespace) -> int:
+    from linters.engine import analyse_together, check
+    from linters.models import RequestError
     from linters.policy import PolicyError
     from linters.report import format_text
 
@@ -171,11 +186,13 @@ def command_check(args: argparse.Namespace) -> int:
         print(f"sendguard: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     status = EXIT_OK
-    for source in read_requests(args.files):
+    parsed = _parsed(list(read_requests(args.files)))
+    analyse_together((r for _, r in parsed if not isinstance(r, RequestError)), templates)
+    for source, request in parsed:
         try:
-            if source.error:
-                raise RequestError("", source.error)
-            result = check(parse_request(source.raw), policy, templates=templates, customers=customers)
+            if isinstance(request, RequestError):
+                raise request
+            result = check(request, policy, templates=templates, customers=customers)
         except RequestError as exc:
             print(f"{source.origin}: error: {exc}", file=sys.stderr)
             if args.format == "json":

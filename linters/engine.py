@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from linters.findings import Action, Decision, Finding, Hit, Result, decide
 from linters.handlebars import TemplateSyntaxError
-from linters.message import PART_ORDER, Message, Part, build_part
+from linters.message import PART_ORDER, Message, Part, build_part, readable_text
 from linters.models import Customer, InlineTemplate, RequestError, SendRequest, aware
+from linters.nlp import skeleton_of, warm
 from linters.policy import Policy
 from linters.registry import Rule, all_rules
 from linters.render import render
@@ -49,6 +50,28 @@ def render_parts(template: InlineTemplate, data: dict) -> dict[str, Part]:
             raise RequestError(f"template.{name}", str(exc)) from exc
         parts[name] = build_part(name, rendered.text, rendered.values)
     return parts
+
+
+def analyse_together(requests: Iterable[SendRequest], templates: TemplateLookup | None = None) -> None:
+    """Analyse the fixed text of many requests in one ``nlp.pipe`` pass before they are
+    checked; the checks then find it in the cache. Requests that cannot be rendered are
+    skipped here: their check reports why."""
+    skeletons = []
+    for request in requests:
+        try:
+            template = resolve_template(request, templates)
+        except RequestError:
+            continue
+        for name in PART_ORDER:
+            source = getattr(template, name)
+            try:
+                rendered = render(source, request.data, escape_html=name == "html") if source else None
+            except TemplateSyntaxError:
+                continue
+            if rendered is not None:
+                text, values, _ = readable_text(name, rendered.text, rendered.values)
+                skeletons.append(skeleton_of(text, [(v.start, v.end) for v in values])[0])
+    warm(skeletons)
 
 
 def _finding(rule: Rule, action: Action, hit: Hit, parts: dict[str, Part]) -> Finding:

@@ -43,15 +43,20 @@ class Part:
         return self.visible.to_source(start, end) if self.visible else (start, end)
 
 
-def build_part(name: str, sent: str, values: tuple[Value, ...]) -> Part:
+def readable_text(
+    name: str, sent: str, values: tuple[Value, ...]
+) -> tuple[str, tuple[Value, ...], VisibleText | None]:
+    """What a reader reads in a part, with the data values' spans in that text."""
     if name != "html":
-        return Part(name, sent, sent, values, analyse(sent, [(v.start, v.end) for v in values]))
+        return sent, values, None
     visible = visible_text(sent)
-    mapped = tuple(_to_visible(visible, v) for v in values)
-    kept = tuple(v for v in mapped if v is not None)
-    return Part(
-        name, sent, visible.text, kept, analyse(visible.text, [(v.start, v.end) for v in kept]), visible
-    )
+    kept = tuple(v for v in (_to_visible(visible, value) for value in values) if v is not None)
+    return visible.text, kept, visible
+
+
+def build_part(name: str, sent: str, values: tuple[Value, ...]) -> Part:
+    text, kept, visible = readable_text(name, sent, values)
+    return Part(name, sent, text, kept, analyse(text, [(v.start, v.end) for v in kept]), visible)
 
 
 def _to_visible(visible: VisibleText, value: Value) -> Value | None:

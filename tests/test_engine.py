@@ -109,3 +109,21 @@ def test_template_syntax_error_names_the_part():
         check(parse_request(make_request({"text": "Hi {{#if vip}}VIP"})))
     assert caught.value.field == "template.text"
     assert "never closed" in caught.value.problem
+
+
+def test_many_requests_are_analysed_together_with_nlp_pipe(monkeypatch):
+    from linters.engine import analyse_together
+
+    texts = [f"Hi {{{{first_name}}}},\n\nIssue {n} of the pruning newsletter is out." for n in range(5)]
+    requests = [parse_request(make_request({"text": text}, data={"first_name": "Ana"})) for text in texts]
+    piped: list[int] = []
+    real_pipe = nlp.pipeline().pipe
+    monkeypatch.setattr(
+        type(nlp.pipeline()), "pipe", lambda self, docs, **kw: (piped.append(len(docs)), real_pipe(docs))[1]
+    )
+    analyse_together(requests)
+    assert piped == [5]
+    cached = len(nlp._fixed_cache)
+    for request in requests:
+        check(request)
+    assert len(nlp._fixed_cache) == cached
