@@ -77,9 +77,6 @@ GENERIC_ADDRESSEES = frozenset(
         "to whom it may concern",
     }
 )
-TITLES = frozenset(
-    {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "rev", "lady", "lord"}
-)
 _TITLE_WORD = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|professor|rev)\.?$", re.I)
 
 

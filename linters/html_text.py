@@ -55,7 +55,6 @@ _BLOCK = frozenset(
     }
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all", re.I)
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(slots=True)
@@ -169,7 +168,3 @@ def visible_text(html: str) -> VisibleText:
         chars.pop()
         source_at.pop()
     return VisibleText("".join(chars), source_at, parser.links, parser.entity_ends)
-
-
-def fold_space(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
