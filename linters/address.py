@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from linters.message import Part
 from linters.models import AddressAs, Customer
+from linters.vocabulary import load
 
 # "Hi Ana," / "Dear Dr. Okafor:" / "Welcome back, Sam!" at the start of a line.
 _SALUTATION = re.compile(
@@ -19,64 +20,15 @@ _SALUTATION = re.compile(
     r"[ \t]*(?=[,!.:;?\n\u2014-]|$)"
 )
 CASUAL_GREETINGS = frozenset({"hey", "hiya", "yo", "howdy"})
-NAME_FIELDS = frozenset(
-    {
-        "first_name",
-        "firstname",
-        "fname",
-        "given_name",
-        "preferred_name",
-        "name",
-        "full_name",
-        "fullname",
-        "customer_name",
-        "last_name",
-        "lastname",
-        "surname",
-        "display_name",
-        "nickname",
-    }
-)
-GENERIC_ADDRESSEES = frozenset(
-    {
-        "current resident",
-        "resident",
-        "occupant",
-        "current occupant",
-        "the occupant",
-        "valued customer",
-        "customer",
-        "dear customer",
-        "valued member",
-        "member",
-        "friend",
-        "friends",
-        "there",
-        "all",
-        "everyone",
-        "everybody",
-        "folks",
-        "team",
-        "sir",
-        "madam",
-        "sir or madam",
-        "sir/madam",
-        "homeowner",
-        "neighbor",
-        "neighbour",
-        "subscriber",
-        "user",
-        "shopper",
-        "valued shopper",
-        "valued client",
-        "client",
-        "guest",
-        "valued guest",
-        "patient",
-        "valued patient",
-        "to whom it may concern",
-    }
-)
+_VOCABULARY = load("address")
+# Data fields whose value is a name: a value from one of these is a name wherever it lands.
+NAME_FIELDS = frozenset(_VOCABULARY["name_fields"])
+# Salutations that name nobody ("Dear Customer", "Hi there").
+GENERIC_ADDRESSEES = frozenset(_VOCABULARY["generic_addressees"])
+# Words of address that are not someone's name, though some name lists carry them ("Hey Buddy").
+ADDRESS_NOUNS = frozenset(_VOCABULARY["address_nouns"])
+# Names left in a template from a sample ("Dear John Doe", "Hi First Name").
+SAMPLE_NAMES = frozenset(_VOCABULARY["sample_names"])
 _TITLE_WORD = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|professor|rev)\.?$", re.I)
 
 
@@ -114,6 +66,58 @@ def looks_like_name(name: str) -> bool:
     if not words or len(words) > 4:
         return False
     return all(w[:1].isupper() or _TITLE_WORD.match(w) for w in words)
+
+
+@cache
+def given_names() -> frozenset[str]:
+    """Case-folded given names (linters/data/given_names.json), read once per process."""
+    return frozenset(name.casefold() for name in load("given_names")["names"])
+
+
+def can_be_person_name(name: str) -> bool:
+    """Whether a name typed into a greeting can be a person's name.
+
+    A title with a surname ("Dr. Okafor") is one; otherwise the first word must be a
+    given name. A word in capitals ("HEY GIRL", "HEY MATE"), a word of address
+    ("Hey Buddy") or a noun ("Hello Acme Zealot!") is not.
+    """
+    words = name.replace("\u00a0", " ").split()
+    if not words:
+        return False
+    if _TITLE_WORD.match(words[0]):
+        return len(words) > 1
+    first = words[0].strip(".,'\u2019")
+    if len(first) > 1 and first.isupper():
+        return False
+    key = first.casefold()
+    if key in ADDRESS_NOUNS:
+        return False
+    return key in given_names() or key.split("-")[0] in given_names()
+
+
+def names_a_person(part: Part, salutation: Salutation, customer: Customer | None) -> bool:
+    """Whether the name in ``salutation`` is meant as the name of a person.
+
+    A value from a name field is, whatever it holds; so is a form of the customer's own
+    name and a sample name left in a template. Anything else must look like a person's
+    name (``can_be_person_name``): "Hey Riverside Tool Library" from a collective's
+    name field addresses an organisation, not a wrongly named customer.
+    """
+    name = normalize_name(salutation.name)
+    if not name:
+        return False
+    if name in SAMPLE_NAMES or (customer is not None and name in known_name_forms(customer)):
+        return True
+    if any(
+        v.start < salutation.name_end and salutation.name_start < v.end and _is_name_field(v.path)
+        for v in part.values
+    ):
+        return True
+    return can_be_person_name(salutation.name)
+
+
+def _is_name_field(path: str) -> bool:
+    return path.rsplit(".", 1)[-1].lower() in NAME_FIELDS
 
 
 def salutations(part: Part) -> list[Salutation]:
@@ -163,11 +167,7 @@ def _find_salutations(part: Part) -> Iterator[Salutation]:
 def name_values(part: Part) -> Iterator[tuple[int, int]]:
     """Spans of the text that came from a name field (``{{first_name}}``, ``{{customer.name}}``)."""
     for value in part.values:
-        if (
-            not value.missing
-            and value.end > value.start
-            and value.path.rsplit(".", 1)[-1].lower() in NAME_FIELDS
-        ):
+        if not value.missing and value.end > value.start and _is_name_field(value.path):
             yield value.start, value.end
 
 

@@ -2,20 +2,42 @@
 
 Shared by SG103 at send time (linters/rules/sg1_personalization.py) and by the
 template linter (linters/lint/static.py), so both find the same tags.
+
+A bracketed phrase is scaffolding only when it is shaped like a variable
+("[First Name]", "[Company Name, LLC]", "[FNAME]", "[x]"): its words come from the
+placeholder vocabulary in ``linters/data/placeholders.json``. A list or brand tag
+("[Lobsters] Reset your password", "[Admin] Continue logging in") is not.
 """
 
 from __future__ import annotations
 
 import re
 
+from linters.vocabulary import load
+
+_VOCABULARY = load("placeholders")
+
+
+def _alternatives(words: list[str]) -> str:
+    # Longest first, so "firstname" is tried before "first".
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_HEAD = _alternatives(_VOCABULARY["bracket_heads"])
+_WORD = _alternatives(_VOCABULARY["bracket_heads"] + _VOCABULARY["bracket_words"])
+# [First Name], [Product Name], [Company Name, LLC], [email address], [FIRST_NAME], [x];
+# every word from the vocabulary and one of them a head noun; not a Markdown link "[x](url)".
+_BRACKETED = (
+    rf"\[(?=[^\]\n]{{0,60}}(?<![A-Za-z])(?i:{_HEAD})(?![A-Za-z]))"
+    rf"(?i:{_WORD})(?:,?[ _/-](?i:{_WORD})){{0,5}}\](?!\()"
+)
 _FOREIGN = (
     r"\*\|[A-Z0-9_:]{2,40}\|\*"  # Mailchimp *|FNAME|*
     r"|%%[A-Za-z0-9_=]{2,40}%%"  # Salesforce %%First_Name%%
     r"|\$\{[A-Za-z_][\w.]{0,40}\}"  # ${first_name}
     r"|<<[A-Za-z][A-Za-z _]{1,30}>>"  # <<First Name>>
     r"|%[A-Z][A-Z_]{2,30}%"  # %FIRSTNAME%
-    # [First Name], [Product Name], [Company Name, LLC], [x]; not a Markdown link "[x](url)"
-    r"|\[(?:[A-Z][A-Za-z]*|[A-Z]+|x|X)(?:,?[ _](?:[A-Z][A-Za-z]*|LLC|of|the|and|or|for|to|a|an|address)){0,4}\](?!\()"
+    r"|" + _BRACKETED
 )
 
 # Other tools' merge tags and bracketed scaffolding: what a template must not contain.
@@ -29,3 +51,18 @@ TAG_START = re.compile(r"[{*%$<\[]")
 UNRENDERED = re.compile(
     r"(?=[{*%$<\[])(?:\{\{[^{}\n]{0,60}\}\}|\{\$?[a-z_][a-z0-9_]{1,30}\}|" + _FOREIGN + ")"
 )
+
+_FIELD_TOKENS = frozenset(_VOCABULARY["field_tokens"])
+
+
+def is_subject_tag(subject: str, start: int, end: int) -> bool:
+    """A single bracketed word opening a subject ("[Product] New export options") is a
+    list or brand tag, unless the word is a variable on its own ("[FNAME], ...")."""
+    tag = subject[start:end]
+    word = tag[1:-1]
+    return (
+        tag.startswith("[")
+        and not subject[:start].strip()
+        and " " not in word
+        and word.casefold() not in _FIELD_TOKENS
+    )

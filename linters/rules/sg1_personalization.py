@@ -7,54 +7,29 @@ from collections.abc import Iterator
 
 from linters.address import (
     CASUAL_GREETINGS,
+    SAMPLE_NAMES,
     Salutation,
     accepted_forms,
     formal_form,
     is_generic,
     known_name_forms,
     name_values,
+    names_a_person,
     normalize_name,
     preferred_address,
     salutations,
 )
 from linters.findings import Action, Hit
-from linters.merge_tags import TAG_START, UNRENDERED
+from linters.merge_tags import TAG_START, UNRENDERED, is_subject_tag
 from linters.message import Message, Part
 from linters.models import AddressAs, Customer
 from linters.nlp import add_token_patterns
 from linters.registry import NoSettings, rule
 from linters.rules.common import sentence_removal, spans
+from linters.vocabulary import load
 
-SAMPLE_NAMES = frozenset(
-    {
-        "john",
-        "jane",
-        "john doe",
-        "jane doe",
-        "joe bloggs",
-        "first name",
-        "firstname",
-        "fname",
-        "name",
-        "your name",
-        "customer name",
-        "test",
-        "test user",
-        "user",
-        "lorem",
-        "lorem ipsum",
-        "foo",
-        "bar",
-        "john smith",
-        "jane smith",
-        "recipient",
-        "full name",
-        "contact name",
-    }
-)
-PLACEHOLDER_VALUES = frozenset(
-    {"null", "none", "undefined", "nan", "nil", "[object object]", "#n/a", "n/a", "tbd", "xxx", "todo"}
-)
+# Values that stand for "no value" ("Hi null,"), from placeholders.json.
+PLACEHOLDER_VALUES = frozenset(load("placeholders")["placeholder_values"])
 
 # Checked right after a greeting ("Hi ,", "Dear Mr. ,", "Hi null,"): anchored matches
 # on the few greeting lines are far cheaper than scanning the whole text.
@@ -65,46 +40,18 @@ _PLACEHOLDER_AFTER_GREETING = re.compile(r"[ \t]+(?i:null|undefined|none|nan|nil
 _PLACEHOLDER_WORD = re.compile(r"\[object Object\]|(?<![\w-])NaN(?![\w-])")
 
 
-add_token_patterns(
-    "FAKE_INTIMACY",
-    [
-        [
-            {"LOWER": {"IN": ["hope", "hoping", "trust"]}},
-            {"LOWER": {"IN": ["you", "you're", "you've", "this", "all", "that", "everything"]}},
-            {"OP": "{0,3}"},
-            {"LOWER": {"IN": ["well", "great", "good", "fine", "ok", "okay"]}},
-        ],
-        [{"LOWER": "long"}, {"LOWER": "time"}, {"LOWER": "no"}, {"LOWER": "see"}],
-        [{"LOWER": "how"}, {"LOWER": {"IN": ["have", "'ve"]}}, {"LOWER": "you"}, {"LOWER": "been"}],
-        [
-            {"LOWER": "it"},
-            {"LOWER": {"IN": ["'s", "has", "is"]}},
-            {"LOWER": "been"},
-            {"LOWER": {"IN": ["a", "so", "too"]}, "OP": "?"},
-            {"LOWER": {"IN": ["while", "long", "ages", "forever", "minute"]}},
-        ],
-        [
-            {"LOWER": {"IN": ["been", "was", "were", "'ve"]}},
-            {"LOWER": {"IN": ["thinking", "wondering"]}},
-            {"LOWER": "about"},
-            {"LOWER": "you"},
-        ],
-        [{"LOWER": "thinking"}, {"LOWER": "of"}, {"LOWER": "you"}],
-        [{"LOWER": "just"}, {"LEMMA": "check"}, {"LOWER": "in"}],
-        [
-            {"LOWER": {"IN": ["how", "hows", "how's"]}},
-            {"LOWER": {"IN": ["life", "everything", "things", "the"]}},
-            {"OP": "{0,2}"},
-            {"LOWER": {"IN": ["treating", "going", "family"]}},
-        ],
-    ],
-)
+add_token_patterns("FAKE_INTIMACY", load("personalization")["FAKE_INTIMACY"])
 
 
 def _name_hits(message: Message) -> Iterator[tuple[Part, Salutation]]:
+    """Salutations that address someone by name: not "Dear Customer", not "HEY MATE"."""
     for part in message.readable():
         for salutation in salutations(part):
-            if salutation.name and not is_generic(salutation.name):
+            if (
+                salutation.name
+                and not is_generic(salutation.name)
+                and names_a_person(part, salutation, message.customer)
+            ):
                 yield part, salutation
 
 
@@ -272,7 +219,11 @@ def _too_familiar_greetings(message: Message, customer: Customer) -> Iterator[Hi
         for salutation in salutations(part):
             name = normalize_name(salutation.name)
             casual = salutation.greeting.lower() in CASUAL_GREETINGS
-            familiar = bool(name) and (customer.address_as == AddressAs.NONE or name in first_names)
+            familiar = (
+                bool(name)
+                and (customer.address_as == AddressAs.NONE or name in first_names)
+                and names_a_person(part, salutation, customer)
+            )
             if not (casual or familiar) or (name and is_generic(name)):
                 continue
             if customer.address_as == AddressAs.NONE and not name and not casual:
@@ -324,6 +275,8 @@ def _broken_in(part: Part) -> Iterator[Hit]:
             )
     tags = UNRENDERED.finditer(part.text) if TAG_START.search(part.text) else ()
     for match in tags:
+        if part.name == "subject" and is_subject_tag(part.text, match.start(), match.end()):
+            continue
         yield Hit(
             f"'{match.group()}' is an unfilled merge tag or placeholder",
             part.name,
