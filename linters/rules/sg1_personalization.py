@@ -37,6 +37,11 @@ _EMPTY_NAME_AFTER_GREETING = re.compile(
     r"[ \t]+(?:(?:[Mm]rs?|[Mm]s|[Dd]r|[Mm]x)(?:\.|(?=[ \t,!:]))[ \t]*)?(?=[,!:]|\.(?:\s|$))"
 )
 _PLACEHOLDER_AFTER_GREETING = re.compile(r"[ \t]+(?i:null|undefined|none|nan|nil)\b")
+# Someone other than the sender wants to know: "Your community wants to know how...".
+_REPORTED_QUESTION = re.compile(
+    r"(?i)\b(?:your[ \t]+\w+|they|he|she|everyone|people|others)[ \t]+(?:\w+[ \t]+){0,2}?"
+    r"(?:wants?|would[ \t]+like|asks?|needs?)[ \t]+to[ \t]+(?:know|hear|see|learn)[ \t]+$"
+)
 _PLACEHOLDER_WORD = re.compile(r"\[object Object\]|(?<![\w-])NaN(?![\w-])")
 
 
@@ -160,6 +165,8 @@ def find_unwanted_familiarity(message: Message, settings: NoSettings) -> Iterato
         yield from _first_names_to_formal(message, customer)
     if message.request.automated and message.is_marketing:
         for part, start, end in spans(message, "FAKE_INTIMACY"):
+            if _reported_not_asked(part, start):
+                continue
             cut_start, cut_end, replacement = _small_talk_span(part, start)
             yield Hit(
                 f"'{part.text[start:end]}' is small talk an automated message cannot mean",
@@ -168,6 +175,13 @@ def find_unwanted_familiarity(message: Message, settings: NoSettings) -> Iterato
                 cut_end,
                 fix=replacement,
             )
+
+
+def _reported_not_asked(part: Part, start: int) -> bool:
+    """ "Your community wants to know how things are going" reports what someone else
+    wants to know; "Just checking how things are going" asks the reader."""
+    sentence_start, _ = part.analysis.sentence_at(start)
+    return bool(_REPORTED_QUESTION.search(part.text, sentence_start, start))
 
 
 def _small_talk_span(part: Part, start: int) -> tuple[int, int, str]:
