@@ -49,7 +49,7 @@ def _valid(word: str) -> bool:
 
 def main() -> None:
     existing = json.loads(_TARGET.read_text(encoding="utf-8"))
-    existing["names"] = sorted(census_names() | faker_names(), key=str.casefold)
+    existing["names"] = sorted(census_names() | faker_names(), key=lambda n: (n.casefold(), n))
     _TARGET.write_text(json.dumps(existing, ensure_ascii=False, indent=0), encoding="utf-8")
 
 

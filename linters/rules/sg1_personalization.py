@@ -78,6 +78,11 @@ def find_wrong_name(message: Message, settings: NoSettings) -> Iterator[Hit]:
     sample names left in a template ("Hi Jane Doe", "Dear John"); any name at all for
     an anonymous record.
 
+    Only a name counts: a value from a name field, a form of the customer's own name, a
+    title with a surname, or a word on the shipped list of given names
+    (linters/data/given_names.json). An all-caps word ("HEY MATE"), a word of address
+    ("Hey Buddy") or a playful salutation ("Hello Acme Zealot!") names nobody.
+
     Why it hurts: "Hey Arthur" to a man who has never once used his first name tells
     him the company does not know him, in the very line that pretends it does.
 
@@ -257,8 +262,10 @@ def find_broken_merge(message: Message, settings: NoSettings) -> Iterator[Hit]:
 
     Catches: a variable the data lacks or that is null (SES fails to render it, or it
     reads "Hi ,"); "Dear {{first_name}}" printed as is; merge tags of other tools
-    ("*|FNAME|*", "%%First_Name%%", "${name}"); bracketed scaffolding ("[First Name]",
-    "[Product Name]"); placeholder values such as "null", "undefined", "NaN".
+    ("*|FNAME|*", "%%First_Name%%", "${name}", "{name}"); bracketed scaffolding shaped
+    like a variable ("[First Name]", "[FNAME]", "[Product Name]", "[email address]");
+    placeholder values such as "null", "undefined", "NaN". A bracketed list or brand tag
+    ("[Lobsters] Reset your password") is not scaffolding (linters/data/placeholders.json).
 
     Why it hurts: nothing says "you are a row in a spreadsheet" like "Hi null".
 

@@ -53,6 +53,9 @@ def find_tracking_disclosure(message: Message, settings: NoSettings) -> Iterator
     cart"), unless the customer has `consent.personalization` and is not anonymous.
     A cart reminder to a customer who agreed to personalization is allowed. With no
     customer record there is no consent to rely on, so the message is judged.
+    It takes a claim of having watched: "we noticed you were looking at", "based on your
+    browsing", "you recently viewed"; "We're sorry to see you leave" claims nothing.
+    The patterns are data: linters/data/tracking.json.
 
     Why it hurts: "we saw you near our Boston store" tells the reader they are being
     followed, by a company they never allowed to follow them. It reads as
