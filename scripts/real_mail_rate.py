@@ -18,7 +18,11 @@ from linters.engine import check
 from linters.models import parse_request
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
-_ADDRESS = {"email": "maggie.okafor@example.com", "sms": "+447700900123", "push": "device:maggie-phone"}
+_ADDRESS = {
+    "email": "maggie.okafor@example.com",
+    "sms": "+447700900123",
+    "push": "arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/shop-app/4f1c2d",
+}
 
 
 def main() -> int:

@@ -26,7 +26,7 @@ CORPUS = Path(__file__).parent / "corpus"
 _ADDRESS = {
     Channel.EMAIL: "maggie.okafor@example.com",
     Channel.SMS: "+447700900123",
-    Channel.PUSH: "device:maggie-phone",
+    Channel.PUSH: "arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/shop-app/4f1c2d",
 }
 
 
