@@ -4,8 +4,8 @@ The rules themselves live in ``linters/rules/`` (one family per module) and regi
 with ``linters.registry``. Importing them loads spaCy, which `sendguard rule` and
 `sendguard --help` must not pay for, so ``linters/data/catalog.json`` keeps a snapshot:
 id, name, default action, summary, full explanation and settings of every rule,
-engine and lint-only. ``python -m linters.catalog`` writes it from the registry, and a
-test fails when it is stale, so the snapshot cannot drift from the code.
+engine and lint-only. ``python -m linters.catalog`` (``make catalog``) writes it, and the README's one
+rules table, from the registry; a test fails when either is stale.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Any
 from linters.vocabulary import load
 
 CATALOG_FILE = Path(__file__).parent / "data" / "catalog.json"
+README = Path(__file__).parent.parent / "README.md"
+TABLE_START, TABLE_END = "<!-- rules-table:start -->", "<!-- rules-table:end -->"
 DOCS_URL = "https://github.com/sendguard/sendguard/blob/main/docs/rules.md"
 
 # Rules only `sendguard lint` reports: the engine never sees a file or a suppression comment.
@@ -103,9 +105,18 @@ def markdown_table(entries: list[dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
+def with_table(readme: str, entries: list[dict[str, Any]]) -> str:
+    """``readme`` with the text between the rules-table markers replaced by the table."""
+    start, end = readme.index(TABLE_START) + len(TABLE_START), readme.index(TABLE_END)
+    return f"{readme[:start]}\n{markdown_table(entries)}\n{readme[end:]}"
+
+
 def main() -> int:
-    CATALOG_FILE.write_text(json.dumps(build_catalog(), indent=2, ensure_ascii=False) + "\n", "utf-8")
-    print(f"wrote {CATALOG_FILE} ({len(build_catalog())} rules)")
+    """Write the snapshot and the README's rules table from the live registry."""
+    entries = build_catalog()
+    CATALOG_FILE.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    README.write_text(with_table(README.read_text("utf-8"), entries), "utf-8")
+    print(f"wrote {CATALOG_FILE} and the table in {README} ({len(entries)} rules)")
     return 0
 
 
