@@ -1,3 +1,13 @@
 """sendguard's engine: render, lint and decide on outbound customer messages. No AWS here."""
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+
+def version() -> str:
+    """The installed distribution's version; its one source is ``sendguard/__init__.py``."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("sendguard")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"  # a source tree without an install (a Lambda artifact)

@@ -1,9 +1,10 @@
 """The ``sendguard`` command line.
 
-``check`` judges send requests, ``rule`` explains a rule, ``schema`` prints the
-request's JSON Schema. Other commands (``lint``, ``invoke``, ``import-ses``) live in
-their own modules and are registered below, imported only when they run, so that
-``sendguard check`` never pays for boto3 and ``sendguard rule`` never loads spaCy.
+``check`` judges send requests, ``lint`` lints template files, ``rule`` explains a
+rule (from the catalog snapshot), ``schema`` prints the request's JSON Schema and
+``completion`` prints a shell completion script. ``invoke`` and ``import-ses`` need
+boto3 and are imported only when they run, so ``sendguard check`` never pays for
+boto3, and ``sendguard rule`` and ``--help`` never load spaCy.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +25,6 @@ MAX_INPUT_BYTES = 8 * 1024 * 1024
 
 # (command, module, help): modules that define ``add_arguments(parser)`` and ``run(args) -> int``.
 PLUGIN_COMMANDS: list[tuple[str, str, str]] = [
-    ("lint", "linters.lint.command", "lint template files (for pull-request pipelines)"),
     ("invoke", "functions.local", "run a Lambda handler locally against an event file"),
     ("import-ses", "functions.ses_import", "write the SES account's stored templates to files"),
 ]
@@ -172,20 +174,40 @@ def _parsed(sources: list[Source]) -> list[tuple[Source, Any]]:
     return parsed
 
 
+def _check_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """(policy with the rule selection applied, customer lookup, template lookup)."""
+    from linters.selection import selection_from_args
+
+    selection = selection_from_args(args.select, args.extend_select, args.ignore)
+    policy = selection.apply(load_policy(args.config))
+    return policy, customer_lookup(args.customers), template_lookup(args.templates)
+
+
+def _error_line(args: argparse.Namespace, origin: str, exc: Any) -> None:
+    print(f"{origin}: error: {exc}", file=sys.stderr)
+    if args.format == "json" and not args.statistics:
+        print(json.dumps({"source": origin, "error": str(exc), "field": exc.field}), flush=True)
+
+
 def command_check(args: argparse.Namespace) -> int:
     from linters.engine import analyse_together, check
     from linters.models import RequestError
+    from linters.options import emit, policy_settings, print_settings, statistics_lines
     from linters.policy import PolicyError
     from linters.report import format_text
+    from linters.selection import SelectionError
 
     try:
-        policy = load_policy(args.policy)
-        customers = customer_lookup(args.customers)
-        templates = template_lookup(args.templates)
-    except (PolicyError, ValueError) as exc:
+        policy, customers, templates = _check_inputs(args)
+    except (PolicyError, SelectionError, ValueError) as exc:
         print(f"sendguard: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.show_settings:
+        print_settings(policy_settings(policy))
+        return EXIT_OK
     status = EXIT_OK
+    blocks: list[str] = []
+    counted: list[tuple[str, str, str]] = []
     parsed = _parsed(list(read_requests(args.files)))
     analyse_together((r for _, r in parsed if not isinstance(r, RequestError)), templates)
     for source, request in parsed:
@@ -194,19 +216,24 @@ def command_check(args: argparse.Namespace) -> int:
                 raise request
             result = check(request, policy, templates=templates, customers=customers)
         except RequestError as exc:
-            print(f"{source.origin}: error: {exc}", file=sys.stderr)
-            if args.format == "json":
-                print(
-                    json.dumps({"source": source.origin, "error": str(exc), "field": exc.field}), flush=True
-                )
+            _error_line(args, source.origin, exc)
             status = EXIT_BAD_INPUT
             continue
-        if args.format == "json":
-            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        counted += [(f.rule, f.name, str(f.action)) for f in result.findings]
+        if args.statistics or (args.quiet and not result.findings):
+            pass
+        elif args.format == "json":
+            blocks.append(json.dumps(result.to_dict(), ensure_ascii=False))
         else:
-            print(format_text(result, source.origin), flush=True)
-        if not result.sendable and status == EXIT_OK:
+            blocks.append(format_text(result, source.origin))
+        if not args.output_file and blocks:
+            emit("\n".join(blocks), args, text_format=args.format == "text")  # stream as judged
+            blocks.clear()
+        if not result.sendable and status == EXIT_OK and not args.exit_zero:
             status = EXIT_STOPPED
+    report = statistics_lines(counted) if args.statistics else "\n".join(blocks)
+    if args.output_file or args.statistics:
+        emit(report, args, text_format=args.format == "text")
     return status
 
 
@@ -218,36 +245,36 @@ def command_schema(args: argparse.Namespace) -> int:
 
 
 def command_rule(args: argparse.Namespace) -> int:
-    from pydantic_core import to_jsonable_python
+    """From the catalog snapshot: no spaCy, so it answers at once."""
+    from linters.catalog import catalog, summary
 
-    from linters.registry import all_rules
-
-    rules = {r.id: r for r in all_rules()}
+    rules = {entry["id"]: entry for entry in catalog()}
     if args.all or not args.rule_id:
-        for r in rules.values():
-            print(f"{r.id}  {r.name:<22} [{r.default_action}]  {r.summary}")
+        for entry in rules.values():
+            print(f"{entry['id']}  {entry['name']:<22} [{entry['default_action']}]  {summary(entry)}")
         return EXIT_OK
     found = rules.get(args.rule_id.upper())
     if found is None:
         print(f"sendguard: unknown rule {args.rule_id!r}; `sendguard rule --all` lists them", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"{found.id} {found.name}  (default action: {found.default_action})\n")
-    print(found.doc)
-    settings = found.settings.model_fields
-    if settings:
-        print("\nSettings ([tool.sendguard.rules." + found.id + "]):")
-        for key, field in settings.items():
-            default = field.default_factory() if field.default_factory else field.default
-            print(f"  {key} = {json.dumps(to_jsonable_python(default))}  # {field.description or ''}")
+    print(f"{found['id']} {found['name']}  (default action: {found['default_action']})\n")
+    print(found["doc"])
+    if found["settings"]:
+        print("\nSettings ([tool.sendguard.rules." + found["id"] + "]):")
+        for key, setting in found["settings"].items():
+            print(f"  {key} = {json.dumps(setting['default'])}  # {setting['description']}")
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sendguard",
-        description="Lint and guard outbound customer messages that fake a relationship.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def command_completion(args: argparse.Namespace) -> int:
+    import shtab
+
+    print(shtab.complete(build_parser(), shell=args.shell))
+    return EXIT_OK
+
+
+def _add_check(sub: Any) -> None:
+    from linters.options import add_common_options
 
     check = sub.add_parser("check", help="judge send requests: decision, findings, message as sent")
     check.add_argument(
@@ -258,11 +285,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--format", choices=["text", "json"], default="text")
     check.add_argument(
-        "--policy",
-        metavar="FILE",
-        help="policy file (default: [tool.sendguard] in pyproject.toml or sendguard.toml)",
-    )
-    check.add_argument(
         "--customers",
         metavar="FILE",
         help="customer records (JSON Lines) for requests that give only customer_id",
@@ -270,7 +292,29 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--templates", metavar="DIR", help="stored templates (NAME.json) for requests that give template.name"
     )
+    add_common_options(check, policy_alias=True)
     check.set_defaults(func=command_check)
+
+
+def _add_lint(sub: Any) -> None:
+    from linters.lint import command
+
+    lint = sub.add_parser("lint", help="lint template files (for pull-request pipelines)")
+    command.add_arguments(lint)
+    lint.set_defaults(func=command.run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from linters import version
+
+    parser = argparse.ArgumentParser(
+        prog="sendguard",
+        description="Lint and guard outbound customer messages that fake a relationship.",
+    )
+    parser.add_argument("--version", action="version", version=f"sendguard {version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_check(sub)
+    _add_lint(sub)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of a send request")
     schema.set_defaults(func=command_schema)
@@ -279,6 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("rule_id", nargs="?", metavar="RULE", help="a rule id such as SG201")
     explain.add_argument("--all", action="store_true", help="list every rule")
     explain.set_defaults(func=command_rule)
+
+    completion = sub.add_parser("completion", help="print a shell completion script (bash, zsh, tcsh)")
+    completion.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    completion.set_defaults(func=command_completion)
 
     for name, module, help_text in PLUGIN_COMMANDS:
         plugin = sub.add_parser(name, help=help_text)
@@ -300,19 +348,38 @@ def _run_plugin(name: str, module_name: str, argv: list[str]) -> int:
     return module.run(parser.parse_args(argv))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+def _silence_stdout() -> None:
+    """After a closed pipe (``| head``): point stdout at /dev/null so the interpreter's
+    final flush does not print a second BrokenPipeError."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] in {name for name, _, _ in PLUGIN_COMMANDS}:
         module = next(m for n, m, _ in PLUGIN_COMMANDS if n == argv[0])
         return _run_plugin(argv[0], module, argv[1:])
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Exit codes: 0 nothing stopped, 1 findings stop a message, 2 an error or a crash."""
     try:
-        return args.func(args)
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
     except BrokenPipeError:
+        _silence_stdout()
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except SystemExit:
+        raise
+    except Exception:
+        traceback.print_exc(file=sys.stderr)
+        print(
+            "sendguard: error: internal error (a bug: please report it with the trace above)", file=sys.stderr
+        )
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -205,11 +205,11 @@ def test_front_matter_subject_and_body_keep_file_lines():
     assert where(findings) == [("SG302", 15, 1), ("SG302", 15, 23)]
 
 
-def test_bad_front_matter_is_an_input_error(tmp_path, capsys):
+def test_bad_front_matter_is_an_unreadable_input_finding(tmp_path, capsys):
     path = tmp_path / "bad.hbs"
     path.write_text("---\nchanel: sms\n---\nHello.\n")
-    assert main(["lint", str(path)]) == 2
-    assert "front matter chanel: unknown key" in capsys.readouterr().err
+    assert main(["lint", str(path)]) == 1
+    assert "SG902 front matter chanel: unknown key" in capsys.readouterr().out
 
 
 def test_ses_v1_json_positions_are_in_the_json_file(capsys):
@@ -240,9 +240,9 @@ def test_folder_walk_skips_excluded_and_unrelated_json(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["findings"] == []
 
 
-def test_missing_path_is_exit_2(capsys):
-    assert main(["lint", "no/such/template.hbs"]) == 2
-    assert "no such file" in capsys.readouterr().err
+def test_missing_path_is_an_unreadable_input_finding(capsys):
+    assert main(["lint", "no/such/template.hbs"]) == 1
+    assert "no/such/template.hbs:1:1: SG902 no such file or folder [block]" in capsys.readouterr().out
 
 
 # --- suppressions -------------------------------------------------------------------

@@ -11,9 +11,9 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from sendguard_client import OutboxError, install_hook, send, uninstall_hook
 
 from linters.models import parse_request
-from sendguard_client import OutboxError, install_hook, send, uninstall_hook
 
 ROOT = Path(__file__).resolve().parent.parent
 RECEIPT = {

@@ -1,32 +1,48 @@
-"""``sendguard lint [PATH ...]``: lint template files, folders or the SES account's templates.
+"""``sendguard lint [PATH ...]``: lint template files, folders, stdin or the SES account's templates.
 
-Exit codes: 0 nothing at or above ``--fail-on``; 1 a finding at or above it;
-2 a usage, configuration or input error.
+Exit codes: 0 nothing at or above ``--fail-on`` (or ``--exit-zero``); 1 a finding at
+or above it; 2 a usage or configuration error, or a crash. A file that cannot be read
+or is not a template is a finding (SG902), not an abort: the other files are linted.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from linters.findings import Action
-from linters.lint.config import ConfigFinder
+from linters.lint.config import ConfigFinder, LintConfig
 from linters.lint.findings import ACTION_STRENGTH, CustomerSummary, LintFinding
-from linters.lint.inputs import InputError, TemplateSource, load_path, ses_account_templates, walk
-from linters.lint.output import FORMATS, FORMATTERS
+from linters.lint.inputs import (
+    InputError,
+    TemplateSource,
+    display_path,
+    load_path,
+    ses_account_templates,
+    template_from_text,
+    walk,
+)
+from linters.lint.output import FORMATS, FORMATTERS, format_sarif
+from linters.options import add_common_options, emit, print_settings, statistics_lines
 from linters.policy import PolicyError
+from linters.selection import Selection, SelectionError, selection_from_args
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 FAIL_LEVELS = ("block", "hold", "rewrite", "warn")
+UNREADABLE = "SG902"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "Lint message templates (Handlebars, HTML, text, Markdown, SES JSON)."
     parser.add_argument(
-        "paths", nargs="*", metavar="PATH", help="template files or folders (default: . unless --from-ses)"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="template files or folders (default: . unless --from-ses); - reads stdin",
     )
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
     parser.add_argument(
@@ -36,37 +52,83 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="exit 1 when a finding has this action or a stronger one (default: block)",
     )
     parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="sendguard.toml or pyproject.toml to use for every template (default: nearest to each file)",
-    )
-    parser.add_argument(
         "--customers", metavar="FILE", help="sample customers (JSON Lines): run the full check for each"
     )
     parser.add_argument(
         "--exclude", action="append", default=[], metavar="GLOB", help="skip matching files and folders"
     )
     parser.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="the name of the template read from stdin (its suffix and config)",
+    )
+    parser.add_argument(
+        "--templates-only",
+        action="store_true",
+        help="skip named files that are not templates (for pre-commit: .md without front matter, package.json)",
+    )
+    parser.add_argument(
+        "--sarif-file", metavar="FILE", help="also write a SARIF report here (one run, two outputs)"
+    )
+    parser.add_argument(
         "--from-ses", action="store_true", help="lint the templates stored in the SES account"
     )
     parser.add_argument("--region", help="AWS region for --from-ses (default: the AWS configuration's)")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    add_common_options(parser)
 
 
-def _templates(args: argparse.Namespace, configs: ConfigFinder) -> Iterator[TemplateSource]:
-    paths = args.paths or ([] if args.from_ses else ["."])
+def _unreadable(path: str, problem: str) -> LintFinding:
+    message = problem.removeprefix(f"{path}: ").removeprefix(f"{path}")
+    return LintFinding(
+        UNREADABLE, "unreadable-input", Action.BLOCK, message.lstrip(": ") or problem, path, 1, 1, 1, 1
+    )
+
+
+Item = TemplateSource | LintFinding
+
+
+def _from_stdin(args: argparse.Namespace) -> Iterator[Item]:
+    name = args.stdin_filename or "<stdin>"
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8")
+        yield template_from_text(Path(name), text)
+    except UnicodeDecodeError as exc:
+        yield _unreadable(name, f"not UTF-8 text (bad byte at offset {exc.start})")
+    except InputError as exc:
+        yield _unreadable(name, str(exc))
+
+
+def _named(
+    path: Path, templates_only: bool, configs: ConfigFinder, walked: Path | None = None
+) -> Iterator[Item]:
+    folders = list(configs.for_path(path).lint.template_folders)  # a bad config is exit 2, not a finding
+    if walked is not None and walked.resolve() != Path.cwd().resolve():
+        # A folder named on the command line (not "." itself) is a template folder.
+        folders.append(f"{walked.resolve().as_posix()}/*")
+    try:
+        found = load_path(path, not templates_only, folders)
+    except InputError as exc:
+        yield _unreadable(display_path(path), str(exc))
+        return
+    if found is not None:
+        yield found
+
+
+def _templates(args: argparse.Namespace, configs: ConfigFinder) -> Iterator[Item]:
+    paths = args.paths or ([] if args.from_ses or args.stdin_filename else ["."])
+    if paths == ["-"] or (not args.paths and args.stdin_filename):
+        yield from _from_stdin(args)
+        return
     for given in paths:
         path = Path(given)
         if path.is_dir():
             patterns = [*configs.for_path(path / "_").lint.exclude, *args.exclude]
             for found in walk(path, patterns):
-                template = load_path(found, explicit=False)
-                if template is not None:
-                    yield template
+                yield from _named(found, True, configs, walked=path)
         elif path.exists():
-            yield load_path(path, explicit=True)  # type: ignore[misc]
-        else:
-            raise InputError(f"{given}: no such file or folder")
+            yield from _named(path, args.templates_only, configs)
+        elif not args.templates_only:  # pre-commit passes deleted files only by mistake
+            yield _unreadable(given, "no such file or folder")
     if args.from_ses:
         yield from _ses_templates(args.region)
 
@@ -80,9 +142,26 @@ def _ses_templates(region: str | None) -> Iterator[TemplateSource]:
         raise InputError(f"--from-ses: cannot list the SES templates: {exc}") from None
 
 
+class SelectedConfigs(ConfigFinder):
+    """Each template's config with the command line's rule selection applied."""
+
+    def __init__(self, override: str | None, selection: Selection) -> None:
+        super().__init__(override)
+        self.selection = selection
+        self._selected: dict[int, LintConfig] = {}
+
+    def for_path(self, path: str | Path | None) -> LintConfig:
+        config = super().for_path(path)
+        key = id(config)
+        if key not in self._selected:
+            self._selected[key] = dataclasses.replace(config, policy=self.selection.apply(config.policy))
+        return self._selected[key]
+
+
 def lint_all(
-    args: argparse.Namespace, configs: ConfigFinder
-) -> tuple[list[LintFinding], list[CustomerSummary]]:
+    args: argparse.Namespace, configs: SelectedConfigs
+) -> tuple[list[LintFinding], list[CustomerSummary], int]:
+    """(findings, customer summaries, number of templates linted)."""
     from linters.lint.customers import load_customers, summarize
     from linters.lint.linter import lint_template
 
@@ -90,31 +169,74 @@ def lint_all(
     now = datetime.now(UTC)
     findings: list[LintFinding] = []
     summaries: list[CustomerSummary] = []
-    for template in _templates(args, configs):
-        config = configs.for_path(template.config_start)
-        findings.extend(lint_template(template, config))
-        if customers and not any(f.rule == "SG900" for f in findings if f.path.startswith(template.path)):
-            summaries.extend(summarize(template, customers, config, now))
-    return findings, summaries
+    linted = 0
+    for item in _templates(args, configs):
+        if isinstance(item, LintFinding):
+            findings.append(item)
+            continue
+        linted += 1
+        config = configs.for_path(item.config_start)
+        findings.extend(lint_template(item, config))
+        if customers and not any(f.rule == "SG900" for f in findings if f.path.startswith(item.path)):
+            summaries.extend(summarize(item, customers, config, now))
+    chosen = [f for f in findings if configs.selection.enabled(f.rule)]
+    return chosen, [s for s in summaries if configs.selection.enabled(s.rule)], linted
 
 
 def fails(action: Action, fail_on: str) -> bool:
     return ACTION_STRENGTH[action] >= ACTION_STRENGTH[Action(fail_on)]
 
 
+def _show_settings(args: argparse.Namespace, configs: SelectedConfigs) -> int:
+    from linters.options import policy_settings
+
+    first = Path(args.paths[0]) if args.paths and args.paths != ["-"] else Path(args.stdin_filename or ".")
+    config = configs.for_path(first if first.exists() else None)
+    print_settings(
+        {
+            "config": config.source,
+            "selection": configs.selection.describe(),
+            "fail_on": args.fail_on,
+            "policy": policy_settings(config.policy),
+            "lint": config.lint.model_dump(mode="json"),
+        }
+    )
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace, findings: list[LintFinding], summaries: list[CustomerSummary]) -> str:
+    if args.statistics:
+        rows = [(f.rule, f.name, str(f.action)) for f in findings]
+        return statistics_lines(rows + [(s.rule, s.name, str(s.action)) for s in summaries])
+    report = FORMATTERS[args.format](findings, summaries)
+    if args.quiet and args.format == "text":
+        report = "\n".join(line for line in report.splitlines() if not line.startswith(("Found ", "All ")))
+    return report
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        configs = ConfigFinder(args.config)
-        findings, summaries = lint_all(args, configs)
-    except (InputError, PolicyError) as exc:
+        configs = SelectedConfigs(
+            args.config, selection_from_args(args.select, args.extend_select, args.ignore)
+        )
+        if args.show_settings:
+            return _show_settings(args, configs)
+        findings, summaries, linted = lint_all(args, configs)
+    except (InputError, PolicyError, SelectionError) as exc:
         print(f"sendguard lint: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    report = FORMATTERS[args.format](findings, summaries)
-    if args.output:
-        Path(args.output).write_text(report + "\n", encoding="utf-8")
-    elif report:
-        print(report)
+    if not linted and not findings and not args.quiet:
+        where = " ".join(args.paths) or "."
+        print(f"sendguard lint: no templates found in {where}", file=sys.stderr)
+    if linted or findings or args.format != "text":
+        emit(_report(args, findings, summaries), args, text_format=args.format == "text")
+    if args.sarif_file:
+        emit(
+            format_sarif(findings, summaries),
+            argparse.Namespace(output_file=args.sarif_file),
+            text_format=False,
+        )
     failed = any(fails(f.action, args.fail_on) for f in findings) or any(
         fails(s.action, args.fail_on) for s in summaries
     )
-    return EXIT_FAILED if failed else EXIT_OK
+    return EXIT_FAILED if failed and not args.exit_zero else EXIT_OK

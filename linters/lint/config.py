@@ -62,6 +62,18 @@ class LintSettings(Settings):
         pattern="^(marketing|transactional|service)$",
         description="purpose of a template whose front matter does not say",
     )
+    template_folders: list[str] = Field(
+        default_factory=lambda: [
+            "*/templates/*",
+            "*/emails/*",
+            "*/email/*",
+            "*/mail/*",
+            "*/messages/*",
+            "*/ses/*",
+        ],
+        description="globs (on the absolute path) of folders whose .html, .txt and SES .json files are "
+        "templates even without front matter, when walking folders or run by pre-commit",
+    )
     exclude: list[str] = Field(
         default_factory=list, description="glob patterns of files and folders to skip when walking folders"
     )

@@ -5,19 +5,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from linters.catalog import LINT_ONLY_RULES as CATALOG_LINT_ONLY
 from linters.findings import Action
 from linters.registry import all_rules
 
-# Rules only the linter has (SG9xx), and engine rules another module may not have
-# registered yet: the linter still reports them under their public id.
+# Rules only the linter has (SG9xx, SG000): their text lives in the catalog (linters/catalog.py).
 LINT_ONLY_RULES: dict[str, tuple[str, Action, str]] = {
-    "SG900": ("template-syntax", Action.BLOCK, "A template SES cannot render."),
-    "SG901": (
-        "bad-suppression",
-        Action.BLOCK,
-        "A sendguard-disable comment without a reason, or naming no known rule.",
-    ),
+    rule_id: (entry["name"], Action(entry["default_action"]), entry["doc"].split("\n", 1)[0])
+    for rule_id, entry in CATALOG_LINT_ONLY.items()
 }
+# Engine rules another module may not have registered yet: still reported under their public id.
 _PLANNED_RULES: dict[str, tuple[str, Action]] = {
     "SG302": ("false-urgency", Action.WARN),
     "SG401": ("tracking-disclosure", Action.BLOCK),

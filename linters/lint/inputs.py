@@ -247,20 +247,52 @@ def walk(root: Path, exclude: Iterable[str]) -> Iterator[Path]:
             yield path
 
 
-def load_path(path: Path, explicit: bool) -> TemplateSource | None:
-    """The template in ``path``; None for a JSON file found by walking that is not SES's."""
+def template_from_text(path: Path, text: str) -> TemplateSource:
+    """A template given as text (stdin), read as the file ``path`` would be."""
     if path.suffix.lower() == ".json":
-        text = _read(path)
-        if not explicit:
-            try:
-                if not is_ses_document(json.loads(text)):
-                    return None
-            except json.JSONDecodeError:
-                return None
         return ses_json_file(path, text)
-    if explicit or path.suffix.lower() in TEMPLATE_SUFFIXES:
+    return template_file(path, text)
+
+
+def _in_template_folder(path: Path, folders: Iterable[str]) -> bool:
+    """True when ``path`` is inside a folder config names (globs on the absolute path)."""
+    absolute = path.resolve().as_posix()
+    return any(fnmatch.fnmatch(absolute, pattern) for pattern in folders)
+
+
+def load_path(path: Path, explicit: bool, template_folders: Iterable[str] = ()) -> TemplateSource | None:
+    """The template in ``path``, or None when a file met by walking (or handed over by
+    pre-commit) is not a template.
+
+    Named on the command line (``explicit``), any file is linted. Otherwise a file is a
+    template when it is ``.hbs``/``.handlebars``, starts with front matter, or is an
+    ``.html``/``.txt`` file or SES JSON inside a folder ``lint.template_folders`` names,
+    so README.md, requirements.txt and package.json are never read as messages.
+    """
+    suffix = path.suffix.lower()
+    if explicit:
+        return ses_json_file(path) if suffix == ".json" else template_file(path)
+    if suffix in (".hbs", ".handlebars"):
         return template_file(path)
+    in_folder = _in_template_folder(path, template_folders)
+    if suffix == ".json":
+        return _ses_json_if_any(path) if in_folder else None
+    if suffix not in TEMPLATE_SUFFIXES:
+        return None
+    text = _read(path)
+    if _FRONT_MATTER.match(text) or (in_folder and suffix != ".md"):
+        return template_file(path, text)
     return None
+
+
+def _ses_json_if_any(path: Path) -> TemplateSource | None:
+    text = _read(path)
+    try:
+        if not is_ses_document(json.loads(text)):
+            return None
+    except json.JSONDecodeError:
+        return None
+    return ses_json_file(path, text)
 
 
 def ses_account_templates(region: str | None = None) -> Iterator[TemplateSource]:

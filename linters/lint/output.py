@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
-from importlib import metadata
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from linters import version
+from linters.catalog import DOCS_URL, catalog, help_uri, summary
 from linters.findings import Action
-from linters.lint.findings import LINT_ONLY_RULES, CustomerSummary, LintFinding
-from linters.registry import all_rules
+from linters.lint.findings import CustomerSummary, LintFinding
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = DOCS_URL.split("/blob/")[0]
 _SARIF_LEVEL = {Action.BLOCK: "error", Action.HOLD: "error", Action.REWRITE: "warning", Action.WARN: "note"}
 _GITHUB_LEVEL = {
     Action.BLOCK: "error",
@@ -73,39 +77,54 @@ def format_github(findings: list[LintFinding], summaries: list[CustomerSummary])
 
 
 def _rule_catalog() -> list[dict[str, Any]]:
-    catalog = []
-    for rule in all_rules():
-        doc = rule.doc
-        catalog.append(
+    """SARIF rule descriptors from the catalog snapshot: every rule has help text and a link."""
+    descriptors = []
+    for entry in catalog():
+        doc = entry["doc"] or entry["name"]
+        descriptors.append(
             {
-                "id": rule.id,
-                "name": rule.name,
-                "shortDescription": {"text": rule.summary or rule.name},
-                "fullDescription": {"text": doc or rule.summary or rule.name},
-                "help": {"text": doc or rule.summary or rule.name},
-                "defaultConfiguration": {"level": _SARIF_LEVEL.get(rule.default_action, "note")},
+                "id": entry["id"],
+                "name": entry["name"],
+                "shortDescription": {"text": summary(entry) or entry["name"]},
+                "fullDescription": {"text": doc},
+                "help": {"text": doc, "markdown": f"**{entry['id']} {entry['name']}**\n\n{doc}"},
+                "helpUri": help_uri(entry["id"]),
+                "defaultConfiguration": {"level": _SARIF_LEVEL.get(Action(entry["default_action"]), "note")},
+                "properties": {"action": entry["default_action"]},
             }
         )
-    for rule_id, (name, action, summary) in LINT_ONLY_RULES.items():
-        catalog.append(
-            {
-                "id": rule_id,
-                "name": name,
-                "shortDescription": {"text": summary},
-                "defaultConfiguration": {"level": _SARIF_LEVEL.get(action, "note")},
-            }
-        )
-    return catalog
+    return descriptors
 
 
-def _version() -> str:
+def repo_root(start: Path | None = None) -> Path:
+    """The nearest folder with ``.git`` (what code scanning calls the source root), else cwd."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def sarif_uri(path: str, root: Path) -> str:
+    """``path`` relative to ``root`` where it is inside it, percent-encoded (RFC 3986)."""
+    candidate = Path(path)
+    absolute = candidate if candidate.is_absolute() else Path.cwd() / candidate
     try:
-        return metadata.version("sendguard")
-    except metadata.PackageNotFoundError:
-        return "0.0.0"
+        relative = absolute.resolve().relative_to(root).as_posix()
+    except (ValueError, OSError):
+        relative = candidate.as_posix()
+    return quote(relative, safe="/")
 
 
-def _sarif_result(rule_id: str, action: Action, text: str, path: str, region: dict[str, int]) -> dict:
+def _fingerprint(rule_id: str, uri: str, text: str, seen: Counter[str]) -> str:
+    """Stable across runs and line moves: rule, file and message text, plus an occurrence
+    count for identical findings in one file, so GitHub matches alerts instead of duplicating."""
+    base = hashlib.sha256(f"{rule_id}\0{uri}\0{' '.join(text.split())}".encode()).hexdigest()[:32]
+    seen[base] += 1
+    return f"{base}:{seen[base]}"
+
+
+def _sarif_result(rule_id: str, action: Action, text: str, uri: str, region: dict[str, int]) -> dict:
     return {
         "ruleId": rule_id,
         "level": _SARIF_LEVEL.get(action, "note"),
@@ -113,7 +132,7 @@ def _sarif_result(rule_id: str, action: Action, text: str, path: str, region: di
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                     "region": region,
                 }
             }
@@ -123,8 +142,9 @@ def _sarif_result(rule_id: str, action: Action, text: str, path: str, region: di
 
 
 def sarif_document(findings: list[LintFinding], summaries: list[CustomerSummary]) -> dict[str, Any]:
-    catalog = _rule_catalog()
-    index = {rule["id"]: i for i, rule in enumerate(catalog)}
+    descriptors = _rule_catalog()
+    index = {rule["id"]: i for i, rule in enumerate(descriptors)}
+    root = repo_root()
     results = []
     for f in findings:
         region = {
@@ -133,12 +153,17 @@ def sarif_document(findings: list[LintFinding], summaries: list[CustomerSummary]
             "endLine": f.end_line,
             "endColumn": max(f.end_column, f.column + 1) if f.end_line == f.line else f.end_column,
         }
-        results.append(_sarif_result(f.rule, f.action, f.message, f.path, region))
+        results.append(_sarif_result(f.rule, f.action, f.message, sarif_uri(f.path, root), region))
     for s in summaries:
-        results.append(_sarif_result(s.rule, s.action, _customer_line(s), s.path, {"startLine": 1}))
+        uri = sarif_uri(s.path, root)
+        results.append(_sarif_result(s.rule, s.action, _customer_line(s), uri, {"startLine": 1}))
+    seen: Counter[str] = Counter()
     for result in results:
         if result["ruleId"] in index:
             result["ruleIndex"] = index[result["ruleId"]]
+        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        key = _fingerprint(result["ruleId"], uri, result["message"]["text"], seen)
+        result["partialFingerprints"] = {"sendguardFinding/v1": key}
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -147,10 +172,12 @@ def sarif_document(findings: list[LintFinding], summaries: list[CustomerSummary]
                 "tool": {
                     "driver": {
                         "name": "sendguard",
-                        "version": _version(),
-                        "rules": catalog,
+                        "version": version(),
+                        "informationUri": INFORMATION_URI,
+                        "rules": descriptors,
                     }
                 },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
                 "results": results,
             }
         ],

@@ -1,0 +1,124 @@
+"""The rule catalog as data: what `sendguard rule`, SARIF and the README's rules table show.
+
+The rules themselves live in ``linters/rules/`` (one family per module) and register
+with ``linters.registry``. Importing them loads spaCy, which `sendguard rule` and
+`sendguard --help` must not pay for, so ``linters/data/catalog.json`` keeps a snapshot:
+id, name, default action, summary, full explanation and settings of every rule,
+engine and lint-only. ``python -m linters.catalog`` (``make catalog``) writes it, and the README's one
+rules table, from the registry; a test fails when either is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from linters.vocabulary import load
+
+CATALOG_FILE = Path(__file__).parent / "data" / "catalog.json"
+README = Path(__file__).parent.parent / "README.md"
+TABLE_START, TABLE_END = "<!-- rules-table:start -->", "<!-- rules-table:end -->"
+DOCS_URL = "https://github.com/sendguard/sendguard/blob/main/docs/rules.md"
+
+# Rules only `sendguard lint` reports: the engine never sees a file or a suppression comment.
+LINT_ONLY_RULES: dict[str, dict[str, str]] = {
+    "SG000": {
+        "name": "unsafe-rewrite",
+        "default_action": "block",
+        "doc": "A rewrite the engine would make is not safe to send.\n\n"
+        "The engine decided to rewrite, but the edit would change what the message says "
+        "(for example, it would empty the subject); the decision becomes block.",
+    },
+    "SG900": {
+        "name": "template-syntax",
+        "default_action": "block",
+        "doc": "A template SES cannot render.\n\n"
+        "An unclosed or mismatched block, an unknown helper or a partial: SES would refuse "
+        "the template at send time. The finding points at the tag that breaks it.",
+    },
+    "SG901": {
+        "name": "bad-suppression",
+        "default_action": "block",
+        "doc": "A sendguard-disable comment without a reason, or naming no known rule.\n\n"
+        "Write `{{!-- sendguard-disable SG201: reason --}}`: the rule id and a reason a "
+        "reviewer can judge are both required.",
+    },
+    "SG902": {
+        "name": "unreadable-input",
+        "default_action": "block",
+        "doc": "A file named on the command line could not be linted.\n\n"
+        "It is missing, is not UTF-8 text, is JSON that is not an SES template, or has "
+        "front matter that is not valid YAML. The other files are still linted.",
+    },
+}
+
+
+def _settings_of(rule: Any) -> dict[str, Any]:
+    from pydantic_core import to_jsonable_python
+
+    found = {}
+    for key, field in rule.settings.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default
+        found[key] = {"default": to_jsonable_python(default), "description": field.description or ""}
+    return found
+
+
+def build_catalog() -> list[dict[str, Any]]:
+    """Every rule from the live registry (imports the rule families, so spaCy)."""
+    from linters.registry import all_rules
+
+    entries = [
+        {
+            "id": rule.id,
+            "name": rule.name,
+            "default_action": str(rule.default_action),
+            "doc": rule.doc,
+            "settings": _settings_of(rule),
+        }
+        for rule in all_rules()
+    ]
+    entries += [{"id": rule_id, **entry, "settings": {}} for rule_id, entry in LINT_ONLY_RULES.items()]
+    return sorted(entries, key=lambda e: e["id"])
+
+
+def catalog() -> list[dict[str, Any]]:
+    """The snapshot (cheap: no spaCy)."""
+    return load("catalog")
+
+
+def summary(entry: dict[str, Any]) -> str:
+    return entry["doc"].split("\n", 1)[0]
+
+
+def help_uri(rule_id: str) -> str:
+    return f"{DOCS_URL}#{rule_id.lower()}"
+
+
+def markdown_table(entries: list[dict[str, Any]]) -> str:
+    """The README's one rules table."""
+    rows = ["| id | name | default | what it catches |", "|---|---|---|---|"]
+    for entry in entries:
+        text = summary(entry).replace("|", "\\|")
+        rows.append(f"| {entry['id']} | {entry['name']} | {entry['default_action']} | {text} |")
+    return "\n".join(rows)
+
+
+def with_table(readme: str, entries: list[dict[str, Any]]) -> str:
+    """``readme`` with the text between the rules-table markers replaced by the table."""
+    start, end = readme.index(TABLE_START) + len(TABLE_START), readme.index(TABLE_END)
+    return f"{readme[:start]}\n{markdown_table(entries)}\n{readme[end:]}"
+
+
+def main() -> int:
+    """Write the snapshot and the README's rules table from the live registry."""
+    entries = build_catalog()
+    CATALOG_FILE.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    README.write_text(with_table(README.read_text("utf-8"), entries), "utf-8")
+    print(f"wrote {CATALOG_FILE} and the table in {README} ({len(entries)} rules)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

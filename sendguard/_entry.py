@@ -1,0 +1,30 @@
+"""The ``sendguard`` console script: find the engine's packages, then run the CLI.
+
+Installed from a wheel, ``linters`` and ``functions`` live in ``sendguard/_engine``;
+in a source checkout (and an editable install) they sit beside this package. Either
+way only this process sees them, so the distribution claims no generic top-level names.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def engine_root() -> Path:
+    here = Path(__file__).resolve().parent
+    installed = here / "_engine"
+    return installed if (installed / "linters").is_dir() else here.parent
+
+
+def main() -> int:
+    root = str(engine_root())
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from linters.cli import main as cli_main
+
+    return cli_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
