@@ -79,6 +79,7 @@ def show_feedback_loop(endpoint_url: str, stack: str = "sendguard") -> None:
     from functions import aws
     from functions.feedback import app as feedback
     from functions.lint_api import app as lint_api
+    from functions.local import LocalContext
 
     notification = json.loads(COMPLAINT_EVENT.read_text())
     complaint = json.loads(notification["Records"][0]["Sns"]["Message"])
@@ -100,7 +101,7 @@ def show_feedback_loop(endpoint_url: str, stack: str = "sendguard") -> None:
             print("\nClosing the loop: SES complaint -> contact ledger -> next campaign email")
             before = _check(campaign_email(person, "loop-before"))
             print(_line("campaign email, before:", before))
-            outcome = feedback.handler(notification)
+            outcome = feedback.handler(notification, LocalContext(function_name="sendguard-feedback"))
             print(
                 f"  {'complaint notification (SNS):':<34} {outcome['written']} event(s) written to the ledger"
             )
