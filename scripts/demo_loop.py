@@ -65,6 +65,9 @@ def _check(request: dict[str, Any]) -> dict[str, Any]:
 
     event = json.loads((ROOT / "events" / "api-check.json").read_text())
     event["body"] = json.dumps(request)
+    # The route that reads the ledger, as the guard does (LintApiRecordReads=enabled).
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/check/stored"
+    event["routeKey"] = event["requestContext"]["routeKey"] = "POST /check/stored"
     response = handler(event, CONTEXT)
     return json.loads(response["body"])
 
@@ -90,6 +93,7 @@ def show_feedback_loop(endpoint_url: str, stack: str = "sendguard") -> None:
         "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
         "LEDGER_TABLE": f"{stack}-ledger",
+        "LINT_API_RECORD_READS": "enabled",
     }
     loggers = (feedback.logger, lint_api.logger)
     levels = [logger.log_level for logger in loggers]
