@@ -224,3 +224,64 @@ def test_the_guard_sends_email_from_its_identity_with_its_configuration_set(
     other_set = f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/no-events"
     assert not allows(guard_policy, Request.by(GUARD_ROLE, "ses:SendEmail", other_set))
     assert not allows(guard_policy, Request.by(GUARD_ROLE, "ses:SendRawEmail", IDENTITY))
+
+
+# --- hardening and detection wiring in template.yaml -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return local.load_template(ROOT / "template.yaml")
+
+
+def test_every_checkov_skip_gives_its_reason(template: dict[str, Any]) -> None:
+    skips = [
+        (name, skip)
+        for name, resource in template["Resources"].items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skips
+    for name, skip in skips:
+        assert skip["id"].startswith("CKV_"), name
+        assert len(skip.get("comment", "").split()) >= 5, f"{name} skips {skip['id']} without a reason"
+
+
+def test_tables_holding_suppression_and_decisions_are_recoverable(template: dict[str, Any]) -> None:
+    for name in ("LedgerTable", "CustomersTable", "DecisionsTable"):
+        recovery = template["Resources"][name]["Properties"]["PointInTimeRecoverySpecification"]
+        assert recovery == {"PointInTimeRecoveryEnabled": True}, name
+
+
+def test_every_function_has_reserved_concurrency(template: dict[str, Any]) -> None:
+    for name in ("GuardFunction", "LintApiFunction", "FeedbackFunction"):
+        assert template["Resources"][name]["Properties"]["ReservedConcurrentExecutions"] > 0, name
+
+
+def test_the_api_access_log_holds_no_personal_data(template: dict[str, Any]) -> None:
+    settings = template["Resources"]["LintHttpApi"]["Properties"]["AccessLogSettings"]
+    assert settings["DestinationArn"] == {"Fn::GetAtt": ["LintApiAccessLogs", "Arn"]}
+    fields = json.loads(settings["Format"])
+    logged = " ".join(fields.values())
+    assert "$context.requestId" in logged and "$context.routeKey" in logged
+    for personal in ("sourceIp", "userAgent", "userArn", "identity.caller", "identity.user", "path"):
+        assert personal not in logged, personal
+    assert template["Resources"]["LintApiAccessLogs"]["Properties"]["RetentionInDays"] > 0
+
+
+def test_the_alarm_watches_the_metric_the_feedback_function_emits(template: dict[str, Any]) -> None:
+    from functions.feedback import app as feedback
+
+    alarm = template["Resources"]["UnguardedSendAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (feedback.metrics.namespace, "UnguardedSends")
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": feedback.metrics.service}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    assert alarm["AlarmActions"] == [{"Ref": "ReviewTopic"}]
+
+
+def test_the_sending_identity_defaults_to_the_guards_configuration_set(template: dict[str, Any]) -> None:
+    identity = template["Resources"]["SenderEmailIdentity"]
+    assert identity["Properties"]["EmailIdentity"] == {"Ref": "SenderIdentity"}
+    default = identity["Properties"]["ConfigurationSetAttributes"]["ConfigurationSetName"]
+    assert default == {"Ref": "SesConfigurationSet"}
+    feedback_env = template["Resources"]["FeedbackFunction"]["Properties"]["Environment"]["Variables"]
+    assert feedback_env["DECISIONS_TABLE"] == {"Ref": "DecisionsTable"}
