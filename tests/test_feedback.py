@@ -18,7 +18,7 @@ from functions.ledger import read_recent
 from functions.local import LocalContext
 from linters.engine import check
 from linters.models import parse_request
-from tests.conftest import make_request, rules_of
+from tests.conftest import create_table, make_request, rules_of
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 CONTEXT = LocalContext(function_name="sendguard-feedback")
@@ -50,18 +50,7 @@ def ledger(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("LEDGER_TABLE", "sendguard-ledger")
     aws.reset()
     with mock_aws():
-        table = boto3.resource("dynamodb").create_table(
-            TableName="sendguard-ledger",
-            KeySchema=[
-                {"AttributeName": "recipient", "KeyType": "HASH"},
-                {"AttributeName": "at", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "recipient", "AttributeType": "S"},
-                {"AttributeName": "at", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        table = create_table("LedgerTable", "sendguard-ledger")
         yield table
     aws.reset()
 

@@ -159,25 +159,18 @@ def test_arn_like_matches_each_part_on_its_own() -> None:
     assert not arn_like("arn:*:iam::*:role/sendguard/guard/*", "not-an-arn")
 
 
+def deny_everything_if(condition: dict[str, Any]) -> dict[str, Any]:
+    return {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": condition}
+
+
 def test_a_negated_operator_holds_when_the_key_is_missing_and_a_plain_one_does_not() -> None:
-    negated = {
-        "Effect": "Deny",
-        "Action": "*",
-        "Resource": "*",
-        "Condition": {"StringNotLike": {"aws:x": "a*"}},
-    }
-    plain = {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringLike": {"aws:x": "a*"}}}
-    assert applies(negated, Request("s3:GetObject", "*"))
-    assert not applies(plain, Request("s3:GetObject", "*"))
+    anything = Request("s3:GetObject", "*")
+    assert applies(deny_everything_if({"StringNotLike": {"aws:x": "a*"}}), anything)
+    assert not applies(deny_everything_if({"StringLike": {"aws:x": "a*"}}), anything)
 
 
 def test_an_unknown_operator_is_refused_not_guessed() -> None:
-    statement = {
-        "Effect": "Deny",
-        "Action": "*",
-        "Resource": "*",
-        "Condition": {"IpAddress": {"aws:SourceIp": "x"}},
-    }
+    statement = deny_everything_if({"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}})
     with pytest.raises(ValueError, match="IpAddress"):
         applies(statement, Request.by(GUARD, "ses:SendEmail"))
 

@@ -23,6 +23,7 @@ from functions import aws
 from functions.feedback import app as feedback
 from functions.feedback.unguarded import DECISION_TAG
 from functions.local import LocalContext
+from tests.conftest import create_table
 
 REGION = "us-east-1"
 CONFIGURATION_SET = "sendguard"
@@ -139,12 +140,7 @@ def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[SesAccount, Any]]
         ses = SesAccount()
         ses.client.create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
         ses.client.create_email_identity(EmailIdentity=DOMAIN, ConfigurationSetName=CONFIGURATION_SET)
-        decisions = boto3.resource("dynamodb").create_table(
-            TableName="sendguard-decisions",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        decisions = create_table("DecisionsTable", "sendguard-decisions")
         yield ses, decisions
     aws.reset()
 
