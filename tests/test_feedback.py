@@ -321,3 +321,20 @@ def test_invoke_feedback_on_embedded_moto(capsys: pytest.CaptureFixture[str]) ->
     out = capsys.readouterr().out
     assert exit_code == local.EXIT_OK
     assert '"written": 1' in out
+
+
+@pytest.mark.parametrize(
+    ("event", "error"),
+    [
+        ({"Records": "not a list"}, "event: Records: expected a list of SNS records"),
+        ({"Records": [{"EventSource": "aws:sqs", "body": "{}"}]}, "Records[0]: Sns.Message: missing"),
+        ({"Records": [{"Sns": {"Message": 42}}]}, "Records[0]: Sns.Message: not valid JSON: not text"),
+    ],
+)
+def test_records_that_are_not_sns_messages_are_reported(
+    ledger: Any, event: dict[str, Any], error: str
+) -> None:
+    outcome = feedback.handler(event, CONTEXT)
+
+    assert outcome["written"] == 0
+    assert [e.split(" (")[0] for e in outcome["errors"]] == [error]
