@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import copy
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -224,3 +226,171 @@ def test_check_stored_is_off_by_default_and_reads_nothing(monkeypatch: pytest.Mo
     assert known == unknown
     assert known[0] == 403
     assert "off on this API" in known[1]["error"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"cusomer": {}}, "cusomer"),
+        ({"channel": "fax"}, "channel"),
+        ({"to": None}, "to"),
+        ({"template": {"name": ""}}, "template.name"),
+        ({"now": "last tuesday"}, "now"),
+    ],
+)
+def test_check_names_the_bad_field(change: dict[str, Any], field: str) -> None:
+    body = {**sample_body("/check"), **change}
+
+    status, answer = call("/check", body)
+
+    assert status == 400
+    assert answer["field"] == field
+    assert answer["error"].startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("", "empty body"),
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "a send request is a JSON object"),
+    ],
+)
+def test_check_refuses_a_body_that_is_not_a_request(body: str, problem: str) -> None:
+    status, answer = call("/check", body)
+
+    assert status == 400
+    assert problem in answer["error"]
+
+
+def test_a_stored_template_that_does_not_exist_is_a_400() -> None:
+    body = {**sample_body("/check"), "template": {"name": "no-such-template"}}
+    with mock_aws():
+        status, answer = call("/check", body)
+
+    assert (status, answer["field"]) == (400, "template.name")
+
+
+def test_a_base64_body_is_decoded() -> None:
+    event = http_event("/check", sample_body("/check"))
+    event["body"] = base64.b64encode(event["body"].encode()).decode()
+    event["isBase64Encoded"] = True
+
+    response = api.handler(event, CONTEXT)
+
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["id"] == "preview-winback-1"
+
+
+@pytest.mark.parametrize("path", ["/check", "/lint"])
+def test_an_oversized_body_is_a_413(path: str) -> None:
+    body = sample_body(path)
+    body["template"]["text"] = "Plenty of words here. " * (api.MAX_BODY_BYTES // 20)
+
+    status, answer = call(path, body)
+
+    assert status == 413
+    assert "larger than" in answer["error"]
+
+
+def test_an_unknown_route_is_a_404() -> None:
+    event = http_event("/check", sample_body("/check"))
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/send"
+    event["routeKey"] = event["requestContext"]["routeKey"] = "POST /send"
+
+    assert api.handler(event, CONTEXT)["statusCode"] == 404
+
+
+# --- /lint --------------------------------------------------------------------------
+
+
+def test_lint_answers_what_sendguard_lint_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    body = sample_body("/lint")
+    with mock_aws():
+        boto3.client("ses").create_template(
+            Template={
+                "TemplateName": body["name"],
+                "SubjectPart": body["template"]["subject"],
+                "TextPart": body["template"]["text"],
+            }
+        )
+        status, answer = call("/lint", body)
+        _, printed = cli_json(capsys, ["lint", "--from-ses", "--format", "json"])
+
+    assert status == 200
+    assert [f["rule"] for f in answer["findings"]] == ["SG301", "SG301"]
+    # The CLI names an account template "ses/NAME/part"; the API names it "NAME/part".
+    assert [f["path"] for f in answer["findings"]] == ["winback/text", "winback/text"]
+    for finding in (*answer["findings"], *printed["findings"]):
+        finding.pop("path")
+    assert answer == printed
+
+
+def test_lint_of_a_clean_template_has_no_findings() -> None:
+    body = {
+        "name": "shipped",
+        "purpose": "transactional",
+        "template": {
+            "subject": "Your order {{order}} has shipped",
+            "text": "{{#if first_name}}Hello {{first_name}},{{else}}Hello,{{/if}}\n\n"
+            "Order {{order}} left our warehouse today. Track it at {{tracking_url}}\n\nNorthwind",
+        },
+    }
+
+    assert call("/lint", body) == (200, {"findings": [], "customers": []})
+
+
+def test_lint_with_sample_customers_summarizes_them() -> None:
+    body = sample_body("/lint")
+    body["template"] = {
+        "subject": "Hello {{first_name}}",
+        "text": "{{#if first_name}}Hi {{first_name}},{{else}}Hello,{{/if}}\n\nOur autumn range is in.\n\nNorthwind",
+    }
+    body["customers"] = [
+        {
+            "customer_id": "c-1",
+            "first_name": "Arthur",
+            "last_name": "Pendleton",
+            "title": "Mr.",
+            "address_as": "formal",
+        },
+        {"customer_id": "c-2", "first_name": "Maggie"},
+    ]
+
+    status, answer = call("/lint", body)
+
+    assert status == 200
+    assert "SG102" in [s["rule"] for s in answer["customers"]]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"template": None}, "template"),
+        ({"template": {}}, "template"),
+        ({"channel": "fax"}, "channel"),
+        ({"purpose": "sales"}, "purpose"),
+        ({"chanel": "sms"}, "chanel"),
+        ({"customers": [{"timezone": "Mars/Olympus"}]}, "customers.0.timezone"),
+    ],
+)
+def test_lint_names_the_bad_field(change: dict[str, Any], field: str) -> None:
+    body = copy.deepcopy(sample_body("/lint"))
+    body.update(change)
+
+    status, answer = call("/lint", body)
+
+    assert status == 400
+    assert answer["field"] == field
+
+
+def test_an_invalid_policy_parameter_is_a_server_error_not_a_400(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICY_PARAMETER", "/sendguard/policy")
+    with mock_aws():
+        boto3.client("ssm").put_parameter(
+            Name="/sendguard/policy", Type="String", Value=json.dumps({"rules": {"SG999": "block"}})
+        )
+        status, answer = call("/check", sample_body("/check"))
+
+    assert status == 500
+    assert "policy" in answer["error"]
