@@ -19,7 +19,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from functions import aws
+from functions import aws, local
 from functions.feedback import app as feedback
 from functions.feedback.unguarded import DECISION_TAG
 from functions.local import LocalContext
@@ -42,10 +42,15 @@ WINBACK = {
 class SesAccount:
     """moto's SES, plus what each caller asked SES for (SES keeps the tags; moto does not)."""
 
-    def __init__(self) -> None:
-        self.client = boto3.client("sesv2", region_name=REGION)
+    def __init__(self, client: Any = None) -> None:
+        self.client = client or boto3.client("sesv2", region_name=REGION)
         self.requests: list[dict[str, Any]] = []
         self.client.meta.events.register("provide-client-params.sesv2.SendEmail", self._remember)
+
+    @classmethod
+    def watching(cls, client: Any) -> SesAccount:
+        """Remember what another component (the guard) asks SES for through ``client``."""
+        return cls(client)
 
     def _remember(self, params: dict[str, Any], **_: Any) -> None:
         self.requests.append(dict(params))
@@ -246,3 +251,58 @@ def test_an_empty_decision_tag_does_not_count_as_guarded(account: tuple[SesAccou
     assert notification is not None
 
     assert feedback.handler(sns_event(notification), CONTEXT)["unguarded"] == 1
+
+
+# --- the real guard's sends are not flagged ------------------------------------------------
+
+GUARDED_RECEIPT: dict[str, Any] = {
+    "id": "receipt-30118",
+    "channel": "email",
+    "purpose": "transactional",
+    "from": f"receipts@{DOMAIN}",
+    "to": "omar.h@example.com",
+    "template": {
+        "subject": "Your receipt from Northwind",
+        "text": "Hi {{first_name}},\n\nThanks for your order NW-30118: one wool scarf, $38.00.\n\n"
+        "Questions? Reply to this email.\n\nNorthwind Outfitters",
+    },
+    "data": {"first_name": "Omar"},
+    "customer": {"customer_id": "c-omar", "first_name": "Omar", "last_name": "Haddad", "purchase_count": 1},
+    "now": "2026-11-20T15:00:00Z",
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the guard tags its sends with sendguard-decision on the delivery-record branch; "
+    "remove this mark once that is merged (strict: this test then fails as XPASS until you do)",
+)
+def test_an_email_the_guard_sends_is_not_an_unguarded_send(monkeypatch: pytest.MonkeyPatch) -> None:
+    from functions.guard import app as guard
+
+    for key, value in local.LOCAL_ENVIRONMENT.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        aws.reset()
+        guard.reset()
+        stack = local.provision()
+        for key, value in stack.function_environment("GuardFunction").items():
+            monkeypatch.setenv(key, value)
+        local.verify_senders([GUARDED_RECEIPT["from"]])
+        ses = SesAccount.watching(aws.client("sesv2"))
+        aws.client("sqs").send_message(
+            QueueUrl=stack.refs["OutboxQueue"], MessageBody=json.dumps(GUARDED_RECEIPT)
+        )
+        local.drain(stack.refs["OutboxQueue"], stack.arns["OutboxQueue"], guard.lambda_handler, rounds=1)
+        [request] = ses.requests
+        sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages[-1]
+        notification = ses_send_notification(sent.id, request, caller="sendguard-GuardFunctionRole")
+        assert notification is not None
+        for key, value in stack.function_environment("FeedbackFunction").items():
+            monkeypatch.setenv(key, value)
+        outcome = feedback.handler(sns_event(notification), CONTEXT)
+        guard.reset()
+    aws.reset()
+
+    assert (outcome["guarded"], outcome["unguarded"]) == (1, 0)
