@@ -24,6 +24,7 @@ from functions.feedback import app as feedback
 from functions.feedback.unguarded import DECISION_TAG
 from functions.local import LocalContext
 from tests.conftest import create_table
+from tests.test_guard import RECEIPT  # a receipt from northwind.example, which DOMAIN names
 
 REGION = "us-east-1"
 CONFIGURATION_SET = "sendguard"
@@ -255,22 +256,6 @@ def test_an_empty_decision_tag_does_not_count_as_guarded(account: tuple[SesAccou
 
 # --- the real guard's sends are not flagged ------------------------------------------------
 
-GUARDED_RECEIPT: dict[str, Any] = {
-    "id": "receipt-30118",
-    "channel": "email",
-    "purpose": "transactional",
-    "from": f"receipts@{DOMAIN}",
-    "to": "omar.h@example.com",
-    "template": {
-        "subject": "Your receipt from Northwind",
-        "text": "Hi {{first_name}},\n\nThanks for your order NW-30118: one wool scarf, $38.00.\n\n"
-        "Questions? Reply to this email.\n\nNorthwind Outfitters",
-    },
-    "data": {"first_name": "Omar"},
-    "customer": {"customer_id": "c-omar", "first_name": "Omar", "last_name": "Haddad", "purchase_count": 1},
-    "now": "2026-11-20T15:00:00Z",
-}
-
 
 @pytest.mark.xfail(
     strict=True,
@@ -289,11 +274,9 @@ def test_an_email_the_guard_sends_is_not_an_unguarded_send(monkeypatch: pytest.M
         stack = local.provision()
         for key, value in stack.function_environment("GuardFunction").items():
             monkeypatch.setenv(key, value)
-        local.verify_senders([GUARDED_RECEIPT["from"]])
+        local.verify_senders([RECEIPT["from"]])
         ses = SesAccount.watching(aws.client("sesv2"))
-        aws.client("sqs").send_message(
-            QueueUrl=stack.refs["OutboxQueue"], MessageBody=json.dumps(GUARDED_RECEIPT)
-        )
+        aws.client("sqs").send_message(QueueUrl=stack.refs["OutboxQueue"], MessageBody=json.dumps(RECEIPT))
         local.drain(stack.refs["OutboxQueue"], stack.arns["OutboxQueue"], guard.lambda_handler, rounds=1)
         [request] = ses.requests
         sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages[-1]
