@@ -138,3 +138,37 @@ def put_decision(table: Any, result: dict[str, Any], now: datetime, quarantined:
             "ttl": _ttl(now, 365),
         }
     )
+
+
+def put_unguarded_send(table: Any, send: Any, now: datetime) -> None:
+    """A decisions row for an email sent past the guard (``functions.feedback.unguarded``).
+
+    The decisions layout, with ``decision`` "unguarded" and ``quarantined`` true so review
+    tooling lists it with the quarantined requests. ``findings`` names the problem;
+    ``message`` is empty: the row holds the SES message id, the sending identity and
+    caller, and a recipient count, never addresses or content. Keyed by the SES message
+    id, so a redelivered event rewrites the same row.
+    """
+    finding = {
+        "rule": "unguarded-send",
+        "message": "SES sent this email without the guard's sendguard-decision tag",
+        "identity": send.identity,
+        "caller": send.caller,
+        "operation": send.operation,
+        "configuration_set": send.configuration_set,
+        "recipients": send.recipients,
+        "ses_message_id": send.message_id,
+    }
+    table.put_item(
+        Item={
+            "id": send.review_id,
+            "decision": "unguarded",
+            "findings": json.dumps([finding]),
+            "message": json.dumps({}),
+            "changes": json.dumps([]),
+            "quarantined": True,
+            "retry_at": None,
+            "at": send.sent_at.astimezone(UTC).isoformat(),
+            "ttl": _ttl(now, 365),
+        }
+    )

@@ -65,6 +65,9 @@ def _check(request: dict[str, Any]) -> dict[str, Any]:
 
     event = json.loads((ROOT / "events" / "api-check.json").read_text())
     event["body"] = json.dumps(request)
+    # The route that reads the ledger, as the guard does (LintApiRecordReads=enabled).
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/check/stored"
+    event["routeKey"] = event["requestContext"]["routeKey"] = "POST /check/stored"
     response = handler(event, CONTEXT)
     return json.loads(response["body"])
 
@@ -79,6 +82,7 @@ def show_feedback_loop(endpoint_url: str, stack: str = "sendguard") -> None:
     from functions import aws
     from functions.feedback import app as feedback
     from functions.lint_api import app as lint_api
+    from functions.local import LocalContext
 
     notification = json.loads(COMPLAINT_EVENT.read_text())
     complaint = json.loads(notification["Records"][0]["Sns"]["Message"])
@@ -89,6 +93,7 @@ def show_feedback_loop(endpoint_url: str, stack: str = "sendguard") -> None:
         "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
         "LEDGER_TABLE": f"{stack}-ledger",
+        "LINT_API_RECORD_READS": "enabled",
     }
     loggers = (feedback.logger, lint_api.logger)
     levels = [logger.log_level for logger in loggers]
@@ -100,7 +105,7 @@ def show_feedback_loop(endpoint_url: str, stack: str = "sendguard") -> None:
             print("\nClosing the loop: SES complaint -> contact ledger -> next campaign email")
             before = _check(campaign_email(person, "loop-before"))
             print(_line("campaign email, before:", before))
-            outcome = feedback.handler(notification)
+            outcome = feedback.handler(notification, LocalContext(function_name="sendguard-feedback"))
             print(
                 f"  {'complaint notification (SNS):':<34} {outcome['written']} event(s) written to the ledger"
             )

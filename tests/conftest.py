@@ -69,3 +69,18 @@ def regular() -> dict[str, Any]:
         "consent": {"email_marketing": True, "sms_marketing": True, "personalization": True},
         "timezone": "Europe/London",
     }
+
+
+def create_table(logical_id: str, name: str) -> Any:
+    """A DynamoDB table (moto must be active) with the keys template.yaml gives ``logical_id``."""
+    import boto3
+
+    from functions import local
+
+    properties = local.load_template()["Resources"][logical_id]["Properties"]
+    return boto3.resource("dynamodb").create_table(
+        TableName=name,
+        KeySchema=properties["KeySchema"],
+        AttributeDefinitions=properties["AttributeDefinitions"],
+        BillingMode="PAY_PER_REQUEST",
+    )

@@ -15,11 +15,13 @@ from moto import mock_aws
 from functions import aws
 from functions.feedback import app as feedback
 from functions.ledger import read_recent
+from functions.local import LocalContext
 from linters.engine import check
 from linters.models import parse_request
-from tests.conftest import make_request, rules_of
+from tests.conftest import create_table, make_request, rules_of
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
+CONTEXT = LocalContext(function_name="sendguard-feedback")
 NOW = "2026-11-20T15:00:00Z"
 MAGGIE = "maggie.okafor@example.com"  # the complainant in events/ses-complaint.json
 ARTHUR = "arthur.pendleton@example.com"  # the unsubscriber in events/unsubscribe.json
@@ -48,18 +50,7 @@ def ledger(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("LEDGER_TABLE", "sendguard-ledger")
     aws.reset()
     with mock_aws():
-        table = boto3.resource("dynamodb").create_table(
-            TableName="sendguard-ledger",
-            KeySchema=[
-                {"AttributeName": "recipient", "KeyType": "HASH"},
-                {"AttributeName": "at", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "recipient", "AttributeType": "S"},
-                {"AttributeName": "at", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        table = create_table("LedgerTable", "sendguard-ledger")
         yield table
     aws.reset()
 
@@ -79,16 +70,23 @@ def test_complaint_blocks_the_next_marketing_email(ledger: Any, regular: dict[st
     assert "SG601" not in rules_of(before)
     assert before.decision != "block"
 
-    outcome = feedback.handler(load("ses-complaint.json"))
+    outcome = feedback.handler(load("ses-complaint.json"), CONTEXT)
 
-    assert outcome == {"written": 1, "duplicates": 0, "skipped": 0, "errors": []}
+    assert outcome == {
+        "written": 1,
+        "duplicates": 0,
+        "skipped": 0,
+        "unguarded": 0,
+        "guarded": 0,
+        "errors": [],
+    }
     after = judge_from_ledger(ledger, regular, CATALOGUE, to=MAGGIE, now=NOW)
     assert "SG601" in rules_of(after)
     assert after.decision == "block"
 
 
 def test_complaint_on_email_leaves_an_sms_receipt_alone(ledger: Any, regular: dict[str, Any]) -> None:
-    feedback.handler(load("ses-complaint.json"))
+    feedback.handler(load("ses-complaint.json"), CONTEXT)
     receipt = judge_from_ledger(
         ledger,
         regular,
@@ -105,7 +103,7 @@ def test_complaint_on_email_leaves_an_sms_receipt_alone(ledger: Any, regular: di
 def test_unsubscribe_stops_marketing_but_a_receipt_still_goes_out(
     ledger: Any, regular: dict[str, Any]
 ) -> None:
-    outcome = feedback.handler(load("unsubscribe.json"))
+    outcome = feedback.handler(load("unsubscribe.json"), CONTEXT)
     assert outcome["written"] == 1
 
     campaign = judge_from_ledger(ledger, regular, CATALOGUE, to=ARTHUR, now=NOW)
@@ -118,8 +116,8 @@ def test_unsubscribe_stops_marketing_but_a_receipt_still_goes_out(
 
 
 def test_the_ledger_holds_the_event_the_rules_read(ledger: Any) -> None:
-    feedback.handler(load("ses-complaint.json"))
-    feedback.handler(load("ses-bounce.json"))
+    feedback.handler(load("ses-complaint.json"), CONTEXT)
+    feedback.handler(load("ses-bounce.json"), CONTEXT)
 
     _, maggie = read_recent(ledger, MAGGIE, parse_request(make_request(now=NOW)).now)
     _, gone = read_recent(ledger, "GONE@example.com", parse_request(make_request(now=NOW)).now)
@@ -129,8 +127,8 @@ def test_the_ledger_holds_the_event_the_rules_read(ledger: Any) -> None:
 
 
 def test_a_redelivered_notification_is_written_once(ledger: Any) -> None:
-    first = feedback.handler(load("ses-complaint.json"))
-    again = feedback.handler(load("ses-complaint.json"))
+    first = feedback.handler(load("ses-complaint.json"), CONTEXT)
+    again = feedback.handler(load("ses-complaint.json"), CONTEXT)
 
     assert (first["written"], again["written"], again["duplicates"]) == (1, 0, 1)
     assert len(ledger.scan()["Items"]) == 1
@@ -143,7 +141,14 @@ def test_a_transient_bounce_is_not_suppression(ledger: Any) -> None:
     notification["bounce"]["bounceSubType"] = "MailboxFull"
     event["Records"][0]["Sns"]["Message"] = json.dumps(notification)
 
-    assert feedback.handler(event) == {"written": 0, "duplicates": 0, "skipped": 1, "errors": []}
+    assert feedback.handler(event, CONTEXT) == {
+        "written": 0,
+        "duplicates": 0,
+        "skipped": 1,
+        "unguarded": 0,
+        "guarded": 0,
+        "errors": [],
+    }
     assert ledger.scan()["Items"] == []
 
 
@@ -154,14 +159,14 @@ def test_identity_notifications_are_read_like_event_publishing(ledger: Any) -> N
     notification["notificationType"] = notification.pop("eventType")
     event["Records"][0]["Sns"]["Message"] = json.dumps(notification)
 
-    assert feedback.handler(event)["written"] == 1
+    assert feedback.handler(event, CONTEXT)["written"] == 1
 
 
 def test_deliveries_and_opens_are_ignored(ledger: Any) -> None:
     event = load("ses-complaint.json")
     event["Records"][0]["Sns"]["Message"] = json.dumps({"eventType": "Open", "open": {}, "mail": {}})
 
-    assert feedback.handler(event)["skipped"] == 1
+    assert feedback.handler(event, CONTEXT)["skipped"] == 1
     assert ledger.scan()["Items"] == []
 
 
@@ -169,12 +174,12 @@ def test_an_unsubscribe_published_to_the_topic_is_accepted(ledger: Any) -> None:
     event = load("ses-complaint.json")
     event["Records"][0]["Sns"]["Message"] = json.dumps(load("unsubscribe.json"))
 
-    assert feedback.handler(event)["written"] == 1
+    assert feedback.handler(event, CONTEXT)["written"] == 1
 
 
 def test_an_unsubscribe_without_a_time_is_stamped_now(ledger: Any) -> None:
     body = {"type": "unsubscribe", "to": "someone@example.com", "channel": "sms"}
-    feedback.handler(body)
+    feedback.handler(body, CONTEXT)
 
     item = ledger.scan()["Items"][0]
     record = json.loads(item["record"])
@@ -192,7 +197,7 @@ def test_an_unsubscribe_without_a_time_is_stamped_now(ledger: Any) -> None:
     ],
 )
 def test_a_malformed_message_is_reported_by_field(ledger: Any, body: dict[str, Any], field: str) -> None:
-    outcome = feedback.handler(body)
+    outcome = feedback.handler(body, CONTEXT)
 
     assert outcome["written"] == 0
     assert len(outcome["errors"]) == 1
@@ -205,7 +210,7 @@ def test_one_bad_record_does_not_stop_the_others(ledger: Any) -> None:
     broken["Sns"]["Message"] = "{not json"
     event["Records"].insert(0, broken)
 
-    outcome = feedback.handler(event)
+    outcome = feedback.handler(event, CONTEXT)
 
     assert outcome["written"] == 1
     assert outcome["errors"] == [
@@ -218,7 +223,7 @@ def test_without_a_ledger_table_the_function_says_so(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("LEDGER_TABLE", raising=False)
     aws.reset()
     with pytest.raises(RuntimeError, match="LEDGER_TABLE"):
-        feedback.handler(load("unsubscribe.json"))
+        feedback.handler(load("unsubscribe.json"), CONTEXT)
 
 
 def test_the_demo_shows_the_loop_on_a_moto_server(
@@ -316,3 +321,20 @@ def test_invoke_feedback_on_embedded_moto(capsys: pytest.CaptureFixture[str]) ->
     out = capsys.readouterr().out
     assert exit_code == local.EXIT_OK
     assert '"written": 1' in out
+
+
+@pytest.mark.parametrize(
+    ("event", "error"),
+    [
+        ({"Records": "not a list"}, "event: Records: expected a list of SNS records"),
+        ({"Records": [{"EventSource": "aws:sqs", "body": "{}"}]}, "Records[0]: Sns.Message: missing"),
+        ({"Records": [{"Sns": {"Message": 42}}]}, "Records[0]: Sns.Message: not valid JSON: not text"),
+    ],
+)
+def test_records_that_are_not_sns_messages_are_reported(
+    ledger: Any, event: dict[str, Any], error: str
+) -> None:
+    outcome = feedback.handler(event, CONTEXT)
+
+    assert outcome["written"] == 0
+    assert [e.split(" (")[0] for e in outcome["errors"]] == [error]

@@ -16,6 +16,7 @@ from moto import mock_aws
 from functions import aws
 from functions.lint_api import app as api
 from linters.cli import main as cli
+from tests.conftest import create_table
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 CONTEXT = SimpleNamespace(
@@ -27,9 +28,13 @@ CONTEXT = SimpleNamespace(
 
 
 def http_event(path: str, body: Any) -> dict[str, Any]:
-    """The sample API Gateway event for ``path`` with another body."""
-    event = json.loads((EVENTS / f"api-{path.strip('/')}.json").read_text())
+    """The sample API Gateway event for ``path`` with another body (``/check/stored``
+    is the ``/check`` sample on that route)."""
+    sample = path.strip("/").split("/")[0]
+    event = json.loads((EVENTS / f"api-{sample}.json").read_text())
     event["body"] = body if isinstance(body, str) else json.dumps(body)
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["routeKey"] = event["requestContext"]["routeKey"] = f"POST {path}"
     return event
 
 
@@ -45,7 +50,7 @@ def sample_body(path: str) -> dict[str, Any]:
 @pytest.fixture(autouse=True)
 def plain_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No AWS resources unless a test sets them; no policy file discovered by the CLI."""
-    for name in ("POLICY_PARAMETER", "CUSTOMERS_TABLE", "LEDGER_TABLE"):
+    for name in ("POLICY_PARAMETER", "CUSTOMERS_TABLE", "LEDGER_TABLE", api.RECORD_READS):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -101,7 +106,7 @@ def test_check_of_a_clean_receipt_allows_it(capsys: pytest.CaptureFixture[str], 
     assert answer == printed
 
 
-def test_check_loads_customers_like_the_cli_does(
+def test_check_stored_loads_customers_like_the_cli_does(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     body = sample_body("/check")
@@ -110,15 +115,12 @@ def test_check_loads_customers_like_the_cli_does(
     (tmp_path / "request.json").write_text(json.dumps(body))
     (tmp_path / "customers.jsonl").write_text(json.dumps(customer) + "\n")
     monkeypatch.setenv("CUSTOMERS_TABLE", "sendguard-customers")
+    monkeypatch.setenv(api.RECORD_READS, "enabled")
     with mock_aws():
-        table = boto3.resource("dynamodb").create_table(
-            TableName="sendguard-customers",
-            KeySchema=[{"AttributeName": "customer_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "customer_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
+        customers_table().put_item(
+            Item={"customer_id": customer["customer_id"], "record": json.dumps(customer)}
         )
-        table.put_item(Item={"customer_id": customer["customer_id"], "record": json.dumps(customer)})
-        status, answer = call("/check", body)
+        status, answer = call("/check/stored", body)
     _, printed = cli_json(
         capsys,
         [
@@ -150,32 +152,80 @@ def test_check_uses_the_policy_parameter(monkeypatch: pytest.MonkeyPatch) -> Non
     assert {f["action"] for f in answer["findings"]} == {"warn"}
 
 
-def test_check_sees_the_ledger_when_the_request_has_no_history(monkeypatch: pytest.MonkeyPatch) -> None:
+def customers_table() -> Any:
+    return create_table("CustomersTable", "sendguard-customers")
+
+
+def ledger_with_a_complaint(to: str) -> Any:
     from functions.ledger import put_event
     from linters.models import Event
 
+    table = create_table("LedgerTable", "sendguard-ledger")
+    put_event(table, to, Event(type="complaint", at="2026-11-19T08:00:00Z", channel="email"))
+    return table
+
+
+def test_check_stored_sees_the_ledger_when_the_request_has_no_history(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     body = sample_body("/check")
     del body["history"]
     monkeypatch.setenv("LEDGER_TABLE", "sendguard-ledger")
+    monkeypatch.setenv(api.RECORD_READS, "enabled")
     with mock_aws():
-        table = boto3.resource("dynamodb").create_table(
-            TableName="sendguard-ledger",
-            KeySchema=[
-                {"AttributeName": "recipient", "KeyType": "HASH"},
-                {"AttributeName": "at", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "recipient", "AttributeType": "S"},
-                {"AttributeName": "at", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        put_event(table, body["to"], Event(type="complaint", at="2026-11-19T08:00:00Z", channel="email"))
-        status, answer = call("/check", body)
+        ledger_with_a_complaint(body["to"])
+        status, answer = call("/check/stored", body)
 
     assert status == 200
     assert answer["decision"] == "block"
     assert "SG601" in [f["rule"] for f in answer["findings"]]
+
+
+# --- no personal-data oracle ----------------------------------------------------------
+
+
+def test_check_never_reads_the_ledger_for_the_to_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = sample_body("/check")
+    del body["history"]
+    monkeypatch.setenv("LEDGER_TABLE", "sendguard-ledger")
+    monkeypatch.setenv(api.RECORD_READS, "enabled")  # even where /check/stored is on
+    with mock_aws():
+        ledger_with_a_complaint(body["to"])
+        status, answer = call("/check", body)
+
+    assert status == 200
+    assert "SG601" not in [f["rule"] for f in answer["findings"]]
+
+
+def known_and_unknown_customer(path: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """The answers of ``path`` for a stored customer's id and for an id nobody has."""
+    body = sample_body("/check")
+    customer = body.pop("customer")
+    monkeypatch.setenv("CUSTOMERS_TABLE", "sendguard-customers")
+    with mock_aws():
+        customers_table().put_item(
+            Item={"customer_id": customer["customer_id"], "record": json.dumps(customer)}
+        )
+        known = call(path, {**body, "customer_id": customer["customer_id"]})
+        unknown = call(path, {**body, "customer_id": "c-nobody-at-all"})
+    return known, unknown
+
+
+def test_check_answers_every_customer_id_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    known, unknown = known_and_unknown_customer("/check", monkeypatch)
+
+    assert known[0] == unknown[0] == 400
+    assert known[1] == unknown[1]
+    assert known[1]["field"] == "customer_id"
+    assert sample_body("/check")["customer"]["first_name"] not in json.dumps(known[1])
+
+
+def test_check_stored_is_off_by_default_and_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    known, unknown = known_and_unknown_customer("/check/stored", monkeypatch)
+
+    assert known == unknown
+    assert known[0] == 403
+    assert "off on this API" in known[1]["error"]
 
 
 @pytest.mark.parametrize(

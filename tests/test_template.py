@@ -129,13 +129,21 @@ def test_lint_api_and_feedback_roles_cannot_send(template: dict[str, Any]) -> No
 
 def test_lint_api_only_reads(template: dict[str, Any]) -> None:
     granted = set().union(*(actions(s) for s in statements(template["Resources"]["LintApiFunction"])))
-    assert granted == {"dynamodb:GetItem", "dynamodb:Query", "ssm:GetParameter", "ses:GetTemplate"}
+    assert granted == {"ssm:GetParameter", "ses:GetTemplate"}
+    # Customers and the ledger only through the conditional policy (LintApiRecordReads).
+    records = template["Resources"]["LintApiRecordReadPolicy"]
+    assert records["Condition"] == "RecordReadsEnabled"
+    reads = set().union(*(actions(s) for s in records["Properties"]["PolicyDocument"]["Statement"]))
+    assert reads == {"dynamodb:GetItem", "dynamodb:Query"}
 
 
 def test_feedback_only_reads_and_appends_the_ledger(template: dict[str, Any]) -> None:
-    [statement] = statements(template["Resources"]["FeedbackFunction"])
-    assert actions(statement) == {"dynamodb:Query", "dynamodb:PutItem"}
-    assert statement["Resource"] == {"Fn::GetAtt": ["LedgerTable", "Arn"]}
+    ledger, decisions = statements(template["Resources"]["FeedbackFunction"])
+    assert actions(ledger) == {"dynamodb:Query", "dynamodb:PutItem"}
+    assert ledger["Resource"] == {"Fn::GetAtt": ["LedgerTable", "Arn"]}
+    # Unguarded sends are written for review.
+    assert actions(decisions) == {"dynamodb:PutItem"}
+    assert decisions["Resource"] == {"Fn::GetAtt": ["DecisionsTable", "Arn"]}
 
 
 def test_lint_api_is_iam_authorised(template: dict[str, Any]) -> None:
@@ -144,6 +152,7 @@ def test_lint_api_is_iam_authorised(template: dict[str, Any]) -> None:
     routes = template["Resources"]["LintApiFunction"]["Properties"]["Events"].values()
     assert {(r["Properties"]["Method"], r["Properties"]["Path"]) for r in routes} == {
         ("POST", "/check"),
+        ("POST", "/check/stored"),
         ("POST", "/lint"),
     }
     assert all(r["Properties"]["ApiId"] == {"Ref": "LintHttpApi"} for r in routes)
@@ -155,7 +164,7 @@ def test_ses_feedback_reaches_the_feedback_function(template: dict[str, Any]) ->
     assert guard["Environment"]["Variables"]["SES_CONFIGURATION_SET"] == {"Ref": "SesConfigurationSet"}
     destination = resources["SesFeedbackDestination"]["Properties"]
     assert destination["ConfigurationSetName"] == {"Ref": "SesConfigurationSet"}
-    assert set(destination["EventDestination"]["MatchingEventTypes"]) == {"bounce", "complaint"}
+    assert set(destination["EventDestination"]["MatchingEventTypes"]) == {"bounce", "complaint", "send"}
     topic = destination["EventDestination"]["SnsDestination"]["TopicARN"]
     [subscription] = resources["FeedbackFunction"]["Properties"]["Events"].values()
     assert subscription == {"Type": "SNS", "Properties": {"Topic": topic}}

@@ -8,6 +8,10 @@ Inputs, all to the same handler:
   channel, for every affected recipient. Transient and undetermined bounces are
   not suppression (a full mailbox) and are skipped; deliveries, opens and other
   event types are ignored.
+- SES *Send* events from the same configuration set: a send without the guard's
+  ``sendguard-decision`` tag is an unguarded send (``functions.feedback.unguarded``),
+  counted in the ``UnguardedSends`` metric and written to the decisions table for
+  review. The guard's own sends are counted and otherwise ignored.
 - Application unsubscribe events (see :class:`Unsubscribe`), invoked directly or
   published to that topic: an ``unsubscribe`` Event with the purpose it covers
   (``marketing`` unless the app says otherwise).
@@ -15,6 +19,7 @@ Inputs, all to the same handler:
 Each Event is written to the contact ledger with ``functions.ledger.put_event``.
 An identical event already on the ledger (same recipient, type, time, channel,
 purpose) is not written again, so SNS redeliveries and Lambda retries are harmless.
+SNS records are read with Powertools' ``SNSEvent`` data class.
 """
 
 from __future__ import annotations
@@ -24,9 +29,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import SNSEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from functions.ledger import put_event, read_recent
+from functions.feedback.unguarded import UnguardedSend, unguarded_send
+from functions.ledger import put_event, put_unguarded_send, read_recent
 from linters.models import Channel, Event, Purpose, aware, describe_validation_error
 
 SES_EMAIL = Channel.EMAIL
@@ -64,6 +74,8 @@ class Outcome:
     written: int = 0
     duplicates: int = 0
     skipped: int = 0
+    unguarded: int = 0
+    guarded: int = 0
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -71,6 +83,8 @@ class Outcome:
             "written": self.written,
             "duplicates": self.duplicates,
             "skipped": self.skipped,
+            "unguarded": self.unguarded,
+            "guarded": self.guarded,
             "errors": self.errors,
         }
 
@@ -152,26 +166,59 @@ def record(table: Any, to: str, event: Event) -> bool:
 
 
 def _messages(event: dict[str, Any]) -> list[tuple[str, Any]]:
-    """(label, decoded body) per message in the invocation; label is for error reports."""
-    records = event.get("Records")
-    if not isinstance(records, list):
+    """(label, decoded body) per message in the invocation; label is for error reports.
+
+    An event without ``Records`` is one message invoked directly (an app's unsubscribe).
+    """
+    if "Records" not in event:
         return [("event", event)]
+    if not isinstance(event["Records"], list):
+        return [("event", FeedbackError("Records: expected a list of SNS records"))]
     found: list[tuple[str, Any]] = []
-    for index, item in enumerate(records):
+    for index, item in enumerate(SNSEvent(event).records):
         label = f"Records[{index}]"
-        text = (item.get("Sns") or {}).get("Message") if isinstance(item, dict) else None
-        if text is None:
+        try:
+            text = item.sns.message
+        except (KeyError, TypeError):
             found.append((label, FeedbackError("Sns.Message: missing (only SNS records are accepted)")))
             continue
         try:
             found.append((label, json.loads(text)))
-        except json.JSONDecodeError as exc:
-            found.append((label, FeedbackError(f"Sns.Message: not valid JSON: {exc.msg}")))
+        except (json.JSONDecodeError, TypeError) as exc:
+            problem = exc.msg if isinstance(exc, json.JSONDecodeError) else "not text"
+            found.append((label, FeedbackError(f"Sns.Message: not valid JSON: {problem}")))
     return found
 
 
-def process(event: dict[str, Any], table: Any, now: datetime | None = None) -> Outcome:
-    """Record every suppression event in the invocation; bad messages are listed, not fatal."""
+def is_send_event(message: dict[str, Any]) -> bool:
+    return message.get("eventType") == "Send"
+
+
+def check_send(message: dict[str, Any], now: datetime, outcome: Outcome) -> None:
+    """Count a Send event; an unguarded one is written to the decisions table."""
+    try:
+        send = unguarded_send(message)
+    except ValueError as exc:
+        raise FeedbackError(str(exc)) from None
+    if send is None:
+        outcome.guarded += 1
+        return
+    report_unguarded(send, now)
+    outcome.unguarded += 1
+
+
+def report_unguarded(send: UnguardedSend, now: datetime) -> None:
+    put_unguarded_send(decisions_table(), send, now)
+    # Identity and caller only: who sent past the guard, never to whom.
+    logger.warning(
+        "unguarded send",
+        extra={"ses_message_id": send.message_id, "identity": send.identity, "caller": send.caller},
+    )
+
+
+def process(event: dict[str, Any], now: datetime | None = None) -> Outcome:
+    """Record every suppression event and unguarded send in the invocation; bad messages
+    are listed, not fatal."""
     now = now or datetime.now(UTC)
     outcome = Outcome()
     for label, body in _messages(event):
@@ -180,6 +227,9 @@ def process(event: dict[str, Any], table: Any, now: datetime | None = None) -> O
                 raise body
             if not isinstance(body, dict):
                 raise FeedbackError("a feedback message is a JSON object")
+            if is_send_event(body):
+                check_send(body, now, outcome)
+                continue
             pairs = events_from_message(body, now)
         except FeedbackError as exc:
             outcome.errors.append(f"{label}: {exc}")
@@ -187,7 +237,7 @@ def process(event: dict[str, Any], table: Any, now: datetime | None = None) -> O
         if not pairs:
             outcome.skipped += 1
         for to, suppression in pairs:
-            if record(table, to, suppression):
+            if record(ledger_table(), to, suppression):
                 outcome.written += 1
             else:
                 outcome.duplicates += 1
@@ -196,14 +246,8 @@ def process(event: dict[str, Any], table: Any, now: datetime | None = None) -> O
 
 # --- Lambda wiring -------------------------------------------------------------------
 
-try:
-    from aws_lambda_powertools import Logger
-
-    logger = Logger(service="sendguard-feedback")
-except ImportError:  # pragma: no cover - Powertools is a declared dependency
-    import logging
-
-    logger = logging.getLogger("sendguard-feedback")  # type: ignore[assignment]
+logger = Logger(service="sendguard-feedback")
+metrics = Metrics(namespace="sendguard", service="sendguard-feedback")
 
 
 def ledger_table() -> Any:
@@ -212,11 +256,28 @@ def ledger_table() -> Any:
     return aws.table(aws.LEDGER_TABLE)
 
 
-def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def decisions_table() -> Any:
+    from functions import aws
+
+    return aws.table(aws.DECISIONS_TABLE)
+
+
+def _count(outcome: Outcome) -> None:
+    # UnguardedSends is published on every invocation (0 included): its alarm sees data.
+    metrics.add_metric(name="UnguardedSends", unit=MetricUnit.Count, value=outcome.unguarded)
+    metrics.add_metric(name="GuardedSends", unit=MetricUnit.Count, value=outcome.guarded)
+    metrics.add_metric(name="SuppressionWritten", unit=MetricUnit.Count, value=outcome.written)
+    metrics.add_metric(name="FeedbackErrors", unit=MetricUnit.Count, value=len(outcome.errors))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Lambda entry point. Malformed messages are reported and logged (they would fail
     the same way on every retry); an AWS error propagates so Lambda retries the whole
     invocation, which the duplicate check makes safe."""
-    outcome = process(event, ledger_table())
+    outcome = process(event)
+    _count(outcome)
     # Counts only: recipients' addresses are personal data and stay out of the logs.
     logger.info("feedback recorded", extra=outcome.to_dict())
     return outcome.to_dict()

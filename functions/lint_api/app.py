@@ -1,17 +1,28 @@
-"""The lint API: ``POST /check`` and ``POST /lint`` behind an IAM-authorised HTTP API.
+"""The lint API: ``POST /check``, ``POST /check/stored`` and ``POST /lint`` behind an
+IAM-authorised HTTP API.
 
 ``/check`` takes a send request (DESIGN section 2) and answers with exactly the JSON
 ``sendguard check --format json`` prints for it. Nothing is sent and nothing is
 written: the API is for previews, CI jobs and producers that want an answer first.
-Like the guard, it loads ``customer_id`` from the customers table, stored templates
-from SES, and (when the request carries no ``history``) recent contacts and events
-from the contact ledger, so it answers what the guard would decide right now.
+``/check`` reads no stored personal data: the customer and the history come in the
+body (a ``customer_id`` without ``customer`` is refused the same way whether or not
+such a customer exists), so the answer reveals nothing the caller did not send.
+
+``/check/stored`` answers what the guard would decide right now: like the guard, it
+loads ``customer_id`` from the customers table and (when the request carries no
+``history``) recent contacts and events from the contact ledger. Those reads are
+personal data, so the route is off unless the stack parameter ``LintApiRecordReads``
+is ``enabled`` (which also grants the function read access to the two tables), and
+a caller needs ``execute-api:Invoke`` on this route itself, not only on ``/check``.
+
+Both load stored templates from SES (company content, not personal data).
 
 ``/lint`` takes a template and the fields that front matter gives a template file
 (:class:`LintRequest`) and answers with the findings.
 
 Errors: a body that is not JSON or not a valid request is 400 with
-``{"error": "...", "field": "..."}``; a body over ``MAX_BODY_BYTES`` is 413.
+``{"error": "...", "field": "..."}``; a body over ``MAX_BODY_BYTES`` is 413;
+``/check/stored`` while record reads are off is 403.
 """
 
 from __future__ import annotations
@@ -42,6 +53,8 @@ from linters.policy import Policy, PolicyError, policy_from_mapping
 MAX_BODY_BYTES = 1024 * 1024
 # /lint renders the template once per sample customer; more belongs in a CI job.
 MAX_LINT_CUSTOMERS = 1000
+# "enabled" turns on /check/stored (template.yaml sets it from LintApiRecordReads).
+RECORD_READS = "LINT_API_RECORD_READS"
 
 logger = Logger(service="sendguard-lint-api")
 app = APIGatewayHttpResolver(serializer=lambda body: json.dumps(body, ensure_ascii=False))
@@ -49,6 +62,10 @@ app = APIGatewayHttpResolver(serializer=lambda body: json.dumps(body, ensure_asc
 
 class BodyTooLarge(Exception):
     pass
+
+
+class RecordReadsOff(Exception):
+    """/check/stored was called on a stack that does not allow reading stored records."""
 
 
 class LintRequest(BaseModel):
@@ -122,7 +139,12 @@ def template_lookup() -> Any:
     return lambda name: get_template(aws.client("ses"), name)
 
 
+def record_reads_enabled() -> bool:
+    return (aws.optional_setting(RECORD_READS) or "").lower() == "enabled"
+
+
 def customer_lookup() -> Any:
+    """Stored customers by id (``/check/stored`` only)."""
     if not aws.optional_setting(aws.CUSTOMERS_TABLE):
         return None
     from functions.ledger import get_customer
@@ -130,8 +152,20 @@ def customer_lookup() -> Any:
     return lambda customer_id: get_customer(aws.table(aws.CUSTOMERS_TABLE), customer_id)
 
 
+def refuse_stored_customer(request: SendRequest) -> None:
+    """``/check`` never looks a customer up: the same answer for every id, so the
+    response says nothing about whether a record exists."""
+    if request.customer is None and request.customer_id is not None:
+        raise RequestError(
+            "customer_id",
+            "POST /check does not read stored customers: send the customer in the request "
+            "(or call POST /check/stored where the stack allows record reads)",
+        )
+
+
 def fill_from_ledger(request: SendRequest) -> None:
-    """History and events from the ledger, as the guard reads them, when the request has none."""
+    """History and events from the ledger, as the guard reads them, when the request has none
+    (``/check/stored`` only)."""
     if not aws.optional_setting(aws.LEDGER_TABLE) or request.history is not None:
         return
     from functions.ledger import read_recent
@@ -164,20 +198,38 @@ def json_body() -> Any:
         raise RequestError("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
 
 
-def judge(request: SendRequest) -> dict[str, Any]:
+def judge(request: SendRequest, stored: bool) -> dict[str, Any]:
+    """The check's answer; with ``stored``, customer and history come from the tables."""
     from linters.engine import check
 
-    fill_from_ledger(request)
-    result = check(request, load_policy(), templates=template_lookup(), customers=customer_lookup())
+    if stored:
+        fill_from_ledger(request)
+    else:
+        refuse_stored_customer(request)
+    customers = customer_lookup() if stored else None
+    result = check(request, load_policy(), templates=template_lookup(), customers=customers)
     logger.info(
-        "checked", extra={"decision": str(result.decision), "rules": [f.rule for f in result.findings]}
+        "checked",
+        extra={
+            "decision": str(result.decision),
+            "rules": [f.rule for f in result.findings],
+            "stored": stored,
+        },
     )
     return result.to_dict()
 
 
 @app.post("/check")
 def post_check() -> dict[str, Any]:
-    return judge(parse_request(json_body()))
+    return judge(parse_request(json_body()), stored=False)
+
+
+@app.post("/check/stored")
+def post_check_stored() -> dict[str, Any]:
+    # Refused before the body is read: a caller learns nothing but that reads are off.
+    if not record_reads_enabled():
+        raise RecordReadsOff
+    return judge(parse_request(json_body()), stored=True)
 
 
 @app.post("/lint")
@@ -219,6 +271,11 @@ def bad_request(exc: RequestError) -> Response:
 @app.exception_handler(BodyTooLarge)
 def too_large(exc: BodyTooLarge) -> Response:
     return _error(413, f"the body is larger than {MAX_BODY_BYTES // 1024} KiB")
+
+
+@app.exception_handler(RecordReadsOff)
+def record_reads_off(exc: RecordReadsOff) -> Response:
+    return _error(403, "reading stored customers and contact history is off on this API (LintApiRecordReads)")
 
 
 @app.exception_handler(PolicyError)
