@@ -1,0 +1,282 @@
+"""Read a text the way its recipient reads it, with a map back to what was written.
+
+Rules match phrases; a sender (or a careless template) can hide a phrase from them
+without hiding it from a reader. ``normalise`` undoes the ways known to do that:
+
+- NFKC, so fullwidth ("ｌａｓｔ"), mathematical ("𝐥𝐚𝐬𝐭") and ligature ("ﬁnal") letters
+  read as the plain letters they show;
+- default-ignorable characters are removed: zero-width space, joiner and non-joiner,
+  soft hyphen, word joiner, BOM, bidi controls, variation selectors (the property
+  Default_Ignorable_Code_Point of Unicode's DerivedCoreProperties.txt);
+- a letter of another script that looks like a Latin one ("а", Cyrillic) is read as
+  that Latin letter when it stands in a word with Latin letters, or in a word made
+  only of look-alikes in mostly Latin text. The table is Unicode's confusables data
+  (UTS #39) as shipped by the ``confusable-homoglyphs`` package (MIT; data from
+  unicode.org under the Unicode licence), read once per process, nothing downloaded;
+- a single line break that only wraps a line is read as a space ("last\\nchance"),
+  while blank lines, list items, salutation lines ("Hi Ana" / "Hi Ana,") and lines
+  ending in punctuation keep their break, so sentences still end there;
+- letters spaced out one by one are closed up ("L A S T  C H A N C E" reads
+  "LAST CHANCE"), and runs of spaces and tabs read as one space.
+
+Every character of the normalised text knows the span of the original it came
+from, so a rule's offsets map back to what was really written (``to_original``)
+and a data value's span maps forward (``from_original``). Plain ASCII text without
+layout tricks takes a fast path and gets the identity map.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from itertools import pairwise
+
+from linters.vocabulary import load
+
+# Default_Ignorable_Code_Point, Unicode 15.1 DerivedCoreProperties.txt.
+_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+IGNORABLE = re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _IGNORABLE_RANGES) + "]")
+
+_WORD = re.compile(r"[^\W\d_]+")
+# Three or more single letters, each followed by one space: "L A S T".
+_SPACED = re.compile(r"(?<![\w'\u2019])[^\W\d_](?: [^\W\d_]){2,}(?![\w'\u2019])")
+_SPACE_RUN = re.compile(r" {2,}")
+_LIST_ITEM = re.compile(r"(?:[-*\u2022+>#|]|\d{1,3}[.)])(?:\s|$)")
+_LINE_END = ".!?\u2026:;,"
+
+
+@dataclass(slots=True)
+class Normalised:
+    """``text`` as the rules read it; ``starts[i]``/``ends[i]`` is the span of
+    ``original`` that character ``i`` came from (``None``: the two are the same)."""
+
+    text: str
+    original: str
+    starts: list[int] | None = None
+    ends: list[int] | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.starts is not None
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that normalised span [start, end) shows."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        size = len(self.starts)
+        if end > start and start < size:
+            return self.starts[start], self.ends[min(end, size) - 1]
+        at = self.starts[start] if start < size else len(self.original)
+        return at, at
+
+    def from_original(self, start: int, end: int) -> tuple[int, int]:
+        """The normalised span showing original span [start, end) (a data value's)."""
+        if self.starts is None:
+            return start, end
+        first = bisect_left(self.starts, start)
+        return first, max(first, bisect_left(self.starts, end))
+
+    def original_text(self, start: int, end: int) -> str:
+        first, last = self.to_original(start, end)
+        return self.original[first:last]
+
+
+def normalise(text: str, wrapped: bool = True) -> Normalised:
+    """``text`` as a reader reads it. ``wrapped``: plain text, whose lines may be hard
+    wrapped at a width (HTML's lines are blocks, joined only mid-sentence)."""
+    chars: str = text
+    starts: list[int] | None = None
+    ends: list[int] | None = None
+    if not text.isascii() and (IGNORABLE.search(text) or not unicodedata.is_normalized("NFKC", text)):
+        chars, starts, ends = _unicode_pass(text)
+    substituted = _substitutions(chars, wrapped)
+    if substituted:
+        chars = "".join(substituted.get(i, c) for i, c in enumerate(chars))
+    dropped = _deletions(chars)
+    if starts is None and not substituted and not dropped:
+        return Normalised(text, text)
+    if starts is None or ends is None:
+        starts, ends = list(range(len(chars))), list(range(1, len(chars) + 1))
+    if dropped:
+        kept = [i for i in range(len(chars)) if i not in dropped]
+        chars = "".join(chars[i] for i in kept)
+        starts, ends = [starts[i] for i in kept], [ends[i] for i in kept]
+    return Normalised(chars, text, starts, ends)
+
+
+def _unicode_pass(text: str) -> tuple[str, list[int], list[int]]:
+    """Drop ignorables and apply NFKC cluster by cluster (a letter and its combining
+    marks), so every output character knows its source span."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i, size = 0, len(text)
+    while i < size:
+        if IGNORABLE.match(text, i):
+            i += 1
+            continue
+        j = i + 1
+        while j < size and (unicodedata.combining(text[j]) or IGNORABLE.match(text, j)):
+            j += 1
+        cluster = text[i:j]
+        for char in _nfkc(IGNORABLE.sub("", cluster) if j > i + 1 else cluster):
+            out.append(char)
+            starts.append(i)
+            ends.append(j)
+        i = j
+    return "".join(out), starts, ends
+
+
+@lru_cache(maxsize=4096)
+def _nfkc(cluster: str) -> str:
+    return IGNORABLE.sub("", unicodedata.normalize("NFKC", cluster))
+
+
+def _substitutions(text: str, wrapped: bool) -> dict[int, str]:
+    """One-for-one replacements: look-alike letters, tabs, carriage returns, wrapped lines."""
+    found: dict[int, str] = {}
+    if not text.isascii():
+        found.update(_confusables(text))
+    if "\t" in text or "\r" in text:
+        for match in re.finditer(r"[\t\r]", text):
+            at = match.start()
+            lone_return = text[at] == "\r" and not text.startswith("\n", at + 1)
+            found[at] = "\n" if lone_return else " "
+    if "\n" in text or "\r" in text:
+        lines = "".join(found.get(i, c) if c == "\r" else c for i, c in enumerate(text))
+        found.update(_wrapped_breaks(lines, wrapped))
+    return found
+
+
+def _confusables(text: str) -> dict[int, str]:
+    table, lookalike = _skeleton_table(), _lookalike_pattern()
+    if not lookalike.search(text):
+        return {}
+    latin = sum(1 for char in text if _is_latin(char))
+    others = sum(1 for char in text if char.isalpha() and not _is_latin(char))
+    mostly_latin = latin > others
+    found: dict[int, str] = {}
+    for word in _WORD.finditer(text):
+        letters = word.group()
+        lookalikes = [i for i, char in enumerate(letters) if char in table]
+        if not lookalikes:
+            continue
+        mixed = any(_is_latin(char) for char in letters)
+        all_lookalike = len(lookalikes) == len(letters)
+        if mixed or (all_lookalike and mostly_latin):
+            for i in lookalikes:
+                found[word.start() + i] = table[letters[i]]
+    return found
+
+
+@lru_cache(maxsize=8192)
+def _is_latin(char: str) -> bool:
+    if char.isascii():
+        return char.isalpha()
+    return char.isalpha() and unicodedata.name(char, "").startswith("LATIN")
+
+
+@cache
+def _skeleton_table() -> dict[str, str]:
+    """Letters of other scripts -> the ASCII letter they look like (UTS #39 confusables)."""
+    from confusable_homoglyphs import categories, utils
+
+    data = utils.load("confusables.json")
+    candidates: dict[str, list[str]] = {}
+    for char, entries in data.items():
+        if len(char) != 1 or not char.isalpha() or categories.alias(char) in ("LATIN", "COMMON"):
+            continue
+        targets = [e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalpha()]
+        if targets:
+            candidates[char] = targets
+    table: dict[str, str] = {}
+    for char, targets in candidates.items():
+        same_case = [t for t in targets if t.isupper() == char.isupper()]
+        if same_case:
+            table[char] = same_case[0]
+        elif char.isupper() and char.lower() in candidates:
+            # Cyrillic "І" looks like "l" in the table, but its small letter "і" is "i".
+            table[char] = candidates[char.lower()][0].upper()
+        else:
+            table[char] = targets[0]
+    return table
+
+
+@cache
+def _lookalike_pattern() -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(char) for char in sorted(_skeleton_table())) + "]")
+
+
+@cache
+def _line_words() -> tuple[tuple[str, ...], frozenset[str]]:
+    vocabulary = load("normalisation")
+    return tuple(vocabulary["greetings"]), frozenset(vocabulary["dangling_words"])
+
+
+def _wrapped_breaks(text: str, wrapped: bool) -> dict[int, str]:
+    """Line breaks that only wrap a line, to be read as spaces."""
+    greetings, dangling = _line_words()
+    lines = text.split("\n")
+    width = max(len(line.rstrip()) for line in lines)
+    found: dict[int, str] = {}
+    at = 0
+    for line, following in pairwise(lines):
+        at += len(line)
+        if _continues(line, following, width if wrapped else None, greetings, dangling):
+            found[at] = " "
+        at += 1
+    return found
+
+
+def _continues(
+    line: str, following: str, width: int | None, greetings: tuple[str, ...], dangling: frozenset[str]
+) -> bool:
+    current, after = line.strip(" \t"), following.strip(" \t")
+    if not current or not after or current[-1] in _LINE_END or current[0] in ">|":
+        return False
+    if _LIST_ITEM.match(after):
+        return False
+    words = current.lower().split()
+    if len(words) <= 4 and current.lower().startswith(greetings):
+        return False  # "Hi Ana" alone on its line is a salutation
+    first = after.split()[0]
+    if first[0].islower() or words[-1] in dangling:
+        return True
+    # Hard wrapped: the next word would not have fitted on this line.
+    return width is not None and len(line.rstrip()) + 1 + len(first) > width
+
+
+def _deletions(text: str) -> set[int]:
+    """Spaces to drop: inside spaced-out letters, and all but one of a run."""
+    if "  " not in text and not _SPACED.search(text):
+        return set()
+    dropped: set[int] = set()
+    for run in _SPACED.finditer(text):
+        dropped.update(range(run.start() + 1, run.end(), 2))
+    for run in _SPACE_RUN.finditer(text):
+        dropped.update(range(run.start() + 1, run.end()))
+    return dropped
+
+
+__all__ = ["IGNORABLE", "Normalised", "normalise"]
