@@ -59,8 +59,13 @@ _IGNORABLE_RANGES = (
 IGNORABLE = re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _IGNORABLE_RANGES) + "]")
 
 _WORD = re.compile(r"[^\W\d_]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_OTHER_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
 # Three or more single letters, each followed by one space: "L A S T".
 _SPACED = re.compile(r"(?<![\w'\u2019])[^\W\d_](?: [^\W\d_]){2,}(?![\w'\u2019])")
+# A cheap test that starts with a literal space: every run of _SPACED has one.
+_SPACED_HINT = re.compile(r" [^\W\d_] [^\W\d_](?![^\W\d_])")
 _SPACE_RUN = re.compile(r" {2,}")
 _LIST_ITEM = re.compile(r"(?:[-*\u2022+>#|]|\d{1,3}[.)])(?:\s|$)")
 _LINE_END = ".!?\u2026:;,"
@@ -112,7 +117,10 @@ def normalise(text: str, wrapped: bool = True) -> Normalised:
         chars, starts, ends = _unicode_pass(text)
     substituted = _substitutions(chars, wrapped)
     if substituted:
-        chars = "".join(substituted.get(i, c) for i, c in enumerate(chars))
+        replaced = list(chars)
+        for at, char in substituted.items():
+            replaced[at] = char
+        chars = "".join(replaced)
     dropped = _deletions(chars)
     if starts is None and not substituted and not dropped:
         return Normalised(text, text)
@@ -126,31 +134,45 @@ def normalise(text: str, wrapped: bool = True) -> Normalised:
 
 
 def _unicode_pass(text: str) -> tuple[str, list[int], list[int]]:
-    """Drop ignorables and apply NFKC cluster by cluster (a letter and its combining
-    marks), so every output character knows its source span."""
+    """Drop ignorables and apply NFKC cluster by cluster (a character and the combining
+    marks and ignorables after it), so every output character knows its source span.
+    Runs of ASCII are copied whole."""
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     i, size = 0, len(text)
     while i < size:
+        special = _NON_ASCII.search(text, i)
+        stop = special.start() if special else size
+        if i < stop < size and _extends_cluster(text, stop):
+            stop -= 1  # the ASCII letter before a combining mark starts its cluster
+        if stop > i:
+            out.append(text[i:stop])
+            starts.extend(range(i, stop))
+            ends.extend(range(i + 1, stop + 1))
+            i = stop
+            continue
         if IGNORABLE.match(text, i):
             i += 1
             continue
         j = i + 1
-        while j < size and (unicodedata.combining(text[j]) or IGNORABLE.match(text, j)):
+        while j < size and _extends_cluster(text, j):
             j += 1
-        cluster = text[i:j]
-        for char in _nfkc(IGNORABLE.sub("", cluster) if j > i + 1 else cluster):
-            out.append(char)
-            starts.append(i)
-            ends.append(j)
+        normalised = _nfkc(text[i:j])
+        out.append(normalised)
+        starts.extend([i] * len(normalised))
+        ends.extend([j] * len(normalised))
         i = j
     return "".join(out), starts, ends
 
 
+def _extends_cluster(text: str, at: int) -> bool:
+    return bool(unicodedata.combining(text[at])) or bool(IGNORABLE.match(text, at))
+
+
 @lru_cache(maxsize=4096)
 def _nfkc(cluster: str) -> str:
-    return IGNORABLE.sub("", unicodedata.normalize("NFKC", cluster))
+    return IGNORABLE.sub("", unicodedata.normalize("NFKC", IGNORABLE.sub("", cluster)))
 
 
 def _substitutions(text: str, wrapped: bool) -> dict[int, str]:
@@ -163,28 +185,30 @@ def _substitutions(text: str, wrapped: bool) -> dict[int, str]:
             at = match.start()
             lone_return = text[at] == "\r" and not text.startswith("\n", at + 1)
             found[at] = "\n" if lone_return else " "
-    if "\n" in text or "\r" in text:
+    if "\r" in text:
         lines = "".join(found.get(i, c) if c == "\r" else c for i, c in enumerate(text))
         found.update(_wrapped_breaks(lines, wrapped))
+    elif "\n" in text:
+        found.update(_wrapped_breaks(text, wrapped))
     return found
 
 
 def _confusables(text: str) -> dict[int, str]:
-    table, lookalike = _skeleton_table(), _lookalike_pattern()
-    if not lookalike.search(text):
+    table = _skeleton_table()
+    if table.keys().isdisjoint(text):
         return {}
-    latin = sum(1 for char in text if _is_latin(char))
-    others = sum(1 for char in text if char.isalpha() and not _is_latin(char))
-    mostly_latin = latin > others
+    # Accented letters count as not Latin here: an estimate.
+    mostly_latin = len(_ASCII_LETTER.findall(text)) > len(_OTHER_LETTER.findall(text))
     found: dict[int, str] = {}
     for word in _WORD.finditer(text):
         letters = word.group()
+        if letters.isascii() or (not mostly_latin and not _ASCII_LETTER.search(letters)):
+            continue
         lookalikes = [i for i, char in enumerate(letters) if char in table]
         if not lookalikes:
             continue
         mixed = any(_is_latin(char) for char in letters)
-        all_lookalike = len(lookalikes) == len(letters)
-        if mixed or (all_lookalike and mostly_latin):
+        if mixed or (len(lookalikes) == len(letters) and mostly_latin):
             for i in lookalikes:
                 found[word.start() + i] = table[letters[i]]
     return found
@@ -221,11 +245,6 @@ def _skeleton_table() -> dict[str, str]:
         else:
             table[char] = targets[0]
     return table
-
-
-@cache
-def _lookalike_pattern() -> re.Pattern[str]:
-    return re.compile("[" + "".join(re.escape(char) for char in sorted(_skeleton_table())) + "]")
 
 
 @cache
@@ -269,10 +288,11 @@ def _continues(
 
 def _deletions(text: str) -> set[int]:
     """Spaces to drop: inside spaced-out letters, and all but one of a run."""
-    if "  " not in text and not _SPACED.search(text):
+    spaced = bool(_SPACED_HINT.search(text))
+    if "  " not in text and not spaced:
         return set()
     dropped: set[int] = set()
-    for run in _SPACED.finditer(text):
+    for run in _SPACED.finditer(text) if spaced else ():
         dropped.update(range(run.start() + 1, run.end(), 2))
     for run in _SPACE_RUN.finditer(text):
         dropped.update(range(run.start() + 1, run.end()))

@@ -1,0 +1,200 @@
+"""SG8xx: text whose characters say something other than what the reader sees."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from linters.findings import Action, Hit
+from linters.message import Message, Part
+from linters.normalize import IGNORABLE
+from linters.registry import Settings, rule
+
+# Embeddings, overrides and isolates reorder the text they govern up to their closing
+# control (PDF, PDI) or the end of the paragraph.
+_OPENING_BIDI = frozenset("\u202a\u202b\u202d\u202e\u2066\u2067\u2068")
+_CLOSING_BIDI = frozenset("\u202c\u2069")
+_REORDERING = _OPENING_BIDI | _CLOSING_BIDI
+_SOFT_HYPHEN = "\u00ad"
+# Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan...: text that needs bidi controls.
+_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_WORD_CHAR = re.compile(r"[\w'\u2019]")
+
+
+@dataclass(frozen=True, slots=True)
+class InvisibleMark:
+    """Invisible characters in one word (or one bidi-controlled run) of a text.
+
+    ``start``/``end`` span the visible text around them in the scanned text;
+    ``chars`` are the invisible characters found there.
+    """
+
+    start: int
+    end: int
+    chars: str
+    reorders: bool
+
+    def describe(self) -> str:
+        names = dict.fromkeys(f"U+{ord(c):04X} {unicodedata.name(c, 'UNNAMED')}" for c in self.chars)
+        return ", ".join(names)
+
+
+def _alphabetic(char: str) -> bool:
+    """A letter or digit of an alphabet that has no use for invisible characters inside
+    its words (Latin, Greek, Cyrillic, Armenian; fullwidth forms). Thai or Khmer use
+    zero-width spaces between words, Persian and Indic scripts use joiners: not judged."""
+    return char.isalnum() and (
+        char < "\u0590" or "\u1e00" <= char < "\u2000" or "\uff00" <= char < "\uffef"
+    )
+
+
+def invisible_marks(text: str, allow_soft_hyphens: bool = False) -> Iterator[InvisibleMark]:
+    """Invisible characters inside words, and bidi controls that reorder text, in ``text``."""
+    if text.isascii() or not IGNORABLE.search(text):
+        return
+    right_to_left = bool(_RIGHT_TO_LEFT.search(text))
+    seen: set[tuple[int, int]] = set()
+    for match in IGNORABLE.finditer(text):
+        at, char = match.start(), match.group()
+        if char in _REORDERING:
+            if right_to_left or char in _CLOSING_BIDI:
+                continue
+            span = _governed(text, at)
+            reorders = True
+        else:
+            if char == _SOFT_HYPHEN and allow_soft_hyphens:
+                continue
+            span = _word_around(text, at)
+            reorders = False
+            if span is None:
+                continue
+        if span in seen:
+            continue
+        seen.add(span)
+        start, end = span
+        hidden = "".join(
+            c for c in text[start:end] if IGNORABLE.match(c) and (c != _SOFT_HYPHEN or not allow_soft_hyphens)
+        )
+        yield InvisibleMark(start, end, hidden, reorders)
+
+
+def _visible_at(text: str, at: int, step: int) -> int:
+    """The first position from ``at`` (going by ``step``) that is not an ignorable."""
+    while 0 <= at < len(text) and IGNORABLE.match(text, at):
+        at += step
+    return at
+
+
+def _word_around(text: str, at: int) -> tuple[int, int] | None:
+    """The word an invisible character at ``at`` stands inside, or None when it stands
+    between words (or inside a word of a script that uses it)."""
+    before, after = _visible_at(text, at, -1), _visible_at(text, at, 1)
+    if before < 0 or after >= len(text):
+        return None
+    if not (_WORD_CHAR.match(text[before]) and _WORD_CHAR.match(text[after])):
+        return None
+    if not (_alphabetic(text[before]) or _alphabetic(text[after])):
+        return None
+    if not all(_alphabetic(c) or not c.isalnum() for c in (text[before], text[after])):
+        return None
+    start = before
+    while start > 0 and (_WORD_CHAR.match(text, start - 1) or IGNORABLE.match(text, start - 1)):
+        start -= 1
+    end = after + 1
+    while end < len(text) and (_WORD_CHAR.match(text, end) or IGNORABLE.match(text, end)):
+        end += 1
+    return _trimmed(text, start, end)
+
+
+def _governed(text: str, at: int) -> tuple[int, int]:
+    """From a reordering control to its closing control or the end of its line."""
+    end = at + 1
+    while end < len(text) and text[end] not in _CLOSING_BIDI and text[end] not in "\n\u2029":
+        end += 1
+    if end < len(text) and text[end] in _CLOSING_BIDI:
+        end += 1
+    return _trimmed(text, at, end)
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without white space at its edges (invisible characters stay inside)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+class InvisibleSettings(Settings):
+    # Soft hyphens mark where a long word may break ("Donau&shy;dampf&shy;schiff");
+    # a sender that hyphenates that way sets this.
+    allow_soft_hyphens: bool = False
+
+
+@rule("SG801", "invisible-characters", Action.REWRITE, InvisibleSettings)
+def find_invisible_characters(message: Message, settings: InvisibleSettings) -> Iterator[Hit]:
+    """An invisible character inside a word, or a bidi control that reorders text.
+
+    Catches: a zero-width space, joiner or non-joiner, word joiner, byte-order mark,
+    soft hyphen, variation selector or other default-ignorable character between two
+    letters of a word ("la&#8203;st cha&shy;nce"), in Latin, Greek, Cyrillic or
+    Armenian words (scripts such as Thai, Persian or the Indic ones use some of these
+    characters in their spelling and are not judged); and a bidi embedding, override
+    or isolate (U+202A-U+202E, U+2066-U+2069) anywhere in a message with no
+    right-to-left text, where it can only serve to show the reader text in another
+    order than the one it is written (and checked) in.
+
+    Why it hurts: the reader cannot see these characters, but every filter, search
+    and screen reader does; inside a word they exist to hide the word from a check,
+    or came in with a copy and paste. The guard reads the text without them (see
+    "Normalisation" in the README), so the other rules still see the phrase; this
+    rule says the template itself needs cleaning.
+
+    Action: `rewrite` removes the invisible characters from the word, which the
+    reader sees unchanged. A reordering bidi control is `block` (the hit carries the
+    action): what the reader would see is not what was written, and a person should
+    look. A policy action for SG801 applies to both.
+
+    Settings: `allow_soft_hyphens` (default false): set it when the sender marks
+    hyphenation points in long words with soft hyphens on purpose.
+
+    Example: "Last ch\\u00adance to save 30%" -> rewritten to "Last chance to save 30%".
+
+    Fix: remove the character from the template; retype the word if it was pasted.
+    """
+    for part in message.readable():
+        if part.normal is None:
+            continue  # normalisation changed nothing: there is no invisible character
+        yield from _part_hits(part, settings)
+
+
+def _part_hits(part: Part, settings: InvisibleSettings) -> Iterator[Hit]:
+    readable = part.readable
+    assert part.normal is not None
+    for mark in invisible_marks(readable, settings.allow_soft_hyphens):
+        start, end = part.normal.from_original(mark.start, mark.end)
+        if end <= start:
+            continue
+        shown = part.written(start, end)
+        fix = "".join(c for c in shown if not IGNORABLE.match(c) or c not in mark.chars)
+        word = " ".join(part.text[start:end].split())
+        if mark.reorders:
+            yield Hit(
+                f"'{word}' is under a bidi control ({mark.describe()}) that shows it to the reader "
+                "in another order than it is written",
+                part.name,
+                start,
+                end,
+                fix,
+                Action.BLOCK,
+            )
+        else:
+            yield Hit(
+                f"'{word}' has an invisible character inside it ({mark.describe()})",
+                part.name,
+                start,
+                end,
+                fix,
+            )
