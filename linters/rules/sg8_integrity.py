@@ -41,6 +41,12 @@ class InvisibleMark:
         return ", ".join(names)
 
 
+def visible_form(text: str) -> str:
+    """``text`` with each invisible character written out ("la<U+200B>st"), so a
+    message about it shows where it is and a bidi control cannot reorder the message."""
+    return IGNORABLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", " ".join(text.split()))
+
+
 def _alphabetic(char: str) -> bool:
     """A letter or digit of an alphabet that has no use for invisible characters inside
     its words (Latin, Greek, Cyrillic, Armenian; fullwidth forms). Thai or Khmer use
@@ -179,7 +185,7 @@ def _part_hits(part: Part, settings: InvisibleSettings) -> Iterator[Hit]:
             continue
         shown = part.written(start, end)
         fix = "".join(c for c in shown if not IGNORABLE.match(c) or c not in mark.chars)
-        word = " ".join(part.text[start:end].split())
+        word = visible_form(readable[mark.start : mark.end])
         if mark.reorders:
             yield Hit(
                 f"'{word}' is under a bidi control ({mark.describe()}) that shows it to the reader "
