@@ -78,7 +78,7 @@ def rule_text(
     """What the rules read in a part (normalised readable text), with the data values'
     spans in it."""
     readable, kept, visible = readable_text(name, sent, values)
-    normal = normalise(readable, wrapped=name != "html")
+    normal = normalise(readable, name != "html", [(v.start, v.end) for v in kept if not v.missing])
     if normal.changed:
         kept = tuple(_normalised_value(normal, value) for value in kept)
     return normal, kept, visible

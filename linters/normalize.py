@@ -10,7 +10,8 @@ without hiding it from a reader. ``normalise`` undoes the ways known to do that:
   Default_Ignorable_Code_Point of Unicode's DerivedCoreProperties.txt);
 - a letter of another script that looks like a Latin one ("а", Cyrillic) is read as
   that Latin letter when it stands in a word with Latin letters, or in a word made
-  only of look-alikes in mostly Latin text. The table is Unicode's confusables data
+  only of look-alikes ("ТОР") in mostly Latin text, unless that word is capitalised
+  like a name ("Сара") or came from the customer's data. The table is Unicode's confusables data
   (UTS #39) as shipped by the ``confusable-homoglyphs`` package (MIT; data from
   unicode.org under the Unicode licence), read once per process, nothing downloaded;
 - a single line break that only wraps a line is read as a space ("last\\nchance"),
@@ -30,6 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
@@ -107,15 +109,17 @@ class Normalised:
         return self.original[first:last]
 
 
-def normalise(text: str, wrapped: bool = True) -> Normalised:
+def normalise(text: str, wrapped: bool = True, data: Iterable[tuple[int, int]] = ()) -> Normalised:
     """``text`` as a reader reads it. ``wrapped``: plain text, whose lines may be hard
-    wrapped at a width (HTML's lines are blocks, joined only mid-sentence)."""
+    wrapped at a width (HTML's lines are blocks, joined only mid-sentence). ``data``:
+    spans that came from the customer's data; their letters are never read as
+    look-alikes (a customer called "Сара" keeps her Cyrillic name)."""
     chars: str = text
     starts: list[int] | None = None
     ends: list[int] | None = None
     if not text.isascii() and (IGNORABLE.search(text) or not unicodedata.is_normalized("NFKC", text)):
         chars, starts, ends = _unicode_pass(text)
-    substituted = _substitutions(chars, wrapped)
+    substituted = _substitutions(chars, wrapped, _in_output(data, starts))
     if substituted:
         replaced = list(chars)
         for at, char in substituted.items():
@@ -175,11 +179,18 @@ def _nfkc(cluster: str) -> str:
     return IGNORABLE.sub("", unicodedata.normalize("NFKC", IGNORABLE.sub("", cluster)))
 
 
-def _substitutions(text: str, wrapped: bool) -> dict[int, str]:
+def _in_output(spans: Iterable[tuple[int, int]], starts: list[int] | None) -> list[tuple[int, int]]:
+    """Spans of the original as spans of the unicode pass's output."""
+    if starts is None:
+        return list(spans)
+    return [(bisect_left(starts, start), bisect_left(starts, end)) for start, end in spans]
+
+
+def _substitutions(text: str, wrapped: bool, data: list[tuple[int, int]]) -> dict[int, str]:
     """One-for-one replacements: look-alike letters, tabs, carriage returns, wrapped lines."""
     found: dict[int, str] = {}
     if not text.isascii():
-        found.update(_confusables(text))
+        found.update(_confusables(text, data))
     if "\t" in text or "\r" in text:
         for match in re.finditer(r"[\t\r]", text):
             at = match.start()
@@ -193,7 +204,7 @@ def _substitutions(text: str, wrapped: bool) -> dict[int, str]:
     return found
 
 
-def _confusables(text: str) -> dict[int, str]:
+def _confusables(text: str, data: list[tuple[int, int]]) -> dict[int, str]:
     table = _skeleton_table()
     if table.keys().isdisjoint(text):
         return {}
@@ -205,10 +216,12 @@ def _confusables(text: str) -> dict[int, str]:
         if letters.isascii() or (not mostly_latin and not _ASCII_LETTER.search(letters)):
             continue
         lookalikes = [i for i, char in enumerate(letters) if char in table]
-        if not lookalikes:
+        if not lookalikes or any(start < word.end() and word.start() < end for start, end in data):
             continue
         mixed = any(_is_latin(char) for char in letters)
-        if mixed or (len(lookalikes) == len(letters) and mostly_latin):
+        # A capitalised word of look-alikes is a name ("Сара"), not a disguised word.
+        disguised = len(lookalikes) == len(letters) and mostly_latin and not letters.istitle()
+        if mixed or disguised:
             for i in lookalikes:
                 found[word.start() + i] = table[letters[i]]
     return found

@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pydantic import Field
+
 from linters.findings import Action, Hit
 from linters.message import Message, Part
 from linters.normalize import IGNORABLE
@@ -134,9 +136,10 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 class InvisibleSettings(Settings):
-    # Soft hyphens mark where a long word may break ("Donau&shy;dampf&shy;schiff");
-    # a sender that hyphenates that way sets this.
-    allow_soft_hyphens: bool = False
+    allow_soft_hyphens: bool = Field(
+        False,
+        description="soft hyphens mark where long words may break on purpose (Donau&shy;dampf&shy;schiff)",
+    )
 
 
 @rule("SG801", "invisible-characters", Action.REWRITE, InvisibleSettings)
@@ -163,10 +166,7 @@ def find_invisible_characters(message: Message, settings: InvisibleSettings) -> 
     action): what the reader would see is not what was written, and a person should
     look. A policy action for SG801 applies to both.
 
-    Settings: `allow_soft_hyphens` (default false): set it when the sender marks
-    hyphenation points in long words with soft hyphens on purpose.
-
-    Example: "Last ch\\u00adance to save 30%" -> rewritten to "Last chance to save 30%".
+    Example: "Last ch&shy;ance to save 30%" -> rewritten to "Last chance to save 30%".
 
     Fix: remove the character from the template; retype the word if it was pasted.
     """
