@@ -71,6 +71,9 @@ _SPACED_HINT = re.compile(r" [^\W\d_] [^\W\d_](?![^\W\d_])")
 _SPACE_RUN = re.compile(r" {2,}")
 _LIST_ITEM = re.compile(r"(?:[-*\u2022+>#|]|\d{1,3}[.)])(?:\s|$)")
 _LINE_END = ".!?\u2026:;,"
+# Plain text is hard wrapped at 60-78 columns; a text whose longest line is shorter
+# was not wrapped at a width (an SMS, a two-line notice), its breaks are the author's.
+_MIN_WRAP_WIDTH = 40
 
 
 @dataclass(slots=True)
@@ -296,7 +299,7 @@ def _continues(
     if first[0].islower() or words[-1] in dangling:
         return True
     # Hard wrapped: the next word would not have fitted on this line.
-    return width is not None and len(line.rstrip()) + 1 + len(first) > width
+    return width is not None and width >= _MIN_WRAP_WIDTH and len(line.rstrip()) + 1 + len(first) > width
 
 
 def _deletions(text: str) -> set[int]:

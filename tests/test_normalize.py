@@ -87,9 +87,10 @@ def test_a_data_value_keeps_its_letters() -> None:
         ("Only for our\nVIP members this weekend.", "Only for our VIP members this weekend."),
         ("Line one\r\ncontinues here", "Line one continues here"),
         (
-            # Hard wrapped at 40 columns: each line break is only a wrap.
-            "Our winter catalogue has arrived and we\nPicked the warmest coats for the season\nAhead of the first frost.",
-            "Our winter catalogue has arrived and we Picked the warmest coats for the season Ahead of the first frost.",
+            # Hard wrapped at 60 columns: the next word did not fit, so the break is a wrap.
+            "This winter we worked with a small mill in Yorkshire on the\nWool for our coats, and the difference shows when you wear\nThem.",
+            "This winter we worked with a small mill in Yorkshire on the Wool for our coats, "
+            "and the difference shows when you wear Them.",
         ),
     ],
 )
@@ -108,6 +109,7 @@ def test_wrapped_lines_are_read_as_one(written: str, read_as: str) -> None:
         "Spring Sale\nEverything in store is 20% off this weekend only.",  # a heading
         "Thanks,\nThe Northwind team",  # a sign-off
         "> quoted line\n> more quoted",
+        "Your code is 4821\nDo not share it with anyone",  # a short text's breaks are the author's
     ],
 )
 def test_line_breaks_that_end_something_are_kept(kept: str) -> None:
