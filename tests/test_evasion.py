@@ -133,6 +133,12 @@ def test_html_entities_for_invisible_characters_point_into_the_html_source() -> 
     assert result.message["html"] == "<p>Hi Lena,</p><p>New beans arrived this week.</p>"
 
 
+def test_a_line_break_in_html_mid_phrase() -> None:
+    html = "<p>Our winter sale is your last<br>\nchance to save 30% on every armchair.</p>"
+    hit = found(judge({"subject": "Winter sale", "html": html}, customer=REGULAR), "SG302")[0]
+    assert html[hit.start : hit.end].startswith("last<br>\nchance")
+
+
 def test_a_subject_with_a_zero_width_space() -> None:
     result = judge(email("New beans arrived this week.", subject="La\u200bst chance: 30% off"), customer=REGULAR)
     hit = found(result, "SG302")[0]
