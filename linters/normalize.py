@@ -34,7 +34,6 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import pairwise
 
 from linters.vocabulary import load
 
@@ -74,6 +73,7 @@ _LINE_END = ".!?\u2026:;,"
 # Plain text is hard wrapped at 60-78 columns; a text whose longest line is shorter
 # was not wrapped at a width (an SMS, a two-line notice), its breaks are the author's.
 _MIN_WRAP_WIDTH = 40
+_BREAK_BEFORE_TEXT = re.compile(r"\n(?=[ \t]*[^\s])")
 
 
 @dataclass(slots=True)
@@ -271,16 +271,29 @@ def _line_words() -> tuple[tuple[str, ...], frozenset[str]]:
 
 def _wrapped_breaks(text: str, wrapped: bool) -> dict[int, str]:
     """Line breaks that only wrap a line, to be read as spaces."""
+    candidates = _maybe_wrapped(text)
+    if not candidates:
+        return {}
     greetings, dangling = _line_words()
-    lines = text.split("\n")
-    width = max(len(line.rstrip()) for line in lines)
+    width = max(len(line.rstrip()) for line in text.split("\n")) if wrapped else None
     found: dict[int, str] = {}
-    at = 0
-    for line, following in pairwise(lines):
-        at += len(line)
-        if _continues(line, following, width if wrapped else None, greetings, dangling):
+    for at in candidates:
+        line = text[text.rfind("\n", 0, at) + 1 : at]
+        following_end = text.find("\n", at + 1)
+        following = text[at + 1 : following_end if following_end >= 0 else len(text)]
+        if _continues(line, following, width, greetings, dangling):
             found[at] = " "
-        at += 1
+    return found
+
+
+def _maybe_wrapped(text: str) -> list[int]:
+    """Line breaks after a character that may go on, before a line with text."""
+    found = []
+    for match in _BREAK_BEFORE_TEXT.finditer(text):
+        at = match.start()
+        before = text[max(0, at - 16) : at].rstrip(" \t")[-1:]
+        if before and before not in _LINE_END and not before.isspace():
+            found.append(at)
     return found
 
 
