@@ -4,7 +4,8 @@ Rules match phrases; a sender (or a careless template) can hide a phrase from th
 without hiding it from a reader. ``normalise`` undoes the ways known to do that:
 
 - NFKC, so fullwidth ("ｌａｓｔ"), mathematical ("𝐥𝐚𝐬𝐭") and ligature ("ﬁnal") letters
-  read as the plain letters they show;
+  read as the plain letters they show; combining marks that compose with no ASCII
+  letter ("l̲ast", stacked "zalgo" marks) are dropped from it;
 - default-ignorable characters are removed: zero-width space, joiner and non-joiner,
   soft hyphen, word joiner, BOM, bidi controls, variation selectors (the property
   Default_Ignorable_Code_Point of Unicode's DerivedCoreProperties.txt);
@@ -60,6 +61,8 @@ _IGNORABLE_RANGES = (
 IGNORABLE = re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _IGNORABLE_RANGES) + "]")
 
 _WORD = re.compile(r"[^\W\d_]+")
+# An ASCII letter under a combining mark that NFKC leaves as it is ("l\u0332").
+_MARK_ON_ASCII = re.compile("[A-Za-z][\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _OTHER_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
@@ -120,7 +123,9 @@ def normalise(text: str, wrapped: bool = True, data: Iterable[tuple[int, int]] =
     chars: str = text
     starts: list[int] | None = None
     ends: list[int] | None = None
-    if not text.isascii() and (IGNORABLE.search(text) or not unicodedata.is_normalized("NFKC", text)):
+    if not text.isascii() and (
+        IGNORABLE.search(text) or _MARK_ON_ASCII.search(text) or not unicodedata.is_normalized("NFKC", text)
+    ):
         chars, starts, ends = _unicode_pass(text)
     substituted = _substitutions(chars, wrapped, _in_output(data, starts))
     if substituted:
@@ -179,7 +184,12 @@ def _extends_cluster(text: str, at: int) -> bool:
 
 @lru_cache(maxsize=4096)
 def _nfkc(cluster: str) -> str:
-    return IGNORABLE.sub("", unicodedata.normalize("NFKC", IGNORABLE.sub("", cluster)))
+    normalised = IGNORABLE.sub("", unicodedata.normalize("NFKC", IGNORABLE.sub("", cluster)))
+    if len(normalised) > 1 and normalised[0].isascii() and all(map(unicodedata.combining, normalised[1:])):
+        # Marks no letter composes with ("l\u0332ast", stacked "zalgo" marks): the
+        # reader reads the letter under them.
+        return normalised[0]
+    return normalised
 
 
 def _in_output(spans: Iterable[tuple[int, int]], starts: list[int] | None) -> list[tuple[int, int]]:

@@ -52,6 +52,11 @@ def test_combining_accents_compose() -> None:
     assert read("Cafe\u0301 de\u0301cor") == "Café décor"
 
 
+def test_marks_that_compose_with_nothing_are_dropped() -> None:
+    assert read("l\u0332a\u0332s\u0332t\u0332 chance") == "last chance"
+    assert read("la\u0336\u0335st chance") == "last chance"
+
+
 @pytest.mark.parametrize(
     "honest",
     [
