@@ -274,9 +274,12 @@ def _skeleton_table() -> dict[str, str]:
 
 
 @cache
-def _line_words() -> tuple[tuple[str, ...], frozenset[str]]:
+def _line_words() -> tuple[re.Pattern[str], frozenset[str]]:
     vocabulary = load("normalisation")
-    return tuple(vocabulary["greetings"]), frozenset(vocabulary["dangling_words"])
+    greeting = re.compile(
+        r"(?i)(?:" + "|".join(re.escape(g) for g in vocabulary["greetings"]) + r")\b[^,;:!?]*$"
+    )
+    return greeting, frozenset(vocabulary["dangling_words"])
 
 
 def _wrapped_breaks(text: str, wrapped: bool) -> dict[int, str]:
@@ -284,14 +287,14 @@ def _wrapped_breaks(text: str, wrapped: bool) -> dict[int, str]:
     candidates = _maybe_wrapped(text)
     if not candidates:
         return {}
-    greetings, dangling = _line_words()
+    greeting, dangling = _line_words()
     width = max(len(line.rstrip()) for line in text.split("\n")) if wrapped else None
     found: dict[int, str] = {}
     for at in candidates:
         line = text[text.rfind("\n", 0, at) + 1 : at]
         following_end = text.find("\n", at + 1)
         following = text[at + 1 : following_end if following_end >= 0 else len(text)]
-        if _continues(line, following, width, greetings, dangling):
+        if _continues(line, following, width, greeting, dangling):
             found[at] = " "
     return found
 
@@ -308,7 +311,7 @@ def _maybe_wrapped(text: str) -> list[int]:
 
 
 def _continues(
-    line: str, following: str, width: int | None, greetings: tuple[str, ...], dangling: frozenset[str]
+    line: str, following: str, width: int | None, greeting: re.Pattern[str], dangling: frozenset[str]
 ) -> bool:
     current, after = line.strip(" \t"), following.strip(" \t")
     if not current or not after or current[-1] in _LINE_END or current[0] in ">|":
@@ -316,7 +319,7 @@ def _continues(
     if _LIST_ITEM.match(after):
         return False
     words = current.lower().split()
-    if len(words) <= 4 and current.lower().startswith(greetings):
+    if len(words) <= 4 and greeting.match(current):
         return False  # "Hi Ana" alone on its line is a salutation
     first = after.split()[0]
     if first[0].islower() or words[-1] in dangling:

@@ -108,6 +108,7 @@ def test_wrapped_lines_are_read_as_one(written: str, read_as: str) -> None:
     [
         "Hi Ana,\nWe have news.",  # a salutation ending in a comma
         "Hi Ana\nWe have news for you today, and more besides.",  # a salutation alone on its line
+        "Dear Dr. Okafor\nyour appointment is confirmed.",
         "The sale starts Friday.\nSee you soon!",  # a sentence ends at the break
         "First paragraph here\n\nsecond paragraph here",  # a blank line
         "Shop the sale:\n- coats\n- boots",  # list items
@@ -193,3 +194,37 @@ def test_every_normalised_character_maps_into_the_original(written: str) -> None
         assert 0 <= first < last <= len(written)
     first, last = normal.to_original(0, len(normal.text))
     assert 0 <= first <= last <= len(written)
+
+
+# --- a message part: what the rules read, provenance and the way back -------------------
+
+
+def test_a_part_maps_data_values_and_findings_through_normalisation() -> None:
+    from linters.message import build_part
+    from linters.render import render
+
+    rendered = render("La\u200bst chance,\n{{first_name}}: our sale ends to\u00adnight.", {"first_name": "Dana"}, escape_html=False)
+    part = build_part("text", rendered.text, rendered.values)
+    assert part.text == "Last chance,\nDana: our sale ends tonight."
+    (value,) = part.values
+    assert part.text[value.start : value.end] == "Dana"
+    assert part.value_at(value.start, value.end) is value
+    assert part.rendered == rendered.values
+    tonight = part.text.index("tonight")
+    start, end = part.to_sent(tonight, tonight + len("tonight"))
+    assert part.sent[start:end] == "to\u00adnight"
+    assert part.written(0, 4) == "La\u200bst"
+
+
+def test_an_html_part_maps_through_normalisation_and_markup() -> None:
+    from linters.message import build_part
+    from linters.render import render
+
+    source = "<p>Hi <b>{{first_name}}</b>, your la&#8203;st<br>chance!</p>"
+    rendered = render(source, {"first_name": "Dana"}, escape_html=True)
+    part = build_part("html", rendered.text, rendered.values)
+    assert part.text == "Hi Dana, your last chance!"
+    assert part.text[part.values[0].start : part.values[0].end] == "Dana"
+    at = part.text.index("last chance")
+    start, end = part.to_sent(at, at + len("last chance"))
+    assert part.sent[start:end] == "la&#8203;st<br>chance"
