@@ -264,3 +264,13 @@ def test_lint_reads_a_template_the_way_the_guard_does(tmp_path: Path) -> None:
 def test_lint_blocks_a_bidi_override_in_a_template(tmp_path: Path) -> None:
     findings = lint(tmp_path, "<p>Your order ships today. \u202eecnahc tsal\u202c</p>\n", "order.html")
     assert [(f.rule, f.action) for f in findings] == [("SG801", Action.BLOCK)]
+
+
+def test_a_long_run_of_invisible_characters_is_one_mark() -> None:
+    from linters.rules.sg8_integrity import invisible_marks
+
+    text = "Our " + "ex\u200b" * 5000 + "clusive offer"
+    marks = list(invisible_marks(text))
+    assert len(marks) == 1
+    assert (marks[0].start, marks[0].end) == (4, len(text) - len(" offer"))
+    assert set(marks[0].chars) == {"\u200b"}
