@@ -11,7 +11,7 @@ from pydantic import Field
 
 from linters.findings import Action, Hit
 from linters.message import Message, Part
-from linters.normalize import IGNORABLE
+from linters.normalize import IGNORABLE, Normalised
 from linters.registry import Settings, rule
 
 # Embeddings, overrides and isolates reorder the text they govern up to their closing
@@ -164,16 +164,14 @@ def find_invisible_characters(message: Message, settings: InvisibleSettings) -> 
     Fix: remove the character from the template; retype the word if it was pasted.
     """
     for part in message.readable():
-        if part.normal is None:
-            continue  # normalisation changed nothing: there is no invisible character
-        yield from _part_hits(part, settings)
+        if part.normal is not None:  # else normalisation changed nothing: nothing invisible
+            yield from _part_hits(part, part.normal, settings)
 
 
-def _part_hits(part: Part, settings: InvisibleSettings) -> Iterator[Hit]:
-    readable = part.readable
-    assert part.normal is not None
+def _part_hits(part: Part, normal: Normalised, settings: InvisibleSettings) -> Iterator[Hit]:
+    readable = normal.original
     for mark in invisible_marks(readable, settings.allow_soft_hyphens):
-        start, end = part.normal.from_original(mark.start, mark.end)
+        start, end = normal.from_original(mark.start, mark.end)
         if end <= start:
             continue
         shown = part.written(start, end)
