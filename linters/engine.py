@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from linters.findings import Action, Decision, Finding, Hit, Result, decide
 from linters.handlebars import TemplateSyntaxError
-from linters.message import PART_ORDER, Message, Part, build_part, readable_text
+from linters.message import PART_ORDER, Message, Part, build_part, rule_text
 from linters.models import Customer, InlineTemplate, RequestError, SendRequest, aware
 from linters.nlp import skeleton_of, warm
 from linters.policy import Policy
@@ -69,8 +69,8 @@ def analyse_together(requests: Iterable[SendRequest], templates: TemplateLookup 
             except TemplateSyntaxError:
                 continue
             if rendered is not None:
-                text, values, _ = readable_text(name, rendered.text, rendered.values)
-                skeletons.append(skeleton_of(text, [(v.start, v.end) for v in values])[0])
+                normal, values, _ = rule_text(name, rendered.text, rendered.values)
+                skeletons.append(skeleton_of(normal.text, [(v.start, v.end) for v in values])[0])
     warm(skeletons)
 
 
@@ -79,7 +79,7 @@ def _finding(rule: Rule, action: Action, hit: Hit, parts: dict[str, Part]) -> Fi
     if part is None:
         return Finding(rule.id, rule.name, action, hit.message, None, 0, 0, "", hit.fix, hit.retry_at)
     start, end = part.to_sent(hit.start, hit.end)
-    excerpt = " ".join(part.text[hit.start : hit.end].split())
+    excerpt = " ".join(part.written(hit.start, hit.end).split())
     return Finding(
         rule.id, rule.name, action, hit.message, hit.part, start, end, excerpt, hit.fix, hit.retry_at
     )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from linters.html_text import VisibleText, visible_text
 from linters.models import Customer, SendRequest
 from linters.nlp import Analysis, analyse
+from linters.normalize import Normalised, normalise
 from linters.render import Value
 
 PART_ORDER = ("subject", "text", "html")
@@ -16,7 +17,11 @@ PART_ORDER = ("subject", "text", "html")
 @dataclass(slots=True)
 class Part:
     """One part of a message. ``text`` is what a reader reads (HTML: the visible
-    text); ``sent`` is what goes out. Rule offsets are offsets in ``text``."""
+    text), normalised (linters/normalize.py: no invisible characters, look-alike
+    letters and wrapped lines read as the reader reads them); ``sent`` is what goes
+    out. Rule offsets are offsets in ``text``; ``to_sent`` and ``written`` map them
+    back to what was really written. ``values`` are the data values' spans in
+    ``text``; ``rendered`` are the same values' spans in ``sent``."""
 
     name: str
     sent: str
@@ -26,6 +31,17 @@ class Part:
     visible: VisibleText | None = None
     # Derived facts several rules need (salutations, openers), computed once per part.
     memo: dict[str, object] = field(default_factory=dict)
+    normal: Normalised | None = None
+    rendered: tuple[Value, ...] = ()
+
+    @property
+    def readable(self) -> str:
+        """What a reader reads before normalisation (HTML: the visible text)."""
+        return self.normal.original if self.normal else self.text
+
+    def written(self, start: int, end: int) -> str:
+        """The characters really written where ``text`` has [start, end)."""
+        return self.normal.original_text(start, end) if self.normal else self.text[start:end]
 
     @property
     def links(self) -> list[str]:
@@ -39,7 +55,9 @@ class Part:
         return None
 
     def to_sent(self, start: int, end: int) -> tuple[int, int]:
-        """Map a span of ``text`` to the span of ``sent`` (differs only for HTML)."""
+        """Map a span of ``text`` to the span of ``sent`` that shows it."""
+        if self.normal:
+            start, end = self.normal.to_original(start, end)
         return self.visible.to_source(start, end) if self.visible else (start, end)
 
 
@@ -54,9 +72,30 @@ def readable_text(
     return visible.text, kept, visible
 
 
+def rule_text(
+    name: str, sent: str, values: tuple[Value, ...]
+) -> tuple[Normalised, tuple[Value, ...], VisibleText | None]:
+    """What the rules read in a part (normalised readable text), with the data values'
+    spans in it."""
+    readable, kept, visible = readable_text(name, sent, values)
+    normal = normalise(readable, name != "html", [(v.start, v.end) for v in kept if not v.missing])
+    if normal.changed:
+        kept = tuple(_normalised_value(normal, value) for value in kept)
+    return normal, kept, visible
+
+
 def build_part(name: str, sent: str, values: tuple[Value, ...]) -> Part:
-    text, kept, visible = readable_text(name, sent, values)
-    return Part(name, sent, text, kept, analyse(text, [(v.start, v.end) for v in kept]), visible)
+    normal, kept, visible = rule_text(name, sent, values)
+    text = normal.text
+    analysis = analyse(text, [(v.start, v.end) for v in kept])
+    return Part(
+        name, sent, text, kept, analysis, visible, normal=normal if normal.changed else None, rendered=values
+    )
+
+
+def _normalised_value(normal: Normalised, value: Value) -> Value:
+    start, end = normal.from_original(value.start, value.end)
+    return Value(start, start if value.missing else end, value.path, value.missing)
 
 
 def _to_visible(visible: VisibleText, value: Value) -> Value | None:

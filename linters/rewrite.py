@@ -340,7 +340,7 @@ def rewrite_message(message: Message, result: Result, policy: Policy) -> None:
             return
         for change in part_changes:
             change.part = name
-        parts[name] = build_part(name, text, _values_after(parts[name].values, part_changes))
+        parts[name] = build_part(name, text, _values_after(parts[name].rendered, part_changes))
         changes.extend(part_changes)
     edited = Message(message.request, message.customer, parts, message.now)
     again = run_rules(edited, policy)

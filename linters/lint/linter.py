@@ -10,8 +10,9 @@ from linters.lint.config import LintConfig
 from linters.lint.findings import LintFinding, known_rule_ids, rule_identity
 from linters.lint.inputs import PartSource, TemplateSource
 from linters.lint.segments import segments
-from linters.lint.static import StaticHit, analyse_segments, check_segments
+from linters.lint.static import StaticHit, analyse_segments, check_segments, invisible_characters
 from linters.lint.suppress import apply, suppressions
+from linters.registry import RULES
 
 
 @dataclass(slots=True)
@@ -25,10 +26,10 @@ def _offset_of(text: str, line: int, column: int) -> int:
     return min(starts[min(line, len(starts)) - 1] + column - 1, len(text))
 
 
-def _action(rule_id: str, config: LintConfig) -> Action:
-    if rule_id == "SG901":
+def _action(hit: StaticHit, config: LintConfig) -> Action:
+    if hit.rule == "SG901":
         return config.lint.bad_suppression
-    return config.policy.actions.get(rule_id) or rule_identity(rule_id)[1]
+    return config.policy.actions.get(hit.rule) or hit.action or rule_identity(hit.rule)[1]
 
 
 def _finding(template: TemplateSource, part: PartSource, hit: StaticHit, config: LintConfig) -> LintFinding:
@@ -38,7 +39,7 @@ def _finding(template: TemplateSource, part: PartSource, hit: StaticHit, config:
     return LintFinding(
         hit.rule,
         name,
-        _action(hit.rule, config),
+        _action(hit, config),
         hit.message,
         path,
         line,
@@ -71,11 +72,17 @@ def lint_template(template: TemplateSource, config: LintConfig) -> list[LintFind
         hits = list(
             check_segments(analysed[id(p)], every_part, config.lint, purpose, template.meta.automated)
         )
+        hits += invisible_characters(analysed[id(p)], _allows_soft_hyphens(config))
         active, problems = suppressions(p.part.text, p.tree, known)
         for hit in [*apply(_dedupe(hits), active), *problems]:
             findings.append(_finding(template, p.part, hit, config))
     kept = [f for f in findings if f.action != Action.OFF]
     return sorted(kept, key=LintFinding.sort_key)
+
+
+def _allows_soft_hyphens(config: LintConfig) -> bool:
+    settings = config.policy.settings_for(RULES["SG801"])
+    return bool(getattr(settings, "allow_soft_hyphens", False))
 
 
 def _dedupe(hits: list[StaticHit]) -> list[StaticHit]:

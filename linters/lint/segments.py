@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from linters.handlebars import Block, Comment, Mustache, Node, Text
 from linters.html_text import visible_text
 from linters.nlp import PLACEHOLDER
+from linters.normalize import Normalised, normalise
 
 _MASK = "\uf8f8"  # stands for a Handlebars tag while HTML is parsed; never visible text itself
 
@@ -28,25 +29,54 @@ class Condition:
 
 @dataclass(slots=True)
 class Segment:
+    """``text`` is what the rules read: the segment normalised (linters/normalize.py).
+    ``raw`` is the same text as written; ``offsets`` and ``raw_variables`` index it.
+    Spans of ``text`` map back through ``normal``."""
+
     conditions: tuple[Condition, ...]
     text: str = ""
     chars: list[str] = field(default_factory=list)  # while the text is being built
-    offsets: list[int] = field(default_factory=list)  # source offset of each character
+    offsets: list[int] = field(default_factory=list)  # source offset of each raw character
     variables: dict[int, Mustache] = field(default_factory=dict)  # text index -> the {{value}} there
+    raw: str = ""
+    raw_variables: dict[int, Mustache] = field(default_factory=dict)  # raw index -> the {{value}}
+    normal: Normalised | None = None
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.normal.to_original(start, end) if self.normal else (start, end)
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
         """The template-source span of segment characters [start, end)."""
+        return self.raw_source_span(*self.raw_span(start, end))
+
+    def raw_source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The template-source span of raw characters [start, end)."""
         first = self.offsets[start]
         last_char = self.offsets[max(end - 1, start)]
-        variable = self.variables.get(max(end - 1, start))
+        variable = self.raw_variables.get(max(end - 1, start))
         return first, (variable.end if variable else last_char + 1)
 
     def excerpt(self, start: int, end: int) -> str:
+        return self.raw_excerpt(*self.raw_span(start, end))
+
+    def raw_excerpt(self, start: int, end: int) -> str:
         pieces = [
-            f"{{{{{self.variables[i].path}}}}}" if i in self.variables else self.text[i]
+            f"{{{{{self.raw_variables[i].path}}}}}" if i in self.raw_variables else self.raw[i]
             for i in range(start, end)
         ]
         return " ".join("".join(pieces).split())
+
+    def finish(self, html: bool) -> None:
+        """Fix the text built so far and normalise it for the rules."""
+        self.raw = "".join(self.chars)
+        self.chars.clear()
+        self.raw_variables = self.variables
+        normal = normalise(self.raw, wrapped=not html)
+        self.text = normal.text
+        if normal.changed:
+            self.normal = normal
+            # A placeholder is one private-use character: normalisation keeps it as it is.
+            self.variables = {normal.from_original(i, i + 1)[0]: v for i, v in self.raw_variables.items()}
 
 
 def branch_conditions(block: Block) -> tuple[tuple[Condition, ...], tuple[Condition, ...]]:
@@ -156,8 +186,7 @@ def segments(source: str, tree: list[Node], html: bool = False) -> list[Segment]
         current.chars.append(char)
         current.offsets.append(at)
     for segment in found:
-        segment.text = "".join(segment.chars)
-        segment.chars.clear()
+        segment.finish(html)
     return found
 
 

@@ -12,11 +12,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from linters.findings import Action
 from linters.handlebars import Mustache
 from linters.lint.config import LintSettings
 from linters.lint.segments import Condition, Segment, compatible
 from linters.merge_tags import FOREIGN_TAGS
 from linters.nlp import PLACEHOLDER, Analysis, analyse_fixed
+from linters.rules.sg8_integrity import invisible_marks, visible_form
 
 # Other tools' merge tags and bracketed scaffolding, in text a reader would see.
 _GREETING_BEFORE = re.compile(
@@ -58,6 +60,7 @@ class StaticHit:
     start: int
     end: int
     excerpt: str
+    action: Action | None = None  # overrides the rule's default action, as Hit.action does
 
 
 @dataclass(slots=True)
@@ -168,6 +171,21 @@ def _tracking(items: list[_Analysed], settings: LintSettings) -> Iterator[Static
             start,
             end,
         )
+
+
+def invisible_characters(items: list[_Analysed], allow_soft_hyphens: bool = False) -> Iterator[StaticHit]:
+    """SG801 on the template text as written (the segments' raw text)."""
+    for item in items:
+        segment = item.segment
+        for mark in invisible_marks(segment.raw, allow_soft_hyphens):
+            start, end = segment.raw_source_span(mark.start, mark.end)
+            excerpt = segment.raw_excerpt(mark.start, mark.end)
+            shown = visible_form(excerpt)
+            if mark.reorders:
+                message = f"'{shown}' is under a bidi control ({mark.describe()}) that reorders what the reader sees"
+            else:
+                message = f"'{shown}' has an invisible character inside it ({mark.describe()})"
+            yield StaticHit("SG801", message, start, end, excerpt, Action.BLOCK if mark.reorders else None)
 
 
 def _merge_problems(items: list[_Analysed], settings: LintSettings) -> Iterator[StaticHit]:

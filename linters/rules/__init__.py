@@ -12,4 +12,5 @@ from linters.rules import (  # noqa: F401
     sg5_relevance,
     sg6_contact,
     sg7_human_path,
+    sg8_integrity,
 )
