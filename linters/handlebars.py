@@ -56,9 +56,15 @@ class Text(Node):
     text: str
 
 
+# ``~`` at the (open, close) end of a tag: strip the whitespace before / after it.
+Strip = tuple[bool, bool]
+NO_STRIP: Strip = (False, False)
+
+
 @dataclass(slots=True)
 class Comment(Node):
     text: str
+    strip: Strip = NO_STRIP
 
 
 @dataclass(slots=True)
@@ -66,6 +72,7 @@ class Mustache(Node):
     path: str
     escaped: bool
     args: tuple[str, ...] = ()
+    strip: Strip = NO_STRIP
 
 
 @dataclass(slots=True)
@@ -92,6 +99,9 @@ class Block(Node):
     close_start: int = 0
     section: bool = False
     chained: bool = False
+    open_strip: Strip = NO_STRIP
+    else_strip: Strip = NO_STRIP
+    close_strip: Strip = NO_STRIP
 
 
 @dataclass(slots=True)
@@ -110,6 +120,10 @@ class _Tag:
     inner: str
     strip_before: bool = False
     strip_after: bool = False
+
+    @property
+    def strip(self) -> Strip:
+        return (self.strip_before, self.strip_after)
 
 
 def position(source: str, offset: int) -> tuple[int, int]:
@@ -202,8 +216,6 @@ class _Parser:
         self.source = source
         self.root: list[Node] = []
         self.stack: list[_Open] = []
-        self.last: Node | None = None  # the node that ends where the next one starts
-        self.strip_next = False  # the previous tag ended with ~}}
 
     def sink(self) -> list[Node]:
         if not self.stack:
@@ -213,12 +225,8 @@ class _Parser:
 
     def add(self, node: Node) -> None:
         self.sink().append(node)
-        self.last = node
 
     def text(self, start: int, end: int, text: str) -> None:
-        if self.strip_next:
-            text = text.lstrip()
-            self.strip_next = False
         self.add(Text(start, end, text))
 
     def fail(self, offset: int, problem: str) -> TemplateSyntaxError:
@@ -248,6 +256,7 @@ class _Parser:
         if self.stack:
             block = self._opener(len(self.stack) - 1)
             raise self.fail(block.start, f"{{{{#{block.helper}}}}} is never closed with {{{{/{block.helper}}}}}")
+        _Whitespace().program(self.root)
         return self.root
 
     def _opener(self, index: int) -> Block:
@@ -257,17 +266,13 @@ class _Parser:
         return self.stack[index].block
 
     def tag(self, tag: _Tag) -> None:
-        if tag.strip_before and isinstance(self.last, Text) and self.last.end == tag.start:
-            self.last.text = self.last.text.rstrip()
-        self.strip_next = False
         if tag.kind == "comment":
-            self.add(Comment(tag.start, tag.end, tag.inner.strip()))
+            self.add(Comment(tag.start, tag.end, tag.inner.strip(), tag.strip))
         elif tag.kind == "raw":
             _check_path(self.source, tag.start, tag.inner)
-            self.add(Mustache(tag.start, tag.end, tag.inner, escaped=False))
+            self.add(Mustache(tag.start, tag.end, tag.inner, escaped=False, strip=tag.strip))
         else:
             self.statement(tag)
-        self.strip_next = tag.strip_after
 
     def statement(self, tag: _Tag) -> None:
         inner, start = tag.inner, tag.start
@@ -285,7 +290,7 @@ class _Parser:
         elif head == "&":
             path = inner[1:].strip()
             _check_path(self.source, start, path)
-            self.add(Mustache(start, tag.end, path, escaped=False))
+            self.add(Mustache(start, tag.end, path, escaped=False, strip=tag.strip))
         elif head == "^":
             raise self.fail(start, f"{{{{{inner}}}}} is not part of the Handlebars subset SES renders")
         else:
@@ -308,7 +313,7 @@ class _Parser:
                 raise self.fail(tag.start, "{{lookup}} takes an object and a key")
         else:
             _check_path(self.source, tag.start, head)
-        self.add(Mustache(tag.start, tag.end, head, escaped=True, args=args))
+        self.add(Mustache(tag.start, tag.end, head, escaped=True, args=args, strip=tag.strip))
 
     def _helper_and_arg(self, tag: _Tag, text: str, chained: bool) -> tuple[str, str, bool]:
         tokens = split_arguments(text)
@@ -324,19 +329,20 @@ class _Parser:
             raise self.fail(tag.start, f"{{{{#{helper}}}}} needs a variable to test")
         if len(args) > 1:
             raise self.fail(tag.start, f"{{{{#{helper} {' '.join(args)}}}}} takes one variable")
-        _check_path(self.source, tag.start, args[0])
+        if not is_literal(args[0]):
+            _check_path(self.source, tag.start, args[0])
         return helper, args[0], False
 
     def _push(self, block: Block) -> None:
         if len(self.stack) >= MAX_NESTING:
             raise self.fail(block.start, f"blocks nest more than {MAX_NESTING} deep")
         self.add(block)
-        self.last = None
         self.stack.append(_Open(block))
 
     def open_block(self, tag: _Tag, text: str) -> None:
         helper, arg, section = self._helper_and_arg(tag, text, chained=False)
-        self._push(Block(tag.start, tag.end, helper, arg, open_end=tag.end, section=section))
+        block = Block(tag.start, tag.end, helper, arg, open_end=tag.end, section=section, open_strip=tag.strip)
+        self._push(block)
 
     def else_tag(self, tag: _Tag, chain: str) -> None:
         if not self.stack or self.stack[-1].in_inverse:
@@ -345,10 +351,12 @@ class _Parser:
         top.in_inverse = True
         top.block.else_at = tag.start
         top.block.else_end = tag.end
-        self.last = None
+        top.block.else_strip = tag.strip
         if chain:
             helper, arg, _ = self._helper_and_arg(tag, chain, chained=True)
-            self._push(Block(tag.start, tag.end, helper, arg, open_end=tag.end, chained=True))
+            self._push(
+                Block(tag.start, tag.end, helper, arg, open_end=tag.end, chained=True, open_strip=tag.strip)
+            )
 
     def close_block(self, tag: _Tag, helper: str) -> None:
         if not self.stack:
@@ -364,9 +372,160 @@ class _Parser:
             block = self.stack.pop().block
             block.end = tag.end
             block.close_start = tag.start
+            block.close_strip = tag.strip
             if not block.chained:
                 break
-        self.last = block
+
+
+@dataclass(slots=True)
+class _Strip:
+    """What a statement asks of the whitespace around it (Handlebars' ``strip``)."""
+
+    open: bool = False
+    close: bool = False
+    open_standalone: bool = False
+    close_standalone: bool = False
+    inline_standalone: bool = False
+
+
+def _trailing_space(text: str) -> str:
+    return text[len(text.rstrip()) :]
+
+
+def _leading_space(text: str) -> str:
+    return text[: len(text) - len(text.lstrip())]
+
+
+class _Whitespace:
+    """Handlebars' WhitespaceControl pass, node for node: ``~`` strips all whitespace on
+    its side; a block, ``{{else}}`` or comment tag alone on its line ("standalone")
+    takes that line's indentation and line break with it. Decisions read each text as
+    written (``original``) while the stripping edits ``Text.text``."""
+
+    def __init__(self) -> None:
+        self.root_seen = False
+        self.originals: dict[int, str] = {}
+        self.left_stripped: set[int] = set()
+        self.right_stripped: set[int] = set()
+
+    def original(self, node: Text) -> str:
+        return self.originals.get(id(node), node.text)
+
+    def program(self, body: list[Node]) -> None:
+        is_root = not self.root_seen
+        self.root_seen = True
+        for i, current in enumerate(body):
+            strip = self.accept(current)
+            if strip is None:
+                continue
+            prev_space = self.prev_is_space(body, i, is_root)
+            next_space = self.next_is_space(body, i, is_root)
+            if strip.close:
+                self.omit_right(body, i, multiple=True)
+            if strip.open:
+                self.omit_left(body, i, multiple=True)
+            if strip.inline_standalone and prev_space and next_space:
+                self.omit_right(body, i)
+                self.omit_left(body, i)
+            if strip.open_standalone and prev_space and isinstance(current, Block):
+                self.omit_right(current.children)
+                self.omit_left(body, i)
+            if strip.close_standalone and next_space and isinstance(current, Block):
+                self.omit_right(body, i)
+                self.omit_left(current.inverse if current.else_at is not None else current.children)
+
+    def accept(self, node: Node) -> _Strip | None:
+        if isinstance(node, Mustache):
+            return _Strip(open=node.strip[0], close=node.strip[1])
+        if isinstance(node, Comment):
+            return _Strip(open=node.strip[0], close=node.strip[1], inline_standalone=True)
+        if isinstance(node, Block):
+            return self.block(node)
+        return None
+
+    def block(self, block: Block) -> _Strip:
+        self.program(block.children)
+        inverse = block.inverse if block.else_at is not None else None
+        if inverse is not None:
+            self.program(inverse)
+        program = block.children
+        first_inverse = last_inverse = inverse
+        if inverse and isinstance(inverse[0], Block) and inverse[0].chained:
+            first_inverse = last_inverse = inverse[0].children
+        strip = _Strip(
+            open=block.open_strip[0],
+            close=block.close_strip[1],
+            open_standalone=self.next_is_space(program),
+            close_standalone=self.prev_is_space(program if first_inverse is None else first_inverse),
+        )
+        if block.open_strip[1]:
+            self.omit_right(program, multiple=True)
+        if first_inverse is not None and last_inverse is not None:
+            if block.else_strip[0]:
+                self.omit_left(program, multiple=True)
+            if block.else_strip[1]:
+                self.omit_right(first_inverse, multiple=True)
+            if block.close_strip[0]:
+                self.omit_left(last_inverse, multiple=True)
+            if self.prev_is_space(program) and self.next_is_space(first_inverse):
+                self.omit_left(program)
+                self.omit_right(first_inverse)
+        elif block.close_strip[0]:
+            self.omit_left(program, multiple=True)
+        return strip
+
+    def prev_is_space(self, body: list[Node], i: int | None = None, is_root: bool = False) -> bool:
+        """The text before ``body[i]`` ends in a line break and blanks (for the root's first
+        node, is blank); nothing before means true only at the root."""
+        i = len(body) if i is None else i
+        if i < 1:
+            return is_root
+        before = body[i - 1]
+        if not isinstance(before, Text):
+            return False
+        text = self.original(before)
+        if i < 2 and is_root and not text.strip():
+            return True
+        return "\n" in _trailing_space(text)
+
+    def next_is_space(self, body: list[Node], i: int | None = None, is_root: bool = False) -> bool:
+        i = -1 if i is None else i
+        if i + 1 >= len(body):
+            return is_root
+        after = body[i + 1]
+        if not isinstance(after, Text):
+            return False
+        text = self.original(after)
+        if i + 2 >= len(body) and is_root and not text.strip():
+            return True
+        return "\n" in _leading_space(text)
+
+    def _edit(self, node: Text, text: str, stripped: set[int]) -> bool:
+        self.originals.setdefault(id(node), node.text)
+        changed = text != node.text
+        node.text = text
+        (stripped.add if changed else stripped.discard)(id(node))
+        return changed
+
+    def omit_right(self, body: list[Node], i: int | None = None, multiple: bool = False) -> None:
+        """Strip the start of the text after ``body[i]`` (the first node if ``i`` is None):
+        all whitespace, or (standalone) the blanks and one line break."""
+        at = 0 if i is None else i + 1
+        node = body[at] if at < len(body) else None
+        if not isinstance(node, Text) or (not multiple and id(node) in self.right_stripped):
+            return
+        text = node.text.lstrip() if multiple else re.sub(r"^[ \t]*\r?\n?", "", node.text)
+        self._edit(node, text, self.right_stripped)
+
+    def omit_left(self, body: list[Node], i: int | None = None, multiple: bool = False) -> bool:
+        """Strip the end of the text before ``body[i]`` (the last node if ``i`` is None):
+        all whitespace, or (standalone) the blanks that indent the tag."""
+        at = len(body) - 1 if i is None else i - 1
+        node = body[at] if at >= 0 else None
+        if not isinstance(node, Text) or (not multiple and id(node) in self.left_stripped):
+            return False
+        text = node.text.rstrip() if multiple else node.text.rstrip(" \t")
+        return self._edit(node, text, self.left_stripped)
 
 
 def parse(source: str) -> list[Node]:

@@ -121,6 +121,7 @@ class _State:
 
 
 Run = Callable[[_State, _Frame], None]
+Resolve = Callable[[_Frame], tuple[Any, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +305,8 @@ class _Compiler:
 
         return run
 
-    def argument(self, token: str) -> Callable[[_Frame], tuple[Any, str]]:
+    def argument(self, token: str) -> Resolve:
+        """How to find an argument's value (and data path) in a frame: a path or a literal."""
         if token[:1] in "\"'":
             literal: Any = token[1:-1]
         elif token in ("true", "false"):
@@ -320,16 +322,16 @@ class _Compiler:
     def block(self, node: Block) -> Run:
         children, width = self.nodes(node.children)
         inverse, _ = self.nodes(node.inverse)
-        path = compile_path(node.arg)
+        subject = self.argument(node.arg)
         if node.section:
-            return _section(path, children, inverse, self.loop_guard(node, width))
+            return _section(subject, children, inverse, self.loop_guard(node, width))
         if node.helper == "each":
-            return _each(path, children, inverse, self.loop_guard(node, width))
+            return _each(subject, children, inverse, self.loop_guard(node, width))
         if node.helper == "with":
-            return _with(path, children, inverse)
+            return _with(subject, children, inverse)
         if node.helper == "unless":
             children, inverse = inverse, children
-        return _if(path, children, inverse)
+        return _if(subject, children, inverse)
 
     def loop_guard(self, node: Block, width: int) -> Callable[[_State], None]:
         line, column = position(self.source, node.start)
@@ -373,7 +375,7 @@ def _sequence(runs: list[Run]) -> Run:
     return run
 
 
-def _lookup(target: Callable, key: Callable, escape: bool) -> Run:
+def _lookup(target: Resolve, key: Resolve, escape: bool) -> Run:
     def run(state: _State, frame: _Frame) -> None:
         container, where = target(frame)
         name, _ = key(frame)
@@ -388,17 +390,17 @@ def _lookup(target: Callable, key: Callable, escape: bool) -> Run:
     return run
 
 
-def _if(path: _Path, children: Run, inverse: Run) -> Run:
+def _if(subject: Resolve, children: Run, inverse: Run) -> Run:
     def run(state: _State, frame: _Frame) -> None:
-        value, _ = path.resolve(frame)
+        value, _ = subject(frame)
         (children if truthy(value) else inverse)(state, frame)
 
     return run
 
 
-def _with(path: _Path, children: Run, inverse: Run) -> Run:
+def _with(subject: Resolve, children: Run, inverse: Run) -> Run:
     def run(state: _State, frame: _Frame) -> None:
-        value, where = path.resolve(frame)
+        value, where = subject(frame)
         if _empty(value):
             inverse(state, frame)
         else:
@@ -416,9 +418,9 @@ def _items(value: Any) -> list[tuple[Any, Any]] | None:
     return None
 
 
-def _each(path: _Path, children: Run, inverse: Run, guard: Callable[[_State], None]) -> Run:
+def _each(subject: Resolve, children: Run, inverse: Run, guard: Callable[[_State], None]) -> Run:
     def run(state: _State, frame: _Frame) -> None:
-        value, where = path.resolve(frame)
+        value, where = subject(frame)
         _loop(state, frame, value, where, children, inverse, guard)
 
     return run
@@ -445,11 +447,11 @@ def _loop(
         children(state, _Frame(item, item_path, frame, frame.root, data))
 
 
-def _section(path: _Path, children: Run, inverse: Run, guard: Callable[[_State], None]) -> Run:
+def _section(subject: Resolve, children: Run, inverse: Run, guard: Callable[[_State], None]) -> Run:
     """``{{#name}}``: Handlebars' blockHelperMissing."""
 
     def run(state: _State, frame: _Frame) -> None:
-        value, where = path.resolve(frame)
+        value, where = subject(frame)
         if value is True:
             children(state, frame)
         elif value is False or value is None or value is ABSENT:
