@@ -166,7 +166,9 @@ def _read_tag(source: str, start: int) -> _Tag:
     inner = source[body:close]
     if inner.startswith("!"):
         strip_after = inner.endswith("~")
-        return _Tag(start, close + 2, "comment", inner[1 : len(inner) - strip_after], strip_before, strip_after)
+        return _Tag(
+            start, close + 2, "comment", inner[1 : len(inner) - strip_after], strip_before, strip_after
+        )
     if "{{" in inner:
         raise _fail(source, start, "unclosed {{ (a new {{ starts before }})")
     strip_after = inner.endswith("~")
@@ -255,7 +257,9 @@ class _Parser:
             pos = tag.end
         if self.stack:
             block = self._opener(len(self.stack) - 1)
-            raise self.fail(block.start, f"{{{{#{block.helper}}}}} is never closed with {{{{/{block.helper}}}}}")
+            raise self.fail(
+                block.start, f"{{{{#{block.helper}}}}} is never closed with {{{{/{block.helper}}}}}"
+            )
         _Whitespace().program(self.root)
         return self.root
 
@@ -341,7 +345,9 @@ class _Parser:
 
     def open_block(self, tag: _Tag, text: str) -> None:
         helper, arg, section = self._helper_and_arg(tag, text, chained=False)
-        block = Block(tag.start, tag.end, helper, arg, open_end=tag.end, section=section, open_strip=tag.strip)
+        block = Block(
+            tag.start, tag.end, helper, arg, open_end=tag.end, section=section, open_strip=tag.strip
+        )
         self._push(block)
 
     def else_tag(self, tag: _Tag, chain: str) -> None:
@@ -540,4 +546,3 @@ def walk(nodes: list[Node]) -> Iterator[Node]:
         if isinstance(node, Block):
             yield from walk(node.children)
             yield from walk(node.inverse)
-

@@ -85,7 +85,9 @@ LOOPS = {
 # Never blank and never a line break: pybars3 approximates Handlebars' standalone-line
 # rule with regular expressions (tests/test_render.py checks ours against Handlebars' spec).
 _PLAIN = st.builds(
-    str.__add__, st.sampled_from(list("Hi,=<>&.!")), st.text(alphabet=st.sampled_from(list("Hi, there=<>&\t.!")), max_size=7)
+    str.__add__,
+    st.sampled_from(list("Hi,=<>&.!")),
+    st.text(alphabet=st.sampled_from(list("Hi, there=<>&\t.!")), max_size=7),
 )
 
 
@@ -99,7 +101,7 @@ def _leaf(context: str) -> st.SearchStrategy:
         st.tuples(st.just("comment"), st.sampled_from([" note ", "-- long note --"])),
     ]
     if context == "root":
-        keys = st.sampled_from(['tags 0', 'tags 2', 'obj "name"', 'obj "n"', 'obj "nope"'])
+        keys = st.sampled_from(["tags 0", "tags 2", 'obj "name"', 'obj "n"', 'obj "nope"'])
         leaves.append(st.tuples(st.just("lookup"), keys))
     return st.one_of(*leaves)
 
@@ -125,7 +127,9 @@ def _node(draw: st.DrawFn, context: str, depth: int) -> tuple:
         return ("each", path, draw(body(inner)), draw(st.one_of(st.none(), body(context))))
     if kind == "with":
         return ("with", "obj", draw(body("obj")), None)
-    path, inner = draw(st.sampled_from([("obj", "obj"), ("lines", "item"), ("flag", "root"), ("missing", "root")]))
+    path, inner = draw(
+        st.sampled_from([("obj", "obj"), ("lines", "item"), ("flag", "root"), ("missing", "root")])
+    )
     return ("section", path, draw(body(inner)), draw(st.one_of(st.none(), body("root"))))
 
 
