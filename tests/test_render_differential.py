@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
+import pybars
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from pybars._compiler import prepare as _pybars_prepare
 
 from linters.render import render
-
-pybars = pytest.importorskip("pybars")
-from pybars._compiler import prepare as _pybars_prepare  # noqa: E402
 
 # --- data -------------------------------------------------------------------------------
 
