@@ -115,10 +115,6 @@ class _State:
         self.length = 0
         self.steps = 0
 
-    def write(self, text: str) -> None:
-        self.pieces.append(text)
-        self.length += len(text)
-
 
 Run = Callable[[_State, _Frame], None]
 Resolve = Callable[[_Frame], tuple[Any, str]]
@@ -203,6 +199,22 @@ def compile_path(text: str) -> _Path:
     return _Path(up, bool(root), variable, tuple(p for p in parts if p), text)
 
 
+def _resolver(path: _Path) -> Resolve:
+    """``path.resolve``, specialised for ``this`` and a plain key (most of a template)."""
+    if path.variable is not None or path.root or path.up or len(path.segments) > 1:
+        return path.resolve
+    if not path.segments:
+        return lambda frame: (frame.value, frame.path)
+    key = path.segments[0]
+
+    def resolve(frame: _Frame) -> tuple[Any, str]:
+        value, base = frame.value, frame.path
+        value = value.get(key, ABSENT) if type(value) is dict else child(value, key)
+        return value, (f"{base}.{key}" if base else key)
+
+    return resolve
+
+
 def truthy(value: Any) -> bool:
     """Handlebars' ``if``: false for missing, null, false, "", 0, NaN and an empty list."""
     if value is ABSENT or value is None or value is False:
@@ -246,19 +258,22 @@ def _shape(value: Any) -> str:
 def print_value(state: _State, value: Any, path: str, escape: bool, record: bool = True) -> None:
     """Write one value, recording where it landed (or that it is missing or broken)."""
     at = state.length
-    if value is ABSENT or value is None:
+    if type(value) is str:
+        text = value
+    elif value is ABSENT or value is None:
         state.values.append(Value(at, at, path, missing=True))
         return
-    problem = _shape(value)
-    if problem:
+    elif problem := _shape(value):
         state.values.append(Value(at, at, path, missing=True, problem=problem))
         return
-    text = printable(value)
+    else:
+        text = printable(value)
     if escape:
         text = text.translate(_HTML_ESCAPES)
     if not text:
         return
-    state.write(text)
+    state.pieces.append(text)
+    state.length = at + len(text)
     if record:
         state.values.append(Value(at, at + len(text), path))
 
@@ -298,9 +313,10 @@ class _Compiler:
             return _lookup(target, key, escape)
         path = compile_path(node.path)
         record = path.variable is None
+        resolve = _resolver(path)
 
         def run(state: _State, frame: _Frame) -> None:
-            value, where = path.resolve(frame)
+            value, where = resolve(frame)
             print_value(state, value, where, escape, record)
 
         return run
@@ -316,7 +332,7 @@ class _Compiler:
         elif token.lstrip("-").replace(".", "", 1).isdigit():
             literal = float(token) if "." in token else int(token)
         else:
-            return compile_path(token).resolve
+            return _resolver(compile_path(token))
         return lambda frame: (literal, token)
 
     def block(self, node: Block) -> Run:
