@@ -20,10 +20,10 @@ text parts print data as it is.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from numbers import Number
 from typing import Any
 
 from linters.handlebars import (
@@ -221,14 +221,14 @@ def truthy(value: Any) -> bool:
         return False
     if isinstance(value, str | list | tuple):
         return len(value) > 0
-    if isinstance(value, int | float):
-        return value != 0 and not (isinstance(value, float) and math.isnan(value))
+    if isinstance(value, Number):  # int, float and the Decimal a DynamoDB read gives
+        return value != 0 and value == value  # NaN is the one value unequal to itself
     return True
 
 
 def _empty(value: Any) -> bool:
     """Handlebars' ``isEmpty`` (``with``, sections): like not-``if``, except 0 is a value."""
-    return not truthy(value) and not (isinstance(value, int | float) and value == 0 and value is not False)
+    return not truthy(value) and not (isinstance(value, Number) and value == 0 and value is not False)
 
 
 def format_number(value: int | float) -> str:

@@ -9,15 +9,10 @@ run time.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from linters.render import Template  # noqa: E402
+from linters.render import Template  # installed by `make` (pip install -e)
 
 ORDER_HTML = (
     "<html><body><p>Hi {{#if first_name}}{{first_name}}{{else}}there{{/if}},</p>\n"
