@@ -22,7 +22,7 @@ BLOCK_HELPERS = frozenset({"if", "unless", "each", "with"})
 INLINE_HELPERS = frozenset({"lookup", "log"})
 # Blocks nest at most this deep: the tree is walked recursively when it is linted and
 # rendered, and a hostile template must get an error, not a RecursionError.
-MAX_NESTING = 64
+MAX_NESTING = 100
 
 _NAME = r"[A-Za-z_][\w-]*"
 _LITERAL_SEGMENT = r"\[[^\]]+\]"

@@ -345,3 +345,22 @@ def test_sendguard_check_judges_else_if_and_segment_literals(tmp_path, capsys):
     [result] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 0 and result["decision"] == "allow"
     assert result["message"]["text"] == "Hi Ana,\n\nOrder A-17 has shipped."
+
+
+def test_an_else_if_chain_is_a_chained_block_in_the_inverse_with_positions():
+    source = "{{#if a}}A{{else if b}}B{{else}}C{{/if}}"
+    [block] = parse(source)
+    [chained] = block.inverse
+    assert (block.helper, block.arg, chained.helper, chained.arg, chained.chained) == (
+        "if",
+        "a",
+        "if",
+        "b",
+        True,
+    )
+    assert (
+        source[block.else_at : block.else_end] == "{{else if b}}" == source[chained.start : chained.open_end]
+    )
+    assert source[chained.else_at : chained.else_end] == "{{else}}"
+    assert source[chained.close_start : chained.end] == "{{/if}}" == source[block.close_start : block.end]
+    assert [n.text for n in chained.inverse] == ["C"]
