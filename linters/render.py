@@ -146,7 +146,7 @@ class _Path:
         for segment in self.segments:
             value = child(value, segment)
             base = f"{base}.{segment}" if base else segment
-        return value, base
+        return value, base or self.text
 
 
 def child(value: Any, key: str) -> Any:
@@ -204,7 +204,7 @@ def _resolver(path: _Path) -> Resolve:
     if path.variable is not None or path.root or path.up or len(path.segments) > 1:
         return path.resolve
     if not path.segments:
-        return lambda frame: (frame.value, frame.path)
+        return lambda frame: (frame.value, frame.path or "this")
     key = path.segments[0]
 
     def resolve(frame: _Frame) -> tuple[Any, str]:
@@ -317,7 +317,16 @@ class _Compiler:
 
         def run(state: _State, frame: _Frame) -> None:
             value, where = resolve(frame)
-            print_value(state, value, where, escape, record)
+            if type(value) is not str or not value:
+                print_value(state, value, where, escape, record)
+                return
+            # The common case, inlined: a non-empty string.
+            text = value.translate(_HTML_ESCAPES) if escape else value
+            at = state.length
+            state.pieces.append(text)
+            state.length = end = at + len(text)
+            if record:
+                state.values.append(Value(at, end, where))
 
         return run
 
