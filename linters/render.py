@@ -97,11 +97,12 @@ class _Frame:
         self.root = root or self
         self.data = data
 
-    def enter(self, value: Any, path: str, data: dict[str, Any] | None = None) -> _Frame:
+    def enter(self, value: Any, path: str) -> _Frame:
+        """The context ``with`` or a section enters; the ``each`` variables carry over."""
         # As in Handlebars, a block given the context it is already in adds no depth.
-        if value is self.value and data is None:
+        if value is self.value:
             return self
-        return _Frame(value, path, self, self.root, self.data if data is None else data)
+        return _Frame(value, path, self, self.root, self.data)
 
 
 class _State:
@@ -189,14 +190,13 @@ def compile_path(text: str) -> _Path:
     while rest.startswith("../"):
         rest, up = rest[3:], up + 1
     parts = _segments(rest)
-    root = variable = None
-    if parts[0] == "@root":
-        root, parts = True, parts[1:]
-    elif parts[0].startswith("@") and not text.startswith("["):
-        variable, parts = parts[0][1:], parts[1:]
-    elif parts[0] in ("this", "") and not rest.startswith("["):
+    first = None if rest.startswith("[") else parts[0]  # [this] and [@x] are plain keys
+    root, variable = first == "@root", None
+    if root or first in ("this", ""):
         parts = parts[1:]
-    return _Path(up, bool(root), variable, tuple(p for p in parts if p), text)
+    elif first and first.startswith("@"):
+        variable, parts = first[1:], parts[1:]
+    return _Path(up, root, variable, tuple(p for p in parts if p), text)
 
 
 def _resolver(path: _Path) -> Resolve:
