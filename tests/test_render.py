@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linters.cli import main
 from linters.handlebars import TemplateSyntaxError, parse
@@ -364,3 +366,20 @@ def test_an_else_if_chain_is_a_chained_block_in_the_inverse_with_positions():
     assert source[chained.else_at : chained.else_end] == "{{else}}"
     assert source[chained.close_start : chained.end] == "{{/if}}" == source[block.close_start : block.end]
     assert [n.text for n in chained.inverse] == ["C"]
+
+
+_HOSTILE = st.lists(
+    st.sampled_from([*"{}{}{}#/~!^&>[]. @\\\"'=-|ab0\n", "{{", "}}", "if ", "else", "each ", "this", "../"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_HOSTILE, st.booleans())
+def test_any_text_renders_or_is_a_template_syntax_error(source, escape_html):
+    data = {"a": [{"b": "x"}], "b": {"a": 0}, "this": "t"}
+    try:
+        rendered = render(source, data, escape_html=escape_html)
+    except TemplateSyntaxError:
+        return
+    assert all(0 <= v.start <= v.end <= len(rendered.text) for v in rendered.values)
