@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from linters.html_text import VisibleText, visible_text
@@ -105,7 +105,7 @@ def _to_visible(visible: VisibleText, value: Value) -> Value | None:
     first = bisect.bisect_left(visible.source_at, value.start)
     last = bisect.bisect_left(visible.source_at, value.end)
     if value.missing:
-        return Value(first, first, value.path, True)
+        return replace(value, start=first, end=first)
     if first >= last:
         return None
     return Value(first, last, value.path)

@@ -1,43 +1,67 @@
 """SES Handlebars rendering with provenance.
 
-Every data value is wrapped in private-use Unicode markers before pybars renders
-it; afterwards the markers are stripped and their positions kept. A rule can then
-tell "Arthur" that came from ``{{first_name}}`` from "Arthur" typed into the
-template. A variable the data lacks (or that is null) renders as a marker too,
-which becomes an SG103 finding instead of the silent blank pybars would print.
+A template part is parsed once by ``linters.handlebars`` and compiled into closures
+(cached by source and escaping). Rendering walks them once and returns the text with
+a ``Value`` for every data value it printed, so a rule can tell "Arthur" that came
+from ``{{first_name}}`` from "Arthur" typed into the template.
+
+A variable the data lacks (or that is null) prints nothing and is recorded as a
+missing ``Value``, which becomes an SG103 finding instead of a silent blank. So is a
+value that is an object or a list where text is printed: SES would print
+"[object Object]" or the items joined with commas, never what the author meant.
+
+Semantics are Handlebars': ``if`` is false for null, false, "", 0 and an empty list
+(an empty object is true); ``with`` and ``each`` render their ``{{else}}`` for an
+empty or missing value; ``../`` steps out of the contexts ``each``, ``with`` and
+sections enter; ``@index``, ``@key``, ``@first`` and ``@last`` are set by ``each``.
+The HTML part escapes ``& < > " ' ` =`` in ``{{x}}``; ``{{{x}}}`` and the subject and
+text parts print data as it is.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from numbers import Number
 from typing import Any
 
-import pybars
-from pybars._compiler import prepare as _pybars_prepare
-
-from linters.handlebars import TemplateSyntaxError, parse
-
-VALUE_OPEN, VALUE_MID, VALUE_CLOSE = "\uf8f0", "\uf8f1", "\uf8f2"
-MISSING_OPEN, MISSING_CLOSE = "\uf8f3", "\uf8f4"
-_MARKER_CHARS = re.compile("[\uf8f0-\uf8f4]")
-_MARKED = re.compile(
-    f"{VALUE_OPEN}(\\d+){VALUE_MID}([^{VALUE_CLOSE}]*){VALUE_CLOSE}"
-    f"|{MISSING_OPEN}([^{MISSING_CLOSE}]*){MISSING_CLOSE}"
+from linters.handlebars import (
+    Block,
+    Comment,
+    Mustache,
+    Node,
+    TemplateSyntaxError,
+    Text,
+    parse,
+    position,
 )
-_COMPILER = pybars.Compiler()
+
+# A hostile template can loop over the root inside a loop over the root, six deep:
+# its output is the product of the list sizes. Rendering stops at these budgets with
+# an error (the message is held as unrenderable) instead of running for hours.
+MAX_STEPS = 2_000_000  # nodes run, summed over every loop iteration
+MAX_OUTPUT = 10_000_000  # characters of one rendered part (SES's message limit is 10 MB)
+
+_HTML_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "`": "&#x60;", "=": "&#x3D;"}
+)
+_DATA_VARIABLES = frozenset({"index", "key", "first", "last"})
 
 
 @dataclass(frozen=True, slots=True)
 class Value:
-    """Where one data value landed in a rendered part. ``missing`` values are empty."""
+    """Where one data value landed in a rendered part. ``missing`` values are empty.
+
+    ``problem`` says why a value that is present is still missing: ``"an object"`` or
+    ``"a list"`` printed where text belongs.
+    """
 
     start: int
     end: int
     path: str
     missing: bool = False
+    problem: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,117 +70,450 @@ class Rendered:
     values: tuple[Value, ...]
 
 
-class Missing:
-    """Stands in for an absent or null variable: false in ``{{#if}}``, a marker when printed."""
+class _Absent:
+    """What a path resolves to when the data has nothing there."""
 
-    __slots__ = ("path",)
+    __slots__ = ()
 
-    def __init__(self, path: str) -> None:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
+class _Frame:
+    """A context: the value ``this`` is, its data path, the context it was entered
+    from (``../``), the root (``@root``) and the ``each`` variables in force."""
+
+    __slots__ = ("data", "parent", "path", "root", "value")
+
+    def __init__(
+        self, value: Any, path: str, parent: _Frame | None, root: _Frame | None, data: dict[str, Any]
+    ) -> None:
+        self.value = value
         self.path = path
+        self.parent = parent
+        self.root = root or self
+        self.data = data
 
-    def __bool__(self) -> bool:
+    def enter(self, value: Any, path: str) -> _Frame:
+        """The context ``with`` or a section enters; the ``each`` variables carry over."""
+        # As in Handlebars, a block given the context it is already in adds no depth.
+        if value is self.value:
+            return self
+        return _Frame(value, path, self, self.root, self.data)
+
+
+class _State:
+    """One rendering: the pieces so far, their length, the values and the work done."""
+
+    __slots__ = ("length", "pieces", "steps", "values")
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.values: list[Value] = []
+        self.length = 0
+        self.steps = 0
+
+
+Run = Callable[[_State, _Frame], None]
+Resolve = Callable[[_Frame], tuple[Any, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Path:
+    """A compiled path: ``../`` steps, ``@root``, an ``@`` variable, then key segments."""
+
+    up: int
+    root: bool
+    variable: str | None
+    segments: tuple[str, ...]
+    text: str
+
+    def resolve(self, frame: _Frame) -> tuple[Any, str]:
+        """The value at this path from ``frame`` (``ABSENT`` if none) and its data path."""
+        if self.variable is not None:
+            value = frame.data.get(self.variable, ABSENT)
+            base = f"@{self.variable}"
+        else:
+            if self.root:
+                frame = frame.root
+            for _ in range(self.up):
+                if frame.parent is None:
+                    return ABSENT, self.text
+                frame = frame.parent
+            value, base = frame.value, frame.path
+        for segment in self.segments:
+            value = child(value, segment)
+            base = f"{base}.{segment}" if base else segment
+        return value, base or self.text
+
+
+def child(value: Any, key: str) -> Any:
+    """``value[key]`` as Handlebars looks it up in JSON data, or ``ABSENT``."""
+    if isinstance(value, dict):
+        return value.get(key, ABSENT)
+    if isinstance(value, list | tuple):
+        if key.isdigit():
+            index = int(key)
+            return value[index] if index < len(value) else ABSENT
+        return len(value) if key == "length" else ABSENT
+    return ABSENT
+
+
+def _segments(text: str) -> list[str]:
+    """``a.[b c]/0`` -> ``["a", "b c", "0"]``: split on ``.`` and ``/`` outside brackets."""
+    found: list[str] = []
+    current = ""
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "[":
+            close = text.index("]", i)
+            current += text[i + 1 : close]
+            i = close + 1
+            continue
+        if char in "./":
+            found.append(current)
+            current = ""
+        else:
+            current += char
+        i += 1
+    found.append(current)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def compile_path(text: str) -> _Path:
+    rest, up = text, 0
+    while rest.startswith("../"):
+        rest, up = rest[3:], up + 1
+    parts = _segments(rest)
+    first = None if rest.startswith("[") else parts[0]  # [this] and [@x] are plain keys
+    root, variable = first == "@root", None
+    if root or first in ("this", ""):
+        parts = parts[1:]
+    elif first and first.startswith("@"):
+        variable, parts = first[1:], parts[1:]
+    return _Path(up, root, variable, tuple(p for p in parts if p), text)
+
+
+def _resolver(path: _Path) -> Resolve:
+    """``path.resolve``, specialised for ``this`` and a plain key (most of a template)."""
+    if path.variable is not None or path.root or path.up or len(path.segments) > 1:
+        return path.resolve
+    if not path.segments:
+        return lambda frame: (frame.value, frame.path or "this")
+    key = path.segments[0]
+
+    def resolve(frame: _Frame) -> tuple[Any, str]:
+        value, base = frame.value, frame.path
+        value = value.get(key, ABSENT) if type(value) is dict else child(value, key)
+        return value, (f"{base}.{key}" if base else key)
+
+    return resolve
+
+
+def truthy(value: Any) -> bool:
+    """Handlebars' ``if``: false for missing, null, false, "", 0, NaN and an empty list."""
+    if value is ABSENT or value is None or value is False:
         return False
-
-    def __str__(self) -> str:
-        return f"{MISSING_OPEN}{self.path}{MISSING_CLOSE}"
-
-    def __getitem__(self, key: object) -> Missing:
-        return Missing(f"{self.path}.{key}")
-
-    def get(self, key: object, default: object = None) -> Missing:
-        return self[key]
+    if isinstance(value, str | list | tuple):
+        return len(value) > 0
+    if isinstance(value, Number):  # int, float and the Decimal a DynamoDB read gives
+        return value != 0 and value == value  # NaN is the one value unequal to itself
+    return True
 
 
-class TrackedDict(dict):
-    """A data object that answers a missing key with a Missing carrying its full path."""
-
-    __slots__ = ("path",)
-
-    def __missing__(self, key: str) -> Missing:
-        return Missing(f"{self.path}.{key}" if self.path else key)
-
-    def get(self, key: str, default: object = None) -> object:
-        return self[key]
+def _empty(value: Any) -> bool:
+    """Handlebars' ``isEmpty`` (``with``, sections): like not-``if``, except 0 is a value."""
+    return not truthy(value) and not (isinstance(value, Number) and value == 0 and value is not False)
 
 
-def _unescaped(value: object, should_escape: bool) -> object:
-    return _pybars_prepare(value, False)
+def format_number(value: int | float) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
-def _helper_missing(scope: object, name: str, *args: object) -> Missing:
-    return Missing(name)
+def printable(value: Any) -> str:
+    """How Handlebars prints a scalar: ``true``/``false``, ``7`` for 7.0."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return format_number(value)
+    return str(value)
 
 
-_HELPERS = {"helperMissing": _helper_missing}
+def _shape(value: Any) -> str:
+    """What a value is when it cannot be printed as text, else ""."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return ""
+
+
+def print_value(state: _State, value: Any, path: str, escape: bool, record: bool = True) -> None:
+    """Write one value, recording where it landed (or that it is missing or broken)."""
+    at = state.length
+    if type(value) is str:
+        text = value
+    elif value is ABSENT or value is None:
+        state.values.append(Value(at, at, path, missing=True))
+        return
+    elif problem := _shape(value):
+        state.values.append(Value(at, at, path, missing=True, problem=problem))
+        return
+    else:
+        text = printable(value)
+    if escape:
+        text = text.translate(_HTML_ESCAPES)
+    if not text:
+        return
+    state.pieces.append(text)
+    state.length = at + len(text)
+    if record:
+        state.values.append(Value(at, at + len(text), path))
+
+
+# --- compiling the tree into closures ---------------------------------------------------
+
+
+class _Compiler:
+    def __init__(self, source: str, escape_html: bool) -> None:
+        self.source = source
+        self.escape_html = escape_html
+
+    def nodes(self, nodes: list[Node]) -> tuple[Run, int]:
+        """One closure running ``nodes`` in order, and how many nodes it runs itself."""
+        runs: list[Run] = []
+        pending = ""
+        for node in nodes:
+            if isinstance(node, Text):
+                pending += node.text
+                continue
+            if isinstance(node, Comment):
+                continue
+            if pending:
+                runs.append(_text(pending))
+                pending = ""
+            runs.append(self.mustache(node) if isinstance(node, Mustache) else self.block(node))  # type: ignore[arg-type]
+        if pending:
+            runs.append(_text(pending))
+        return _sequence(runs), len(runs)
+
+    def mustache(self, node: Mustache) -> Run:
+        escape = self.escape_html and node.escaped
+        if node.args and node.path == "log":
+            return _nothing
+        if node.args:  # the scanner lets only lookup and log take arguments
+            target, key = (self.argument(a) for a in node.args)
+            return _lookup(target, key, escape)
+        path = compile_path(node.path)
+        record = path.variable is None
+        resolve = _resolver(path)
+
+        def run(state: _State, frame: _Frame) -> None:
+            value, where = resolve(frame)
+            if type(value) is not str or not value:
+                print_value(state, value, where, escape, record)
+                return
+            # The common case, inlined: a non-empty string.
+            text = value.translate(_HTML_ESCAPES) if escape else value
+            at = state.length
+            state.pieces.append(text)
+            state.length = end = at + len(text)
+            if record:
+                state.values.append(Value(at, end, where))
+
+        return run
+
+    def argument(self, token: str) -> Resolve:
+        """How to find an argument's value (and data path) in a frame: a path or a literal."""
+        if token[:1] in "\"'":
+            literal: Any = token[1:-1]
+        elif token in ("true", "false"):
+            literal = token == "true"
+        elif token in ("null", "undefined"):
+            literal = None
+        elif token.lstrip("-").replace(".", "", 1).isdigit():
+            literal = float(token) if "." in token else int(token)
+        else:
+            return _resolver(compile_path(token))
+        return lambda frame: (literal, token)
+
+    def block(self, node: Block) -> Run:
+        children, width = self.nodes(node.children)
+        inverse, _ = self.nodes(node.inverse)
+        subject = self.argument(node.arg)
+        if node.section:
+            return _section(subject, children, inverse, self.loop_guard(node, width))
+        if node.helper == "each":
+            return _each(subject, children, inverse, self.loop_guard(node, width))
+        if node.helper == "with":
+            return _with(subject, children, inverse)
+        if node.helper == "unless":
+            children, inverse = inverse, children
+        return _if(subject, children, inverse)
+
+    def loop_guard(self, node: Block, width: int) -> Callable[[_State], None]:
+        line, column = position(self.source, node.start)
+        cost = width + 1
+
+        def guard(state: _State) -> None:
+            state.steps += cost
+            if state.steps > MAX_STEPS or state.length > MAX_OUTPUT:
+                raise TemplateSyntaxError(
+                    f"{{{{#{node.helper} {node.arg}}}}} renders too much with this data "
+                    f"(over {MAX_STEPS:,} steps or {MAX_OUTPUT:,} characters)",
+                    line,
+                    column,
+                )
+
+        return guard
+
+
+def _nothing(state: _State, frame: _Frame) -> None:
+    return None
+
+
+def _text(text: str) -> Run:
+    def run(state: _State, frame: _Frame) -> None:
+        state.pieces.append(text)
+        state.length += len(text)
+
+    return run
+
+
+def _sequence(runs: list[Run]) -> Run:
+    if not runs:
+        return _nothing
+    if len(runs) == 1:
+        return runs[0]
+
+    def run(state: _State, frame: _Frame) -> None:
+        for step in runs:
+            step(state, frame)
+
+    return run
+
+
+def _lookup(target: Resolve, key: Resolve, escape: bool) -> Run:
+    def run(state: _State, frame: _Frame) -> None:
+        container, where = target(frame)
+        name, _ = key(frame)
+        if name is ABSENT or name is None:
+            value = ABSENT
+        else:
+            name = printable(name)
+            value = child(container, name)
+            where = f"{where}.{name}" if where else name
+        print_value(state, value, where, escape)
+
+    return run
+
+
+def _if(subject: Resolve, children: Run, inverse: Run) -> Run:
+    def run(state: _State, frame: _Frame) -> None:
+        value, _ = subject(frame)
+        (children if truthy(value) else inverse)(state, frame)
+
+    return run
+
+
+def _with(subject: Resolve, children: Run, inverse: Run) -> Run:
+    def run(state: _State, frame: _Frame) -> None:
+        value, where = subject(frame)
+        if _empty(value):
+            inverse(state, frame)
+        else:
+            children(state, frame.enter(value, where))
+
+    return run
+
+
+def _items(value: Any) -> list[tuple[Any, Any]] | None:
+    """(key, item) pairs ``each`` iterates, or None when the value is not a collection."""
+    if isinstance(value, dict):
+        return list(value.items())
+    if isinstance(value, list | tuple):
+        return list(enumerate(value))
+    return None
+
+
+def _each(subject: Resolve, children: Run, inverse: Run, guard: Callable[[_State], None]) -> Run:
+    def run(state: _State, frame: _Frame) -> None:
+        value, where = subject(frame)
+        _loop(state, frame, value, where, children, inverse, guard)
+
+    return run
+
+
+def _loop(
+    state: _State,
+    frame: _Frame,
+    value: Any,
+    where: str,
+    children: Run,
+    inverse: Run,
+    guard: Callable[[_State], None],
+) -> None:
+    items = _items(value)
+    if not items:
+        inverse(state, frame)
+        return
+    last = len(items) - 1
+    for index, (key, item) in enumerate(items):
+        guard(state)
+        data = {"index": index, "key": key, "first": index == 0, "last": index == last}
+        item_path = f"{where}.{key}" if where else str(key)
+        children(state, _Frame(item, item_path, frame, frame.root, data))
+
+
+def _section(subject: Resolve, children: Run, inverse: Run, guard: Callable[[_State], None]) -> Run:
+    """``{{#name}}``: Handlebars' blockHelperMissing."""
+
+    def run(state: _State, frame: _Frame) -> None:
+        value, where = subject(frame)
+        if value is True:
+            children(state, frame)
+        elif value is False or value is None or value is ABSENT:
+            inverse(state, frame)
+        elif isinstance(value, list | tuple):
+            _loop(state, frame, value, where, children, inverse, guard)
+        else:
+            children(state, frame.enter(value, where))
+
+    return run
+
+
+class Template:
+    """A compiled template part: ``render(data)`` gives its text and provenance."""
+
+    __slots__ = ("_run", "escape_html", "source")
+
+    def __init__(self, source: str, escape_html: bool) -> None:
+        self.source = source
+        self.escape_html = escape_html
+        self._run, _ = _Compiler(source, escape_html).nodes(parse(source))
+
+    def render(self, data: dict[str, Any]) -> Rendered:
+        """Render against ``data``; raises TemplateSyntaxError when it renders too much."""
+        state = _State()
+        self._run(state, _Frame(data, "", None, None, {}))
+        return Rendered("".join(state.pieces), tuple(state.values))
+
+    __call__ = render
 
 
 @lru_cache(maxsize=2048)
-def compile_template(source: str, escape_html: bool) -> Callable[..., Any]:
-    """Validate and compile once; pybars compiles only ~200 templates a second."""
-    parse(source)
-    try:
-        template = _COMPILER.compile(source)
-    except Exception as exc:  # pybars raises bare PybarsError or grammar errors
-        raise TemplateSyntaxError(f"Handlebars could not compile the template: {exc}", 1, 1) from exc
-    if not escape_html:
-        # Text and subject parts are sent as they are: SES does not HTML-escape them.
-        template.__globals__["prepare"] = _unescaped
-    return template
-
-
-def _format_number(value: int | float) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-def wrap_data(data: Any, leaves: list[str], path: str = "") -> Any:
-    """Copy ``data`` with every printable leaf wrapped in markers; ``leaves`` gets the paths."""
-    if isinstance(data, dict):
-        wrapped = TrackedDict(
-            (key, wrap_data(value, leaves, f"{path}.{key}" if path else str(key)))
-            for key, value in data.items()
-        )
-        wrapped.path = path
-        return wrapped
-    if isinstance(data, list):
-        return [wrap_data(item, leaves, f"{path}.{i}") for i, item in enumerate(data)]
-    if data is None:
-        return Missing(path)
-    if isinstance(data, bool) or data == 0 or data == "":
-        # Left bare: a wrapped 0 or "" would turn truthy and flip {{#if}}.
-        return data
-    text = _format_number(data) if isinstance(data, int | float) else str(data)
-    leaves.append(path)
-    return f"{VALUE_OPEN}{len(leaves) - 1}{VALUE_MID}{_MARKER_CHARS.sub('', text)}{VALUE_CLOSE}"
-
-
-def strip_markers(marked: str, leaves: list[str]) -> Rendered:
-    """Remove the markers from rendered output, keeping where each value landed."""
-    pieces: list[str] = []
-    values: list[Value] = []
-    length = 0
-    last = 0
-    for match in _MARKED.finditer(marked):
-        before = marked[last : match.start()]
-        pieces.append(before)
-        length += len(before)
-        if match.group(1) is not None:
-            text = match.group(2)
-            values.append(Value(length, length + len(text), leaves[int(match.group(1))]))
-            pieces.append(text)
-            length += len(text)
-        else:
-            values.append(Value(length, length, match.group(3), missing=True))
-        last = match.end()
-    pieces.append(marked[last:])
-    return Rendered("".join(pieces), tuple(values))
+def compile_template(source: str, escape_html: bool) -> Template:
+    """Validate and compile once; raises TemplateSyntaxError naming the line and column."""
+    return Template(source, escape_html)
 
 
 def render(source: str, data: dict[str, Any], *, escape_html: bool) -> Rendered:
     """Render one template part against ``data``; raises TemplateSyntaxError."""
-    template = compile_template(_MARKER_CHARS.sub("", source), escape_html)
-    leaves: list[str] = []
-    try:
-        marked = str(template(wrap_data(data, leaves), helpers=_HELPERS))
-    except (TypeError, AttributeError, ValueError, IndexError, pybars.PybarsError) as exc:
-        raise TemplateSyntaxError(f"the template could not be rendered with this data: {exc}", 1, 1) from exc
-    return strip_markers(marked, leaves)
+    return compile_template(source, escape_html).render(data)

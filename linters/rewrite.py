@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from linters.findings import Action, Change, Decision, Finding, Result, decide
@@ -373,7 +373,7 @@ def _values_after(values: tuple[Value, ...], changes: list[Change]) -> tuple[Val
             elif change.start < value.end:
                 touched = True
         if not touched:
-            kept.append(Value(value.start + shift, value.end + shift, value.path, value.missing))
+            kept.append(replace(value, start=value.start + shift, end=value.end + shift))
     return tuple(kept)
 
 

@@ -286,7 +286,12 @@ def find_broken_merge(message: Message, settings: NoSettings) -> Iterator[Hit]:
 def _broken_in(part: Part) -> Iterator[Hit]:
     for value in part.values:
         if value.missing:
-            yield Hit(f"{{{{{value.path}}}}} has no value in the data", part.name, value.start, value.end)
+            why = (
+                f"is {value.problem} in the data, not text: it cannot be printed as it stands"
+                if value.problem
+                else "has no value in the data"
+            )
+            yield Hit(f"{{{{{value.path}}}}} {why}", part.name, value.start, value.end)
         elif part.text[value.start : value.end].strip().lower() in PLACEHOLDER_VALUES:
             yield Hit(
                 f"{{{{{value.path}}}}} is the placeholder '{part.text[value.start : value.end]}'",
