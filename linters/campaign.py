@@ -121,7 +121,7 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         if self.error is not None:
-            return {"record": self.index, "id": self.id, "error": self.error, "field": self.field}
+            return {"line": self.index, "id": self.id, "error": self.error, "field": self.field}
         return {"id": self.id, "decision": self.decision, "rules": list(self.rules)}
 
 
