@@ -167,5 +167,3 @@ class Campaign:
 
     def judge_records(self, numbered: Iterable[tuple[int, Any]]) -> list[Verdict]:
         return [self.judge_record(index, record) for index, record in numbered]
-
-

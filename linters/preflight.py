@@ -33,7 +33,9 @@ _IN_FLIGHT_PER_JOB = 4
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "Judge one template for every recipient of a campaign, before the send."
-    parser.add_argument("--template", required=True, metavar="FILE", help="template file (as `sendguard lint`)")
+    parser.add_argument(
+        "--template", required=True, metavar="FILE", help="template file (as `sendguard lint`)"
+    )
     parser.add_argument(
         "--recipients", required=True, metavar="FILE", help="recipients, JSON Lines or CSV; - for stdin"
     )
@@ -141,7 +143,12 @@ def _progress(enabled: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(
-        unit=" recipients", unit_scale=True, disable=not enabled, file=sys.stderr, mininterval=0.5, leave=False
+        unit=" recipients",
+        unit_scale=True,
+        disable=not enabled,
+        file=sys.stderr,
+        mininterval=0.5,
+        leave=False,
     )
 
 
@@ -170,7 +177,9 @@ def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
         print(f"sendguard preflight: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     origin = "<stdin>" if args.recipients == "-" else args.recipients
-    kind = args.recipients_format or guess_format(origin, stream.peek(64)[:64] if hasattr(stream, "peek") else b"")
+    kind = args.recipients_format or guess_format(
+        origin, stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+    )
     summary = Summary(template=args.template, recipients=origin)
     show = not args.no_progress and sys.stderr.isatty()
     with stream, _progress(show) as bar:

@@ -152,9 +152,7 @@ def format_html(summary: Summary) -> str:
     )
     rules = "".join(
         f"<tr><td><code>{esc(r)}</code> {esc(names.get(r, ''))}</td><td>{c:,}</td><td>"
-        + "<br>".join(
-            f"<b>{esc(e['id'])}</b>: {esc(e['message'])}" for e in summary.examples.get(r, [])
-        )
+        + "<br>".join(f"<b>{esc(e['id'])}</b>: {esc(e['message'])}" for e in summary.examples.get(r, []))
         + "</td></tr>"
         for r, c in summary.rules.most_common()
     )
@@ -182,7 +180,9 @@ def format_html(summary: Summary) -> str:
         "</div></div>",
     ]
     if rules:
-        parts.append(f"<h2>Findings by rule</h2><table><tr><th>rule</th><th>recipients</th><th>examples</th></tr>{rules}</table>")
+        parts.append(
+            f"<h2>Findings by rule</h2><table><tr><th>rule</th><th>recipients</th><th>examples</th></tr>{rules}</table>"
+        )
     if stopped:
         note = f" (the first {len(summary.stopped):,}; {more:,} more in --format json)" if more > 0 else ""
         parts.append(

@@ -92,12 +92,21 @@ DATA = [
 HISTORIES = [
     None,
     [  # SG603 frequency cap, SG604 channel pile-up, SG607 repeated opener
-        {"at": "2026-11-20T09:00:00Z", "channel": "email", "purpose": "marketing", "text": "Hi, how are you today?"},
+        {
+            "at": "2026-11-20T09:00:00Z",
+            "channel": "email",
+            "purpose": "marketing",
+            "text": "Hi, how are you today?",
+        },
         {"at": "2026-11-19T09:00:00Z", "channel": "sms", "campaign": "winter-sale"},
         {"at": "2026-11-18T09:00:00Z", "channel": "email"},
     ],
 ]
-EVENTS = [[], [{"type": "site_visit", "at": "2026-11-20T14:30:00Z"}], [{"type": "complaint", "at": "2026-11-01T00:00:00Z"}]]
+EVENTS = [
+    [],
+    [{"type": "site_visit", "at": "2026-11-20T14:30:00Z"}],
+    [{"type": "complaint", "at": "2026-11-01T00:00:00Z"}],
+]
 
 
 def _records():
@@ -144,7 +153,9 @@ def test_the_cases_cover_every_customer_dependent_rule():
 
 def test_verdict_lists_rules_and_decision():
     campaign = Campaign(WINBACK, now=NOW)
-    verdict = campaign.judge_record(1, {"id": "x", "to": "x@example.com", "customer": CUSTOMERS[5], "data": DATA[0]})
+    verdict = campaign.judge_record(
+        1, {"id": "x", "to": "x@example.com", "customer": CUSTOMERS[5], "data": DATA[0]}
+    )
     assert verdict.decision == "block"
     assert "SG602" in verdict.rules and "SG201" in verdict.rules
     assert verdict.to_dict() == {"id": "x", "decision": "block", "rules": list(verdict.rules)}
@@ -168,7 +179,9 @@ def test_plain_values_skip_spacy_and_match_nothing(name):
     assert not any(pipeline()(name)[i].is_punct for i in range(len(name.split(" "))))
 
 
-@pytest.mark.parametrize("value", ["VIP", "Hope", "O'Brien", "ends tonight!", "cannot", "20% off", "a  b", ""])
+@pytest.mark.parametrize(
+    "value", ["VIP", "Hope", "O'Brien", "ends tonight!", "cannot", "20% off", "a  b", ""]
+)
 def test_values_with_pattern_words_or_punctuation_go_to_spacy(value):
     assert value_needs_pipeline(value)
 
@@ -178,7 +191,9 @@ def test_no_name_reaches_the_vocabulary():
     before = len(pipeline().vocab.strings)
     for i in range(200):
         name = "Qa" + "".join(chr(97 + (i // 26**k) % 26) for k in range(3))
-        campaign.judge(request_from_record({"id": str(i), "to": "a@b.c", "data": {"first_name": name}}, WINBACK))
+        campaign.judge(
+            request_from_record({"id": str(i), "to": "a@b.c", "data": {"first_name": name}}, WINBACK)
+        )
     assert len(pipeline().vocab.strings) == before
 
 
