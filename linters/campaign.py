@@ -24,11 +24,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from linters.engine import active_rules, check, render_parts, run_rules
 from linters.findings import Decision, Result, decide
-from linters.message import Message
+from linters.message import Message, Part, build_part
 from linters.models import InlineTemplate, RequestError, SendRequest, aware, parse_request
 from linters.policy import Policy
 
@@ -107,6 +108,14 @@ def _put(record: dict[str, Any], path: list[str], value: Any, column: str) -> No
     here[path[-1]] = value
 
 
+@lru_cache(maxsize=2048)
+def shared_part(name: str, sent: str, values: tuple) -> Part:
+    """A part is a function of its rendered text and values alone (rules never change
+    one), so recipients whose merge values render the same text share it: "Hi Ana," is
+    analysed once for all the Anas of a campaign."""
+    return build_part(name, sent, values)
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What the guard would do to one recipient, or why it cannot say."""
@@ -143,7 +152,8 @@ class Campaign:
         from linters.rewrite import rewrite_message
 
         moment = aware(request.now or self.now)
-        message = Message(request, request.customer, render_parts(request.template, request.data), moment)
+        parts = render_parts(request.template, request.data, shared_part)
+        message = Message(request, request.customer, parts, moment)
         findings = run_rules(message, self.policy, self.active)
         decision = decide(findings)
         result = Result(request.id, decision, findings, {})

@@ -39,7 +39,9 @@ def resolve_customer(request: SendRequest, customers: CustomerLookup | None) -> 
     return found
 
 
-def render_parts(template: InlineTemplate, data: dict) -> dict[str, Part]:
+def render_parts(
+    template: InlineTemplate, data: dict, build: Callable[[str, str, tuple], Part] = build_part
+) -> dict[str, Part]:
     parts: dict[str, Part] = {}
     for name in PART_ORDER:
         source = getattr(template, name)
@@ -49,7 +51,7 @@ def render_parts(template: InlineTemplate, data: dict) -> dict[str, Part]:
             rendered = render(source, data, escape_html=name == "html")
         except TemplateSyntaxError as exc:
             raise RequestError(f"template.{name}", str(exc)) from exc
-        parts[name] = build_part(name, rendered.text, rendered.values)
+        parts[name] = build(name, rendered.text, rendered.values)
     return parts
 
 
