@@ -180,7 +180,7 @@ def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
     kind = args.recipients_format or guess_format(
         origin, stream.peek(64)[:64] if hasattr(stream, "peek") else b""
     )
-    summary = Summary(template=args.template, recipients=origin)
+    summary = Summary(template=args.template, recipients=origin, now=now.isoformat())
     show = not args.no_progress and sys.stderr.isatty()
     with stream, _progress(show) as bar:
         for batch in verdicts(read_items(stream, kind), template, policy, now, max(1, args.jobs)):

@@ -25,6 +25,7 @@ ERRORS_KEPT = 50
 class Summary:
     template: str = ""
     recipients: str = ""
+    now: str = ""
     total: int = 0
     decisions: Counter[str] = field(default_factory=Counter)
     rules: Counter[str] = field(default_factory=Counter)
@@ -57,6 +58,7 @@ class Summary:
         return {
             "template": self.template,
             "recipients_file": self.recipients,
+            "now": self.now,
             "recipients": self.total,
             "decisions": {d: self.decisions[d] for d in DECISIONS if self.decisions[d]},
             "rules": dict(self.rules.most_common()),
@@ -76,7 +78,10 @@ def rule_names() -> dict[str, str]:
 
 def format_text(summary: Summary) -> str:
     names = rule_names()
-    lines = [f"preflight: {summary.template} to {summary.total:,} recipients ({summary.recipients})", ""]
+    lines = [
+        f"preflight: {summary.template} to {summary.total:,} recipients ({summary.recipients}), as of {summary.now}",
+        "",
+    ]
     for decision in DECISIONS:
         count = summary.decisions[decision]
         if count:
@@ -101,7 +106,7 @@ def _percent(count: int, total: int) -> str:
     return f"{100 * count / total:.1f}%" if total else ""
 
 
-def _bars(rows: list[tuple[str, int, str]], width: int = 560) -> str:
+def _bars(rows: list[tuple[str, int, str]], width: int = 470) -> str:
     """A horizontal bar chart as inline SVG: (label, count, colour) per row."""
     if not rows:
         return ""
@@ -132,7 +137,7 @@ h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px}
 .muted{color:#666}.cards{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
 .card{border-radius:8px;padding:10px 16px;color:#fff;min-width:110px}
 .card b{display:block;font-size:22px}
-.charts{display:flex;gap:24px;flex-wrap:wrap}
+.charts{display:flex;gap:32px;flex-wrap:wrap}
 table{border-collapse:collapse;width:100%;margin-top:8px}
 td,th{border-bottom:1px solid #e3e3e3;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#f6f6f6}code{background:#f3f3f3;padding:1px 4px;border-radius:3px}
@@ -171,7 +176,8 @@ def format_html(summary: Summary) -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>sendguard preflight: {esc(summary.template)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>Preflight: {esc(summary.template)}</h1>",
-        f"<div class='muted'>{summary.total:,} recipients from {esc(summary.recipients)}</div>",
+        f"<div class='muted'>{summary.total:,} recipients from {esc(summary.recipients)}, "
+        f"judged as of {esc(summary.now)}</div>",
         f"<div class='cards'>{cards}</div>",
         "<div class='charts'><div><h2>Decisions</h2>",
         _bars(decision_rows),
