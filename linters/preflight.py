@@ -17,6 +17,7 @@ import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -182,14 +183,21 @@ def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
     )
     summary = Summary(template=args.template, recipients=origin, now=now.isoformat())
     show = not args.no_progress and sys.stderr.isatty()
-    with stream, _progress(show) as bar:
-        for batch in verdicts(read_items(stream, kind), template, policy, now, max(1, args.jobs)):
-            for verdict in batch:
-                summary.add(verdict)
-                line = _report_line(verdict, args.format, origin)
-                if line is not None:
-                    out.write(line + "\n")
-            bar.update(len(batch))
+    try:
+        with stream, _progress(show) as bar:
+            for batch in verdicts(read_items(stream, kind), template, policy, now, max(1, args.jobs)):
+                for verdict in batch:
+                    summary.add(verdict)
+                    line = _report_line(verdict, args.format, origin)
+                    if line is not None:
+                        out.write(line + "\n")
+                bar.update(len(batch))
+    except BrokenProcessPool:
+        # A worker died (out of memory, killed): what was written stands, the rest is unjudged.
+        print(
+            f"sendguard preflight: a worker process died after {summary.total:,} recipients", file=sys.stderr
+        )
+        return EXIT_BAD_INPUT
     if args.format == "json":
         out.write(json.dumps({"summary": summary.to_dict()}, ensure_ascii=False) + "\n")
     elif args.format == "html":
