@@ -6,11 +6,13 @@ import itertools
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linters.campaign import Campaign, CampaignTemplate, record_from_csv_row, request_from_record
 from linters.engine import check
 from linters.models import RequestError
-from linters.nlp import analyse_value, pipeline, value_needs_pipeline
+from linters.nlp import _analyse_value, _needed_words, analyse_value, pipeline, value_needs_pipeline
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
@@ -221,3 +223,26 @@ def test_csv_row_becomes_a_record():
     with pytest.raises(RequestError) as error:
         record_from_csv_row({"history": "[oops"})
     assert error.value.field == "history"
+
+
+# Words some pattern needs, in the cases a merge value may have them, and plain names.
+WORDS = sorted(
+    {w for w in _needed_words()[0] | _needed_words()[1] if w.isalpha()}
+    | {w.capitalize() for w in _needed_words()[0] if w.isalpha()}
+    | {w + ending for w in _needed_words()[1] if w.isalpha() for ending in ("s", "ed", "ing", "es")}
+    | {"Ana", "Hope", "Will", "Grace", "Joy", "Miss", "Gold", "Baby", "Cart", "Viewed", "Browsing"}
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(WORDS) | st.text(st.characters(categories=["Lu", "Ll"]), min_size=1, max_size=9),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_a_value_spacy_is_skipped_for_could_match_nothing(words):
+    value = " ".join(words)
+    if not value_needs_pipeline(value):
+        assert _analyse_value(value).hits == {}
