@@ -24,6 +24,7 @@ from linters.models import RequestError
 
 FORMATS = ("jsonl", "csv")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonlines")
+_BOM = b"\xef\xbb\xbf"  # spreadsheet exports start UTF-8 files with it
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ def guess_format(path: str, head: bytes) -> str:
         return "csv"
     if lowered.endswith(_JSONL_SUFFIXES):
         return "jsonl"
-    return "jsonl" if head.lstrip()[:1] == b"{" else "csv"
+    return "jsonl" if head.removeprefix(_BOM).lstrip()[:1] == b"{" else "csv"
 
 
 def open_binary(path: str) -> IO[bytes]:
@@ -75,6 +76,8 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[Item]:
                 raw = stream.readline(MAX_RECORD_BYTES)
             yield Item(line, error=f"record larger than {MAX_RECORD_BYTES // 1024} KiB")
             continue
+        if line == 1:
+            raw = raw.removeprefix(_BOM)
         if not raw.strip():
             continue
         yield _decoded_line(line, raw)
@@ -95,7 +98,7 @@ def _decoded_line(line: int, raw: bytes) -> Item:
 
 def read_csv(stream: IO[bytes]) -> Iterator[Item]:
     # surrogateescape keeps a bad byte in one cell from stopping the whole file.
-    text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     csv.field_size_limit(MAX_RECORD_BYTES)
     reader = csv.DictReader(text)
     while True:

@@ -152,6 +152,18 @@ def test_csv_gives_the_same_verdicts_as_jsonl(campaign, capsys):
     assert from_csv.splitlines()[:3] == from_jsonl.splitlines()[:3]
 
 
+def test_a_spreadsheet_export_with_a_byte_order_mark(campaign, capsys):
+    folder, template = campaign
+    path = folder / "export.csv"
+    path.write_bytes(b"\xef\xbb\xbfid,to,customer.first_name,data.first_name\nb1,b@example.com,Bo,Bo\n")
+    code, out, _ = _run(capsys, "--template", template, "--recipients", path, "--format", "json")
+    assert json.loads(out.splitlines()[0])["id"] == "b1"
+    jsonl = folder / "export.jsonl"
+    jsonl.write_bytes(b"\xef\xbb\xbf" + json.dumps(RECIPIENTS[0]).encode() + b"\n")
+    code, out, _ = _run(capsys, "--template", template, "--recipients", jsonl, "--format", "json")
+    assert code == 0 and json.loads(out.splitlines()[0])["id"] == "c1"
+
+
 def test_a_bad_csv_cell_names_its_column(campaign, capsys):
     folder, template = campaign
     path = folder / "bad.csv"
