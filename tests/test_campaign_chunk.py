@@ -115,6 +115,19 @@ def test_a_retried_batch_overwrites_its_own_file(s3) -> None:
     assert len(listed) == 1
 
 
+def test_an_edited_template_is_read_again(s3) -> None:
+    assert (
+        "SG201"
+        in _verdicts(s3, app.chunk_handler(_batch_event(RECIPIENTS[1:2]), None)["verdicts"])[0]["rules"]
+    )
+    plain = TEMPLATE.replace("As one of our most valued customers, you", "You")
+    s3.put_object(Bucket=BUCKET, Key="templates/winter.hbs", Body=plain.encode())
+    assert (
+        "SG201"
+        not in _verdicts(s3, app.chunk_handler(_batch_event(RECIPIENTS[1:2]), None)["verdicts"])[0]["rules"]
+    )
+
+
 def test_csv_rows_from_the_item_reader(s3) -> None:
     rows = [
         {

@@ -11,7 +11,8 @@ overwrites its own file instead of adding a second one.
 stored in S3 (its manifest lists them) and writes ``<output.prefix>/summary.json``.
 A batch that failed after its retries is listed there as not judged, with its error.
 
-The template is read from S3 once per container; the policy is the guard's (SSM).
+The template is read from S3 once per container and version (its ETag); the policy is
+the guard's (SSM).
 """
 
 from __future__ import annotations
@@ -59,10 +60,10 @@ class BatchInput(BaseModel):
     format: Literal["jsonl", "csv"] = "jsonl"
 
 
-def _template(location: S3Object) -> CampaignTemplate:
+def _template(location: S3Object, etag: str) -> CampaignTemplate:
     from linters.lint.inputs import ses_json_file, template_file
 
-    body = aws.client("s3").get_object(Bucket=location.bucket, Key=location.key)["Body"].read()
+    body = aws.client("s3").get_object(Bucket=location.bucket, Key=location.key, IfMatch=etag)["Body"].read()
     text = body.decode("utf-8")
     path = Path(location.key)
     source = ses_json_file(path, text) if path.suffix.lower() == ".json" else template_file(path, text)
@@ -73,10 +74,13 @@ def _campaign(batch: BatchInput) -> Campaign:
     from functions.guard.app import current_policy
 
     policy = current_policy()
-    key = (batch.template.bucket, batch.template.key, batch.now.isoformat(), str(id(policy)))
+    # The ETag in the key: a template edited under the same name is read again.
+    location = batch.template
+    etag = aws.client("s3").head_object(Bucket=location.bucket, Key=location.key)["ETag"]
+    key = (location.bucket, location.key, etag, batch.now.isoformat(), str(id(policy)))
     if key not in _campaigns:
         _campaigns.clear()
-        _campaigns[key] = Campaign(_template(batch.template), policy, aware(batch.now))
+        _campaigns[key] = Campaign(_template(location, etag), policy, aware(batch.now))
     return _campaigns[key]
 
 
