@@ -9,7 +9,8 @@ the recipient is done once:
   short merge value by a placeholder, so every recipient's skeleton hits the cache;
 - each merge value is looked up in the word sets the patterns need
   (``nlp.value_needs_pipeline``); only a value holding such a word reaches spaCy, so
-  a name costs a set lookup and adds nothing to the vocabulary.
+  a name costs a set lookup and adds nothing to the vocabulary;
+- recipients whose merge values render the same text share its part (``shared_part``).
 
 Per recipient what is left is rendering the merge values, reading the customer record
 and running the rules on the result. The rules themselves are the ones `check` runs,
@@ -21,7 +22,6 @@ fast path does not cover (a stored template, a customer given by id) goes throug
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -174,6 +174,3 @@ class Campaign:
         rules = tuple(sorted({f.rule for f in result.findings}))
         examples = tuple((f.rule, f.message, f.excerpt) for f in result.findings[:_EXAMPLES_PER_RECIPIENT])
         return Verdict(index, result.id, str(result.decision), rules, examples)
-
-    def judge_records(self, numbered: Iterable[tuple[int, Any]]) -> list[Verdict]:
-        return [self.judge_record(index, record) for index, record in numbered]
