@@ -36,6 +36,7 @@ checkov: $(CHECKOV_VENV)/bin/checkov
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_render.py
+	$(BIN)/python scripts/bench_campaign.py
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) build *.egg-info .pytest_cache .ruff_cache

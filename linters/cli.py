@@ -27,6 +27,7 @@ MAX_INPUT_BYTES = 8 * 1024 * 1024
 PLUGIN_COMMANDS: list[tuple[str, str, str]] = [
     ("invoke", "functions.local", "run a Lambda handler locally against an event file"),
     ("import-ses", "functions.ses_import", "write the SES account's stored templates to files"),
+    ("preflight", "linters.preflight", "judge one template for every recipient of a campaign"),
 ]
 
 

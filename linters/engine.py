@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from linters.findings import Action, Decision, Finding, Hit, Result, decide
 from linters.handlebars import TemplateSyntaxError
@@ -38,7 +39,9 @@ def resolve_customer(request: SendRequest, customers: CustomerLookup | None) -> 
     return found
 
 
-def render_parts(template: InlineTemplate, data: dict) -> dict[str, Part]:
+def render_parts(
+    template: InlineTemplate, data: dict, build: Callable[[str, str, tuple], Part] = build_part
+) -> dict[str, Part]:
     parts: dict[str, Part] = {}
     for name in PART_ORDER:
         source = getattr(template, name)
@@ -48,7 +51,7 @@ def render_parts(template: InlineTemplate, data: dict) -> dict[str, Part]:
             rendered = render(source, data, escape_html=name == "html")
         except TemplateSyntaxError as exc:
             raise RequestError(f"template.{name}", str(exc)) from exc
-        parts[name] = build_part(name, rendered.text, rendered.values)
+        parts[name] = build(name, rendered.text, rendered.values)
     return parts
 
 
@@ -85,13 +88,23 @@ def _finding(rule: Rule, action: Action, hit: Hit, parts: dict[str, Part]) -> Fi
     )
 
 
-def run_rules(message: Message, policy: Policy) -> list[Finding]:
+ActiveRule = tuple[Rule, Action, Any]
+
+
+def active_rules(policy: Policy) -> list[ActiveRule]:
+    """The rules ``policy`` leaves on, with their action and settings: computed once per
+    campaign instead of once per message."""
+    return [
+        (rule, action, policy.settings_for(rule))
+        for rule in all_rules()
+        if (action := policy.action(rule)) != Action.OFF
+    ]
+
+
+def run_rules(message: Message, policy: Policy, active: list[ActiveRule] | None = None) -> list[Finding]:
     findings: list[Finding] = []
-    for rule in all_rules():
-        action = policy.action(rule)
-        if action == Action.OFF:
-            continue
-        for hit in rule.check(message, policy.settings_for(rule)):
+    for rule, action, settings in active_rules(policy) if active is None else active:
+        for hit in rule.check(message, settings):
             chosen = hit.action if hit.action and policy.actions.get(rule.id) is None else action
             findings.append(_finding(rule, chosen, hit, message.parts))
     # Stable output: by part order, then position, then rule id.

@@ -242,10 +242,63 @@ def analyse_fixed(text: str) -> Analysis:
     return cached if cached is not None else _fixed_cache.put(text, _analyse_doc(pipeline()(text)))
 
 
-@lru_cache(maxsize=65536)
+_NOTHING = Analysis({}, ())
+
+
 def analyse_value(text: str) -> Analysis:
-    """Analyse one short data value (a name, a product) on its own; cached by value."""
+    """Analyse one short data value (a name, a product) on its own.
+
+    A value whose words no pattern or phrase needs cannot match, so it never reaches
+    spaCy: a campaign's million names cost a set lookup each and add nothing to the
+    vocabulary. The others are analysed and cached by value.
+    """
+    return _analyse_value(text) if value_needs_pipeline(text) else _NOTHING
+
+
+@lru_cache(maxsize=65536)
+def _analyse_value(text: str) -> Analysis:
     return _analyse_doc(pipeline()(text))
+
+
+@cache
+def _needed_words() -> tuple[frozenset[str], frozenset[str], Any, frozenset[str]]:
+    """(lower-case words, lemmas) some matcher needs, the lemma table, tokenizer exceptions.
+
+    Token patterns need one of their anchors (``_LabelMatcher.may_match``); a phrase
+    needs every one of its words, so any of them will do as a filter.
+    """
+    label_matchers, _ = _matchers()
+    nlp = pipeline()
+    lower: set[str] = set()
+    lemmas: set[str] = set()
+    for label_matcher in label_matchers:
+        for attr, value in label_matcher.anchors or ():
+            (lemmas if attr == "LEMMA" else lower).add(value.lower())
+    for phrases in _phrases["LOWER"].values():
+        lower.update(t.lower_ for p in phrases for t in nlp.make_doc(p))
+    for phrases in _phrases["LEMMA"].values():
+        lemmas.update(t.lemma_ for doc in nlp.pipe(phrases) for t in doc)
+    table = nlp.get_pipe("sendguard_lemmatizer").lookups.get_table("lemma_lookup")
+    exceptions = frozenset(k.lower() for k in nlp.tokenizer.rules)
+    return frozenset(lower), frozenset(lemmas), table, exceptions
+
+
+def value_needs_pipeline(text: str) -> bool:
+    """False only when ``text`` provably matches nothing: plain words (letters only, or
+    ASCII digits only) split by single spaces, none a tokenizer exception, none a word
+    or lemma any pattern or phrase needs. Anything else (punctuation, mixed tokens)
+    goes to spaCy."""
+    if not text or len(text) > 64:
+        return True
+    words = text.split(" ")
+    lower, lemmas, table, exceptions = _needed_words()
+    for word in words:
+        if not (word.isalpha() or (word.isascii() and word.isdigit())):
+            return True
+        folded = word.lower()
+        if folded in exceptions or folded in lower or table.get(folded, folded) in lemmas:
+            return True
+    return False
 
 
 def warm(texts: Iterable[str]) -> None:

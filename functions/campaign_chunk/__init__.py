@@ -1,0 +1,1 @@
+"""Campaign preflight Lambdas: judge a Distributed Map batch of recipients; write the summary."""

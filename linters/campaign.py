@@ -1,0 +1,176 @@
+"""The campaign path: one template judged for many recipients, with `check`'s decisions.
+
+A campaign sends one template to many people, so everything that does not depend on
+the recipient is done once:
+
+- the template parts are compiled once (``render.compile_template`` is cached);
+- the rules' actions and settings are resolved once (``engine.active_rules``);
+- the template's fixed text is analysed by spaCy once: ``nlp.analyse`` replaces each
+  short merge value by a placeholder, so every recipient's skeleton hits the cache;
+- each merge value is looked up in the word sets the patterns need
+  (``nlp.value_needs_pipeline``); only a value holding such a word reaches spaCy, so
+  a name costs a set lookup and adds nothing to the vocabulary;
+- recipients whose merge values render the same text share its part (``shared_part``).
+
+Per recipient what is left is rendering the merge values, reading the customer record
+and running the rules on the result. The rules themselves are the ones `check` runs,
+on the same ``Message``, so the decisions are the same by construction; anything the
+fast path does not cover (a stored template, a customer given by id) goes through
+`check` itself. tests/test_campaign.py compares the two.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from linters.engine import active_rules, check, render_parts, run_rules
+from linters.findings import Decision, Result, decide
+from linters.message import Message, Part, build_part
+from linters.models import InlineTemplate, RequestError, SendRequest, aware, parse_request
+from linters.policy import Policy
+
+# One recipient record may be this large; the file as a whole has no limit.
+MAX_RECORD_BYTES = 1024 * 1024
+# Fields a recipient record may carry; the template file gives the rest of the request.
+RECORD_FIELDS = ("id", "to", "customer", "data", "channel", "purpose", "campaign", "history", "events", "now")
+# CSV columns holding JSON (lists of contacts and events).
+_JSON_COLUMNS = frozenset({"history", "events"})
+# How many findings of each recipient travel with its verdict (examples for the summary).
+_EXAMPLES_PER_RECIPIENT = 8
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignTemplate:
+    """The template's parts and how it is sent (from the front matter of the file)."""
+
+    parts: dict[str, str]
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_source(cls, source: Any) -> CampaignTemplate:
+        """From a ``lint.inputs.TemplateSource``: the files `sendguard lint` reads."""
+        meta = source.meta
+        defaults: dict[str, Any] = {"channel": meta.channel, "automated": meta.automated}
+        for key in ("purpose", "campaign", "trigger", "audience"):
+            if getattr(meta, key) is not None:
+                defaults[key] = getattr(meta, key)
+        return cls({part.name: part.text for part in source.parts}, defaults)
+
+
+def request_from_record(record: Any, template: CampaignTemplate) -> SendRequest:
+    """The send request for one recipient record; RequestError names the bad field."""
+    if not isinstance(record, dict):
+        raise RequestError("", f"a recipient record is a JSON object, not {type(record).__name__}")
+    unknown = sorted(set(record) - set(RECORD_FIELDS))
+    if unknown:
+        raise RequestError(unknown[0], f"unknown field (a record has {', '.join(RECORD_FIELDS)})")
+    document = {**template.defaults, **record, "template": template.parts}
+    return parse_request(document)
+
+
+def record_from_csv_row(row: dict[str | None, Any]) -> dict[str, Any]:
+    """A CSV row as a recipient record.
+
+    Columns are dotted paths: ``customer.first_name``, ``customer.consent.email_marketing``,
+    ``data.order.id``. Empty cells are left out; a cell of ``history`` or ``events``, or
+    one that holds a JSON array or object, is decoded as JSON. Other cells stay text
+    (pydantic reads "3" and "true" in typed customer fields).
+    """
+    record: dict[str, Any] = {}
+    for column, cell in row.items():
+        if column is None:
+            raise RequestError("", "the row has more cells than the header has columns")
+        if cell is None or cell == "":
+            continue
+        path = column.strip().split(".")
+        value: Any = cell
+        if path[0] in _JSON_COLUMNS or cell.lstrip()[:1] in ("[", "{"):
+            try:
+                value = json.loads(cell)
+            except json.JSONDecodeError as exc:
+                raise RequestError(column, f"not valid JSON: {exc.msg}") from None
+        _put(record, path, value, column)
+    return record
+
+
+def _put(record: dict[str, Any], path: list[str], value: Any, column: str) -> None:
+    here = record
+    for key in path[:-1]:
+        here = here.setdefault(key, {})
+        if not isinstance(here, dict):
+            raise RequestError(column, f"column {column!r} nests inside a column that has a value")
+    if path[-1] in here:
+        raise RequestError(column, "the same field is given by two columns")
+    here[path[-1]] = value
+
+
+@lru_cache(maxsize=2048)
+def shared_part(name: str, sent: str, values: tuple) -> Part:
+    """A part is a function of its rendered text and values alone (rules never change
+    one), so recipients whose merge values render the same text share it: "Hi Ana," is
+    analysed once for all the Anas of a campaign."""
+    return build_part(name, sent, values)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the guard would do to one recipient, or why it cannot say."""
+
+    index: int
+    id: str | None
+    decision: str | None
+    rules: tuple[str, ...] = ()
+    examples: tuple[tuple[str, str, str], ...] = ()  # (rule, message, excerpt)
+    error: str | None = None
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {"line": self.index, "id": self.id, "error": self.error, "field": self.field}
+        return {"id": self.id, "decision": self.decision, "rules": list(self.rules)}
+
+
+class Campaign:
+    """Judge recipients of one template; ``judge`` agrees with ``engine.check``."""
+
+    def __init__(self, template: CampaignTemplate, policy: Policy | None = None, now: datetime | None = None):
+        self.template = template
+        self.policy = policy or Policy()
+        self.now = aware(now or datetime.now(UTC))
+        self.active = active_rules(self.policy)
+
+    def judge(self, request: SendRequest) -> Result:
+        """The decision and findings `check` would give (without the retry time of a hold)."""
+        if not isinstance(request.template, InlineTemplate) or (
+            request.customer is None and request.customer_id is not None
+        ):
+            return check(request, self.policy, now=self.now)  # needs lookups: the reference path
+        from linters.rewrite import rewrite_message
+
+        moment = aware(request.now or self.now)
+        parts = render_parts(request.template, request.data, shared_part)
+        message = Message(request, request.customer, parts, moment)
+        findings = run_rules(message, self.policy, self.active)
+        decision = decide(findings)
+        result = Result(request.id, decision, findings, {})
+        if decision == Decision.REWRITE:
+            # A rewrite that fails becomes a block, so the decision needs it too.
+            result.message = {name: part.sent for name, part in message.parts.items()}
+            rewrite_message(message, result, self.policy)
+        return result
+
+    def judge_record(self, index: int, record: Any) -> Verdict:
+        """One recipient record (decoded JSON or a CSV row's record) to its verdict."""
+        recipient_id = record.get("id") if isinstance(record, dict) else None
+        recipient_id = recipient_id if isinstance(recipient_id, str) else None
+        try:
+            result = self.judge(request_from_record(record, self.template))
+        except RequestError as exc:
+            return Verdict(index, recipient_id, None, error=exc.problem, field=exc.field or None)
+        rules = tuple(sorted({f.rule for f in result.findings}))
+        examples = tuple((f.rule, f.message, f.excerpt) for f in result.findings[:_EXAMPLES_PER_RECIPIENT])
+        return Verdict(index, result.id, str(result.decision), rules, examples)

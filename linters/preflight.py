@@ -1,0 +1,223 @@
+"""``sendguard preflight``: what the guard would do to each recipient of a campaign.
+
+    sendguard preflight --template winback.hbs --recipients customers.jsonl \\
+        [--format text|json|html] [--jobs N] [--output FILE] [--policy FILE] [--now TIME]
+
+Recipients are read and judged as a stream (linters/recipients.py), in batches, on
+``--jobs`` processes, and written in input order, so memory stays flat however long
+the file. Exit codes as `sendguard check`: 0 every recipient sendable (allow or
+rewrite), 1 some would be blocked or held, 2 a bad template, policy or record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+from linters.campaign import Campaign, CampaignTemplate, Verdict
+from linters.preflight_report import Summary, format_html, format_text
+from linters.recipients import FORMATS, Item, guess_format, open_binary, read_items
+
+EXIT_OK, EXIT_STOPPED, EXIT_BAD_INPUT = 0, 1, 2
+BATCH = 256  # records per task: large enough to pay for the pickling, small enough to stream
+_IN_FLIGHT_PER_JOB = 4
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Judge one template for every recipient of a campaign, before the send."
+    parser.add_argument(
+        "--template", required=True, metavar="FILE", help="template file (as `sendguard lint`)"
+    )
+    parser.add_argument(
+        "--recipients", required=True, metavar="FILE", help="recipients, JSON Lines or CSV; - for stdin"
+    )
+    parser.add_argument("--recipients-format", choices=FORMATS, help="default: from the file name or content")
+    parser.add_argument("--format", choices=["text", "json", "html"], default="text")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="processes to judge on (default 1)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--policy", metavar="FILE", help="policy file (default: as `sendguard check`)")
+    parser.add_argument(
+        "--now", metavar="TIME", help="judge as of this ISO 8601 time (default: the time preflight starts)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+
+
+def load_template(path: str) -> CampaignTemplate:
+    """The template file as `sendguard lint` reads it; ValueError names what is wrong."""
+    from linters.handlebars import TemplateSyntaxError
+    from linters.lint.inputs import InputError, load_path
+    from linters.render import compile_template
+
+    try:
+        source = load_path(Path(path), explicit=True)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+    if source is None:
+        raise ValueError(f"{path}: not a template file")
+    template = CampaignTemplate.from_source(source)
+    for name, text in template.parts.items():
+        try:
+            compile_template(text, name == "html")
+        except TemplateSyntaxError as exc:
+            raise ValueError(f"{path}: {name} part: {exc}") from None
+    return template
+
+
+def _parse_now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"--now: not an ISO 8601 time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- judging, in this process or in a pool ---------------------------------------------
+
+_worker: Campaign | None = None
+
+
+def _start_worker(template: CampaignTemplate, policy: Any, now: datetime) -> None:
+    global _worker
+    _worker = Campaign(template, policy, now)
+
+
+def judge_batch(campaign: Campaign, batch: list[Item]) -> list[Verdict]:
+    verdicts = []
+    for item in batch:
+        if item.error is not None:
+            verdicts.append(Verdict(item.line, None, None, error=item.error, field=item.field))
+            continue
+        try:
+            verdicts.append(campaign.judge_record(item.line, item.record))
+        except Exception as exc:  # a bug must not stop the other recipients; the record is reported
+            record_id = item.record.get("id") if isinstance(item.record, dict) else None
+            verdicts.append(Verdict(item.line, record_id, None, error=f"internal error: {exc!r}"))
+    return verdicts
+
+
+def _judge_in_worker(batch: list[Item]) -> list[Verdict]:
+    assert _worker is not None, "the pool initializer builds the campaign"
+    return judge_batch(_worker, batch)
+
+
+def _batches(items: Iterable[Item]) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, BATCH)):
+        yield batch
+
+
+def verdicts(
+    items: Iterable[Item], template: CampaignTemplate, policy: Any, now: datetime, jobs: int = 1
+) -> Iterator[list[Verdict]]:
+    """Verdict batches in input order. With jobs > 1 a bounded number of batches is in
+    flight at once, so a long file is never read ahead into memory."""
+    if jobs <= 1:
+        campaign = Campaign(template, policy, now)
+        for batch in _batches(items):
+            yield judge_batch(campaign, batch)
+        return
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(template, policy, now)) as pool:
+        pending: deque = deque()
+        for batch in _batches(items):
+            pending.append(pool.submit(_judge_in_worker, batch))
+            if len(pending) >= jobs * _IN_FLIGHT_PER_JOB:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+# --- the command -----------------------------------------------------------------------
+
+
+def _progress(enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        unit=" recipients",
+        unit_scale=True,
+        disable=not enabled,
+        file=sys.stderr,
+        mininterval=0.5,
+        leave=False,
+    )
+
+
+def _report_line(verdict: Verdict, fmt: str, origin: str) -> str | None:
+    if verdict.error is not None:
+        where = f" (id {verdict.id})" if verdict.id else ""
+        field = f"{verdict.field}: " if verdict.field else ""
+        print(f"{origin}:{verdict.index}{where}: error: {field}{verdict.error}", file=sys.stderr)
+    if fmt == "json":
+        return json.dumps(verdict.to_dict(), ensure_ascii=False)
+    if fmt == "text" and verdict.decision in ("block", "hold"):
+        return f"{verdict.id}  {verdict.decision}  {' '.join(verdict.rules)}"
+    return None
+
+
+def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
+    from linters.cli import load_policy
+    from linters.policy import PolicyError
+
+    try:
+        template = load_template(args.template)
+        policy = load_policy(args.policy)
+        now = _parse_now(args.now)
+        stream = open_binary(args.recipients)
+    except (PolicyError, ValueError) as exc:
+        print(f"sendguard preflight: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    origin = "<stdin>" if args.recipients == "-" else args.recipients
+    kind = args.recipients_format or guess_format(
+        origin, stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+    )
+    summary = Summary(template=args.template, recipients=origin, now=now.isoformat())
+    show = not args.no_progress and sys.stderr.isatty()
+    try:
+        with stream, _progress(show) as bar:
+            for batch in verdicts(read_items(stream, kind), template, policy, now, max(1, args.jobs)):
+                for verdict in batch:
+                    summary.add(verdict)
+                    line = _report_line(verdict, args.format, origin)
+                    if line is not None:
+                        out.write(line + "\n")
+                bar.update(len(batch))
+    except BrokenProcessPool:
+        # A worker died (out of memory, killed): what was written stands, the rest is unjudged.
+        print(
+            f"sendguard preflight: a worker process died after {summary.total:,} recipients", file=sys.stderr
+        )
+        return EXIT_BAD_INPUT
+    if args.format == "json":
+        out.write(json.dumps({"summary": summary.to_dict()}, ensure_ascii=False) + "\n")
+    elif args.format == "html":
+        out.write(format_html(summary))
+    else:
+        out.write(format_text(summary) + "\n")
+    if summary.decisions["error"]:
+        return EXIT_BAD_INPUT
+    return EXIT_STOPPED if summary.stopped_count else EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        print("sendguard preflight: --jobs must be 1 or more", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.output:
+        return run_preflight(args, sys.stdout)
+    try:
+        with open(args.output, "w", encoding="utf-8") as out:
+            return run_preflight(args, out)
+    except OSError as exc:
+        print(f"sendguard preflight: cannot write {args.output} ({exc.strerror})", file=sys.stderr)
+        return EXIT_BAD_INPUT
