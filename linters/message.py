@@ -95,7 +95,7 @@ def build_part(name: str, sent: str, values: tuple[Value, ...]) -> Part:
 
 def _normalised_value(normal: Normalised, value: Value) -> Value:
     start, end = normal.from_original(value.start, value.end)
-    return Value(start, start if value.missing else end, value.path, value.missing)
+    return replace(value, start=start, end=start if value.missing else end)
 
 
 def _to_visible(visible: VisibleText, value: Value) -> Value | None:
