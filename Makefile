@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean package validate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,25 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_cold_start.py
+
+# The Lambda artifacts template.yaml points at (build/lambda/), with their sizes.
+package: $(STAMP)
+	$(BIN)/python scripts/package.py
+
+# `sam build` runs these (BuildMethod: makefile) in a copy of each CodeUri, which
+# `make package` has built: they only copy it to SAM's artifacts directory.
+build-GuardFunction build-LintApiFunction build-FeedbackFunction build-NlpLayer:
+	cp -R ./. "$(ARTIFACTS_DIR)/"
+
+SAM_VENV := build/sam-venv
+$(SAM_VENV)/bin/sam:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli
+
+# `sam validate --lint` (SAM CLI in its own environment: its pins clash with moto's).
+validate: $(SAM_VENV)/bin/sam
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
