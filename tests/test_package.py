@@ -107,3 +107,36 @@ def test_test_suites_are_left_out(built: Path) -> None:
     layer = built / "nlp-layer" / "python"
     assert not (layer / "spacy" / "tests").exists()
     assert not list((layer / "numpy").rglob("tests"))
+
+
+def _third_party_imports(paths: list[Path]) -> set[str]:
+    import ast
+
+    found = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names) - {"linters", "functions"}
+
+
+def test_the_layer_provides_every_library_the_lambda_code_imports() -> None:
+    from importlib import metadata
+    from importlib.metadata import packages_distributions
+
+    from packaging.requirements import Requirement
+
+    # Local-only modules: `sendguard invoke` (moto) and `sendguard import-ses`.
+    local_only = {ROOT / "functions" / "local.py", ROOT / "functions" / "ses_import.py"}
+    code = [p for p in (*ROOT.glob("linters/**/*.py"), *ROOT.glob("functions/**/*.py")) if p not in local_only]
+    lines = (ROOT / "functions" / "guard" / "requirements.txt").read_text().splitlines()
+    required = {Requirement(line.split("#")[0]).name.lower() for line in lines if line.split("#")[0].strip()}
+    # What the required distributions install with them (pydantic brings pydantic-core).
+    for name in list(required):
+        required |= {Requirement(r).name.lower() for r in metadata.requires(name) or [] if "extra ==" not in r}
+    distributions = packages_distributions()
+    for module in _third_party_imports(code):
+        names = {name.lower().replace("_", "-") for name in distributions.get(module, [module])}
+        assert names & (required | package.PROVIDED_BY_RUNTIME), f"{module} is imported but not in the layer"
