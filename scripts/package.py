@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import platform
 import re
@@ -349,16 +350,68 @@ def over_limits(sizes: dict[str, int]) -> list[str]:
     return problems
 
 
+SMOKE = """
+import json, sys
+code, layer, feedback, request = sys.argv[1:5]
+sys.path[:0] = [feedback]
+import functions.feedback.app  # its own artifact: pydantic and Powertools, no spaCy
+assert "spacy" not in sys.modules
+for name in [m for m in sys.modules if m.split(".")[0] in ("functions", "linters")]:
+    del sys.modules[name]
+sys.path[:1] = [code, layer]
+from linters.engine import check
+from linters.models import parse_request
+result = check(parse_request(open(request).read()))
+assert not any(m.startswith(("spacy.cli", "spacy_lookups_data")) for m in sys.modules)
+print(json.dumps({"decision": str(result.decision), "rules": sorted({f.rule for f in result.findings})}))
+"""
+
+
+def smoke(out: Path, python: str) -> int:
+    """Import the artifacts with a bare interpreter of the runtime's version (``-S``: no
+    site-packages) and judge a sample request: the decision must equal this environment's."""
+    from linters.engine import check
+    from linters.models import parse_request
+
+    request = ROOT / "events" / "requests" / "01-arthur-winback.json"
+    expected = check(parse_request(request.read_text(encoding="utf-8")))
+    arguments = [str(out / "guard"), str(out / "nlp-layer" / "python"), str(out / "feedback"), str(request)]
+    done = subprocess.run([python, "-S", "-c", SMOKE, *arguments], cwd=BUILD, capture_output=True, text=True)
+    if done.returncode:
+        print(done.stderr, file=sys.stderr)
+        return 1
+    answer = json.loads(done.stdout.splitlines()[-1])
+    wanted = {"decision": str(expected.decision), "rules": sorted({f.rule for f in expected.findings})}
+    print(f"smoke test with {python}: {answer}" + ("" if answer == wanted else f", expected {wanted}"))
+    return 0 if answer == wanted else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--arch", choices=sorted(PLATFORMS), help="override template.yaml's architecture")
     parser.add_argument("--out", type=Path, default=OUT, help="where the artifacts go (default build/lambda)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="build for this machine's architecture into build/lambda-<arch> and judge a request with "
+        "the artifacts and a local python of the runtime's version",
+    )
     args = parser.parse_args(argv)
     args.out = args.out.resolve()
     template = load_template()
     target = target_of(template)
     if args.arch:
         target = Target(target.python, PLATFORMS[args.arch])
+    if args.smoke:
+        target = Target(target.python, platform.machine())
+        if args.out == OUT.resolve():
+            args.out = BUILD / f"lambda-{target.arch}"
+        python = runtime_python(target.python)
+        if python is None or target.arch not in PLATFORMS.values():
+            print(f"make package: no python{target.python} on a {target.arch} machine here: no smoke test")
+            return 1
+        build(args.out, target)
+        return smoke(args.out, python)
     print(f"make package: python{target.python} on {target.platform} -> {args.out.relative_to(ROOT)}")
     build(args.out, target)
     if args.out != OUT:
