@@ -15,5 +15,5 @@ PACKAGE_DIR = {"sendguard": "sendguard", **{f"sendguard._engine.{n}": n.replace(
 setup(
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
-    package_data={"sendguard._engine.linters": ["data/*.json", "data/*.json.gz", "data/*.toml", "data/*.txt"]},
+    package_data={"sendguard._engine.linters": ["data/*"]},
 )

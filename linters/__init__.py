@@ -11,3 +11,8 @@ def version() -> str:
         return metadata.version("sendguard")
     except metadata.PackageNotFoundError:
         return "0+unknown"  # a source tree without an install (a Lambda artifact)
+
+
+from linters import spacy_loader as _spacy_loader  # noqa: E402
+
+_spacy_loader.install()  # spaCy, once some module imports it, comes without spacy.cli

@@ -1,7 +1,7 @@
 """The one spaCy pipeline of the process, and the shared matchers every rule uses.
 
-``spacy.blank("en")`` + sentencizer + a lookup lemmatizer (tables from
-spacy-lookups-data, installed with the package: nothing is downloaded). Rule
+``spacy.blank("en")`` + sentencizer + a lookup lemmatizer (its table ships in
+linters/data, see linters.lemmas: nothing is downloaded). Rule
 modules register their token patterns and phrase lists at import time; the
 pipeline and the matchers are built once, on first use, and reused for every
 message.
@@ -21,6 +21,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
+
+from linters.lemmas import lemma_lookups
 
 # One private-use character stands for a short data value in the text the pipeline
 # analyses, so a campaign's fixed text is analysed once, not once per recipient.
@@ -72,8 +74,8 @@ def pipeline() -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("paragraph_breaks")
-    nlp.add_pipe("sendguard_lemmatizer")
-    nlp.initialize()
+    # Only the lemmatizer needs initialising, with the table sendguard ships (linters.lemmas).
+    nlp.add_pipe("sendguard_lemmatizer").initialize(lookups=lemma_lookups())
     return nlp
 
 

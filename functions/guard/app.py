@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities import parameters
@@ -53,6 +53,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import aws, ledger
 from functions.ses_templates import get_template
+from functions.tracing import make_tracer
 from linters.engine import check, resolve_customer
 from linters.findings import Decision, Result
 from linters.html_text import visible_text
@@ -92,7 +93,7 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
 
 
 logger = Logger(service="sendguard-guard", logger_formatter=MaskingFormatter())
-tracer = Tracer(service="sendguard-guard")
+tracer = make_tracer("sendguard-guard")
 metrics = Metrics(namespace="sendguard", service="sendguard-guard")
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 

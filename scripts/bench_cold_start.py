@@ -1,0 +1,173 @@
+"""Cold start, measured as CPU time side by side in one run (part of `make bench`).
+
+Three fresh processes, taken in turn ``--runs`` times; the best of each is kept (the
+least disturbed by the other work on the machine):
+
+- ``python -c "import spacy"``: the yardstick;
+- ``sendguard check one.json``: the whole command, process start to exit;
+- the guard: a process that imports ``functions.guard.app`` and calls its
+  ``lambda_handler`` with an SQS batch (events/sqs-batch.json), against a moto server
+  this script runs (its CPU is not the child's); counted from process start to the
+  first decision (the first return of ``linters.engine.check`` in the handler).
+
+CPU time (user + system) rather than wall time, so the other processes on a shared
+machine weigh less. Prints both ratios to ``import spacy``; the target is at most 1.2.
+While ``linters.render`` still imports pybars (whose grammar is built at import), each
+child imports it first and reports what that cost, and the ratios without it are
+printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+REQUEST = ROOT / "events" / "requests" / "01-arthur-winback.json"
+BATCH = ROOT / "events" / "sqs-batch.json"
+TARGET = 1.2
+
+# Both children start with this: while linters.render imports pybars, it is imported
+# first and its CPU noted (sys.argv[2] names the file the child's marks go to).
+PROBE = """
+import json, sys, time
+marks = {"pybars": 0.0}
+if %r:
+    started = time.process_time()
+    import pybars
+    marks["pybars"] = time.process_time() - started
+"""
+USES_PYBARS = "import pybars" in (ROOT / "linters" / "render.py").read_text(encoding="utf-8")
+
+# `sendguard check one.json`, as the console script runs it.
+CHECK_CHILD = (PROBE % USES_PYBARS) + """
+from linters.cli import main
+code = main(["check", sys.argv[1]])
+open(sys.argv[2], "w").write(json.dumps(marks))
+sys.exit(code)
+"""
+
+# The guard as Lambda's runtime would load it, timed at the first decision.
+GUARD_CHILD = (PROBE % USES_PYBARS) + """
+import functions.guard.app as app
+
+marks["imported"] = time.process_time()
+check = app.check
+
+
+def timed_check(*args, **kwargs):
+    result = check(*args, **kwargs)
+    marks.setdefault("decision", time.process_time())
+    return result
+
+
+app.check = timed_check
+
+
+class Context:
+    function_name = "sendguard-guard"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:sendguard-guard"
+    aws_request_id = "bench"
+
+    def get_remaining_time_in_millis(self):
+        return 30000
+
+
+response = app.lambda_handler(json.loads(open(sys.argv[1]).read()), Context())
+marks["exit"] = time.process_time()
+marks["failures"] = len(response.get("batchItemFailures", []))
+open(sys.argv[2], "w").write(json.dumps(marks))
+"""
+
+
+def child_cpu(command: list[str], env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)) -> float:
+    """User + system CPU seconds of one child process, start to exit."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    if done.returncode not in ok:
+        raise SystemExit(f"bench_cold_start: {command[:3]} exited with {done.returncode}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def check_cpu(work: Path, env: dict[str, str]) -> tuple[float, float]:
+    """CPU of `sendguard check one.json` (exit 1 is "stopped", a normal answer), and of
+    its pybars import."""
+    marks_file = work / "check-marks.json"
+    cpu = child_cpu([sys.executable, "-c", CHECK_CHILD, str(REQUEST), str(marks_file)], env, ok=(0, 1))
+    return cpu, json.loads(marks_file.read_text(encoding="utf-8"))["pybars"]
+
+
+def batch_with_fresh_ids(run: int) -> dict[str, Any]:
+    """The sample batch, its request ids made unique per run (the guard is idempotent)."""
+    event = json.loads(BATCH.read_text(encoding="utf-8"))
+    for record in event["Records"]:
+        body = json.loads(record["body"])
+        body["id"] = f"{body['id']}-cold-{os.getpid()}-{run}"
+        record["body"] = json.dumps(body)
+    return event
+
+
+def guard_cpu(run: int, env: dict[str, str], work: Path) -> dict[str, Any]:
+    event_file, marks_file = work / f"event-{run}.json", work / f"marks-{run}.json"
+    event_file.write_text(json.dumps(batch_with_fresh_ids(run)), encoding="utf-8")
+    child_cpu([sys.executable, "-c", GUARD_CHILD, str(event_file), str(marks_file)], env)
+    marks = json.loads(marks_file.read_text(encoding="utf-8"))
+    if "decision" not in marks:
+        raise SystemExit("bench_cold_start: the guard made no decision; see its output")
+    return marks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    from functions import local
+
+    spacy_runs, check_runs, guard_runs, guard_exit, guard_import = [], [], [], [], []
+    check_lean, guard_lean = [], []  # without pybars' import
+    with local.embedded_moto(), tempfile.TemporaryDirectory() as work:
+        stack = local.provision()
+        local.seed_stack(stack, ROOT / "events" / "customers.jsonl", ROOT / "events" / "history.jsonl")
+        local.verify_senders([r.get("from", "") for r in local.requests_in_event(batch_with_fresh_ids(0))])
+        guard_env = {**os.environ, **stack.function_environment("GuardFunction")}
+        plain_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}
+        for run in range(args.runs):
+            spacy_runs.append(child_cpu([sys.executable, "-c", "import spacy"], plain_env))
+            cpu, pybars = check_cpu(Path(work), plain_env)
+            check_runs.append(cpu)
+            check_lean.append(cpu - pybars)
+            marks = guard_cpu(run, guard_env, Path(work))
+            guard_runs.append(marks["decision"])
+            guard_lean.append(marks["decision"] - marks["pybars"])
+            guard_exit.append(marks["exit"])
+            guard_import.append(marks["imported"])
+    spacy_cpu, check_total, guard_decision = min(spacy_runs), min(check_runs), min(guard_runs)
+    print(f"\ncold start, CPU seconds (best of {args.runs}; target: at most {TARGET}x import spacy)")
+    yardstick = 'python -c "import spacy"'
+    print(f"  {yardstick:<44}{spacy_cpu:>7.2f} s")
+    print(f"  {'sendguard check one.json':<44}{check_total:>7.2f} s   {check_total / spacy_cpu:.2f}x")
+    print(
+        f"  {'guard: start to first decision':<44}{guard_decision:>7.2f} s   {guard_decision / spacy_cpu:.2f}x"
+        f"   (of which import: {min(guard_import):.2f} s; batch of 4 done: {min(guard_exit):.2f} s)"
+    )
+    if USES_PYBARS:
+        print(
+            f"  without pybars' import (linters.render still uses it): "
+            f"check {min(check_lean) / spacy_cpu:.2f}x, guard {min(guard_lean) / spacy_cpu:.2f}x"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
