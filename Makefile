@@ -50,7 +50,8 @@ package-smoke: $(STAMP)
 
 # `sam build` runs these (BuildMethod: makefile) in a copy of each CodeUri, which
 # `make package` has built: they only copy it to SAM's artifacts directory.
-build-GuardFunction build-LintApiFunction build-FeedbackFunction build-NlpLayer:
+build-GuardFunction build-LintApiFunction build-FeedbackFunction build-NlpLayer \
+		build-CampaignChunkFunction build-CampaignSummaryFunction:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "$@ is for sam build, which sets ARTIFACTS_DIR"; exit 2; }
 	cp -R ./. "$(ARTIFACTS_DIR)/"
 

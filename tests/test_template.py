@@ -190,12 +190,17 @@ def test_every_function_runs_code_built_by_make_package(template: dict[str, Any]
         "GuardFunction": "build/lambda/guard",
         "LintApiFunction": "build/lambda/lint_api",
         "FeedbackFunction": "build/lambda/feedback",
+        # The campaign preflight runs the engine: the guard's code and the spaCy layer.
+        "CampaignChunkFunction": "build/lambda/guard",
+        "CampaignSummaryFunction": "build/lambda/guard",
     }
     layers = {name: f["Properties"].get("Layers", []) for name, f in functions.items()}
     assert layers == {
         "GuardFunction": [{"Ref": "NlpLayer"}],
         "LintApiFunction": [{"Ref": "NlpLayer"}],
         "FeedbackFunction": [],  # no spaCy
+        "CampaignChunkFunction": [{"Ref": "NlpLayer"}],
+        "CampaignSummaryFunction": [{"Ref": "NlpLayer"}],
     }
     layer = template["Resources"]["NlpLayer"]["Properties"]
     assert layer["ContentUri"] == "build/lambda/nlp-layer"
