@@ -1,16 +1,27 @@
 """The one spaCy pipeline of the process, and the shared matchers every rule uses.
 
 ``spacy.blank("en")`` + sentencizer + a lookup lemmatizer (tables from
-spacy-lookups-data, installed with the package: nothing is downloaded). Rule
-modules register their token patterns and phrase lists at import time; the
-pipeline and the matchers are built once, on first use, and reused for every
-message.
+spacy-lookups-data, installed with the package: nothing is downloaded).
+
+The matchers are compiled from the vocabulary files (``linters/data/*.json``, see
+``linters.vocabulary`` for their shape): this module never imports the rules, the
+rules import it. Pipeline and base matchers are built once per process, on first
+use; a policy that extends word classes (``[tool.sendguard.vocabulary]``) gets its
+own matchers, built once per distinct extension and cached.
+
+The extension in force is a context variable, set around one check with
+``vocabulary_in_force(policy.vocabulary)`` (the engine and ``sendguard lint`` do
+it), so the text analysis deep inside rendering needs no extra argument; analysis
+caches are keyed by it.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
@@ -22,13 +33,28 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
 
+from linters.vocabulary import Extension, Pattern, phrase_lists, token_patterns
+
 # One private-use character stands for a short data value in the text the pipeline
 # analyses, so a campaign's fixed text is analysed once, not once per recipient.
 PLACEHOLDER = "\ue000"
 _SHORT_VALUE_WORDS = 6
 
-_token_patterns: dict[str, list[list[dict[str, Any]]]] = {}
-_phrases: dict[str, dict[str, list[str]]] = {"LOWER": {}, "LEMMA": {}}
+_vocabulary: ContextVar[Extension] = ContextVar("sendguard_vocabulary", default=())
+
+
+@contextmanager
+def vocabulary_in_force(extension: Extension) -> Iterator[None]:
+    """Analyse with a policy's extra words inside this block (``()``: the base vocabulary)."""
+    token = _vocabulary.set(extension)
+    try:
+        yield
+    finally:
+        _vocabulary.reset(token)
+
+
+def current_vocabulary() -> Extension:
+    return _vocabulary.get()
 
 
 class LowercaseLookupLemmatizer(Lemmatizer):
@@ -75,20 +101,6 @@ def pipeline() -> Language:
     nlp.add_pipe("sendguard_lemmatizer")
     nlp.initialize()
     return nlp
-
-
-def add_token_patterns(label: str, patterns: Iterable[list[dict[str, Any]]]) -> None:
-    """Register Matcher patterns under ``label``; call at import time of a rule module."""
-    if _matchers.cache_info().currsize:
-        raise RuntimeError(f"patterns for {label} registered after the matchers were built")
-    _token_patterns.setdefault(label, []).extend(patterns)
-
-
-def add_phrases(label: str, phrases: Iterable[str], attr: str = "LOWER") -> None:
-    """Register phrases matched on ``LOWER`` (exact words) or ``LEMMA`` (any inflection)."""
-    if _matchers.cache_info().currsize:
-        raise RuntimeError(f"phrases for {label} registered after the matchers were built")
-    _phrases[attr].setdefault(label, []).extend(phrases)
 
 
 Anchors = frozenset[tuple[str, str]]
@@ -138,23 +150,78 @@ class _LabelMatcher:
         return self.anchors is None or not self.anchors.isdisjoint(words)
 
 
-@cache
-def _matchers() -> tuple[list[_LabelMatcher], list[PhraseMatcher]]:
-    import linters.rules  # noqa: F401  - the rule families register their patterns on import
+_EXPANDABLE = ("LOWER", "LEMMA", "ORTH")
+_SEVERAL_WORDS = re.compile(r"\s|\w[-\u2010\u2011/]\w")
+_REPEATS = ("*", "+")
 
+
+def _token_forms(entry: str, attr: str) -> list[str]:
+    """``entry`` as the pipeline tokenizes it, each token in the form ``attr`` compares.
+
+    A one-token entry stays as written (lower-cased unless ``ORTH``), so a list keeps
+    exactly the words its author chose.
+    """
+    nlp = pipeline()
+    doc = nlp.make_doc(entry)
+    # Only words and phrases are split: the tokenizer would also cut a contraction
+    # piece written alone ("'ve", "n't") that is one token in running text.
+    if len(doc) <= 1 or not _SEVERAL_WORDS.search(entry):
+        return [entry if attr == "ORTH" else entry.lower()]
+    if attr == "LEMMA":
+        return [t.lemma_ for t in nlp(entry)]
+    return [t.text if attr == "ORTH" else t.lower_ for t in doc]
+
+
+def _expand_multiword(pattern: Pattern) -> list[Pattern]:
+    """A pattern whose ``IN`` lists hold entries of several tokens ("top-tier", "Diamond
+    Circle"), as patterns of single-token tests: each such entry becomes its own token
+    sequence in a variant of the pattern."""
+    for index, token in enumerate(pattern):
+        for attr in _EXPANDABLE:
+            test = token.get(attr)
+            if not (isinstance(test, dict) and "IN" in test):
+                continue
+            single: list[str] = []
+            sequences: list[list[str]] = []
+            for entry in test["IN"]:
+                forms = _token_forms(entry, attr) if isinstance(entry, str) else [entry]
+                if len(forms) == 1:
+                    single.append(forms[0])
+                else:
+                    sequences.append(forms)
+            if not sequences:
+                continue
+            before, after = pattern[:index], pattern[index + 1 :]
+            variants: list[Pattern] = []
+            rest = {k: v for k, v in token.items() if k not in (attr, "OP")}
+            if single:
+                variants.append([*before, {**token, attr: {**test, "IN": single}}, *after])
+            elif token.get("OP") in ("?", "*"):
+                variants.append([*before, *after])  # the optional token may be absent
+            for forms in sequences:
+                run = [{**rest, attr: form} for form in forms]
+                variants.append([*before, *run, *after])
+            return [expanded for variant in variants for expanded in _expand_multiword(variant)]
+    return [pattern]
+
+
+@lru_cache(maxsize=16)
+def _matchers(extension: Extension = ()) -> tuple[list[_LabelMatcher], list[PhraseMatcher]]:
+    """The matchers of the base vocabulary plus ``extension``, built once for each."""
     nlp = pipeline()
     common = frozenset(nlp.Defaults.stop_words)
-    grouped: dict[tuple[str, Anchors | None], list[list[dict[str, Any]]]] = {}
-    for label, patterns in _token_patterns.items():
+    grouped: dict[tuple[str, Anchors | None], list[Pattern]] = {}
+    for label, patterns in token_patterns(extension).items():
         for pattern in patterns:
-            grouped.setdefault((label, _anchors(pattern, common)), []).append(pattern)
+            for expanded in _expand_multiword(pattern):
+                grouped.setdefault((label, _anchors(expanded, common)), []).append(expanded)
     label_matchers = []
     for (label, anchors), patterns in grouped.items():
         matcher = Matcher(nlp.vocab)
         matcher.add(label, patterns)
         label_matchers.append(_LabelMatcher(anchors, matcher))
     phrase_matchers = []
-    for attr, labels in _phrases.items():
+    for attr, labels in phrase_lists(extension).items():
         if not labels:
             continue
         phrase_matcher = PhraseMatcher(nlp.vocab, attr=attr)
@@ -182,8 +249,8 @@ class Analysis:
         return offset, offset
 
 
-def _find(doc: Doc) -> dict[str, list[tuple[int, int]]]:
-    label_matchers, phrase_matchers = _matchers()
+def _find(doc: Doc, extension: Extension) -> dict[str, list[tuple[int, int]]]:
+    label_matchers, phrase_matchers = _matchers(extension)
     strings = doc.vocab.strings
     found: dict[str, list[tuple[int, int]]] = {}
     words = (
@@ -204,17 +271,20 @@ def _find(doc: Doc) -> dict[str, list[tuple[int, int]]]:
 
 
 def _longest_first(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    """Drop spans inside longer ones: 'act now' and 'now' from one pattern are one hit."""
+    """One hit per phrase: spans inside longer ones are dropped ('act now' and 'now'),
+    and overlapping spans of one label are joined ('one of our elite' and 'our elite
+    members' are 'one of our elite members')."""
     kept: list[tuple[int, int]] = []
     for start, end in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
         if kept and start < kept[-1][1]:
+            kept[-1] = (kept[-1][0], max(kept[-1][1], end))
             continue
         kept.append((start, end))
     return tuple(kept)
 
 
-def _analyse_doc(doc: Doc) -> Analysis:
-    found = _find(doc)
+def _analyse_doc(doc: Doc, extension: Extension) -> Analysis:
+    found = _find(doc, extension)
     sentences = tuple((s.start_char, s.end_char) for s in doc.sents)
     return Analysis({label: _longest_first(spans) for label, spans in found.items()}, sentences)
 
@@ -226,7 +296,7 @@ class _BoundedCache(dict):
         super().__init__()
         self.limit = limit
 
-    def put(self, key: str, value: Analysis) -> Analysis:
+    def put(self, key: tuple[Extension, str], value: Analysis) -> Analysis:
         if len(self) >= self.limit:
             self.clear()
         self[key] = value
@@ -238,21 +308,29 @@ _fixed_cache = _BoundedCache(4096)
 
 def analyse_fixed(text: str) -> Analysis:
     """Analyse a text; cached, so a template's fixed text is analysed once per process."""
-    cached = _fixed_cache.get(text)
-    return cached if cached is not None else _fixed_cache.put(text, _analyse_doc(pipeline()(text)))
+    extension = _vocabulary.get()
+    cached = _fixed_cache.get((extension, text))
+    if cached is not None:
+        return cached
+    return _fixed_cache.put((extension, text), _analyse_doc(pipeline()(text), extension))
+
+
+def analyse_value(text: str) -> Analysis:
+    """Analyse one short data value (a name, a product) on its own; cached by value."""
+    return _analyse_value(text, _vocabulary.get())
 
 
 @lru_cache(maxsize=65536)
-def analyse_value(text: str) -> Analysis:
-    """Analyse one short data value (a name, a product) on its own; cached by value."""
-    return _analyse_doc(pipeline()(text))
+def _analyse_value(text: str, extension: Extension) -> Analysis:
+    return _analyse_doc(pipeline()(text), extension)
 
 
 def warm(texts: Iterable[str]) -> None:
     """Analyse many texts in one ``nlp.pipe`` pass, filling the cache ``analyse_fixed`` reads."""
-    todo = [t for t in dict.fromkeys(texts) if t not in _fixed_cache]
+    extension = _vocabulary.get()
+    todo = [t for t in dict.fromkeys(texts) if (extension, t) not in _fixed_cache]
     for text, doc in zip(todo, pipeline().pipe(todo), strict=True):
-        _fixed_cache.put(text, _analyse_doc(doc))
+        _fixed_cache.put((extension, text), _analyse_doc(doc, extension))
 
 
 def is_short_value(text: str) -> bool:

@@ -21,7 +21,6 @@ from linters.findings import Action, Hit
 from linters.merge_tags import TAG_START, UNRENDERED
 from linters.message import Message, Part
 from linters.models import AddressAs, Customer
-from linters.nlp import add_token_patterns
 from linters.registry import NoSettings, rule
 from linters.rules.common import sentence_removal, spans
 
@@ -65,40 +64,7 @@ _PLACEHOLDER_AFTER_GREETING = re.compile(r"[ \t]+(?i:null|undefined|none|nan|nil
 _PLACEHOLDER_WORD = re.compile(r"\[object Object\]|(?<![\w-])NaN(?![\w-])")
 
 
-add_token_patterns(
-    "FAKE_INTIMACY",
-    [
-        [
-            {"LOWER": {"IN": ["hope", "hoping", "trust"]}},
-            {"LOWER": {"IN": ["you", "you're", "you've", "this", "all", "that", "everything"]}},
-            {"OP": "{0,3}"},
-            {"LOWER": {"IN": ["well", "great", "good", "fine", "ok", "okay"]}},
-        ],
-        [{"LOWER": "long"}, {"LOWER": "time"}, {"LOWER": "no"}, {"LOWER": "see"}],
-        [{"LOWER": "how"}, {"LOWER": {"IN": ["have", "'ve"]}}, {"LOWER": "you"}, {"LOWER": "been"}],
-        [
-            {"LOWER": "it"},
-            {"LOWER": {"IN": ["'s", "has", "is"]}},
-            {"LOWER": "been"},
-            {"LOWER": {"IN": ["a", "so", "too"]}, "OP": "?"},
-            {"LOWER": {"IN": ["while", "long", "ages", "forever", "minute"]}},
-        ],
-        [
-            {"LOWER": {"IN": ["been", "was", "were", "'ve"]}},
-            {"LOWER": {"IN": ["thinking", "wondering"]}},
-            {"LOWER": "about"},
-            {"LOWER": "you"},
-        ],
-        [{"LOWER": "thinking"}, {"LOWER": "of"}, {"LOWER": "you"}],
-        [{"LOWER": "just"}, {"LEMMA": "check"}, {"LOWER": "in"}],
-        [
-            {"LOWER": {"IN": ["how", "hows", "how's"]}},
-            {"LOWER": {"IN": ["life", "everything", "things", "the"]}},
-            {"OP": "{0,2}"},
-            {"LOWER": {"IN": ["treating", "going", "family"]}},
-        ],
-    ],
-)
+# FAKE_INTIMACY (SG102's small talk) is matched from linters/data/personalization.json.
 
 
 def _name_hits(message: Message) -> Iterator[tuple[Part, Salutation]]:

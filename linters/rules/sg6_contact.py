@@ -20,7 +20,7 @@ from pydantic import Field, field_validator
 from linters.findings import Action, Hit
 from linters.message import Message, Part
 from linters.models import Channel, Contact, Event, Purpose
-from linters.nlp import PLACEHOLDER, Analysis, add_token_patterns, analyse_value
+from linters.nlp import Analysis, analyse_value
 from linters.registry import NoSettings, Settings, rule
 from linters.rules.common import sentence_removal
 from linters.timing import aware, quiet_hours_end, within, zone_named
@@ -407,139 +407,10 @@ def find_quiet_hours(message: Message, settings: QuietHoursSettings) -> Iterator
 # ------------------------------------------------------------------------------ SG607
 
 # Pleasantry families: two openers in one family are the same pleasantry to the
-# reader ("How are you today?" and "How are you doing?"). Lemmas make "hoping" and
+# reader ("How are you today?" and "How are you doing?"). Each family is a label
+# "PLEASANTRY:<family>" in linters/data/contact.json; lemmas make "hoping" and
 # "hoped" one word; the matcher ignores case and punctuation.
-_SMALL_TALK_FILLER = [
-    "today",
-    "tonight",
-    "lately",
-    "this",
-    "these",
-    "days",
-    "morning",
-    "afternoon",
-    "evening",
-    "week",
-    "weekend",
-    "all",
-    "there",
-    "doing",
-    "keeping",
-    "been",
-    "holding",
-    "getting",
-    "up",
-    "on",
-    "friend",
-    "my",
-    "with",
-    "you",
-]
-_TIME_NOUNS = ["day", "week", "weekend", "morning", "afternoon", "evening", "month", "holiday", "break"]
-_PLEASANTRIES: dict[str, list[list[dict]]] = {
-    "how are you": [
-        [
-            {"LOWER": "how"},
-            {"LOWER": {"IN": ["are", "r", "'re", "have", "ya"]}},
-            {"LOWER": {"IN": ["you", "u", "ya", "things"]}},
-            # Small talk or a name may stand before the question mark ("How are you
-            # doing today, Maggie?"); a real question may not ("how are you finding
-            # the jacket?").
-            {"LOWER": {"IN": _SMALL_TALK_FILLER}, "OP": "{0,3}"},
-            {"IS_PUNCT": True, "OP": "?"},
-            {"IS_TITLE": True, "OP": "?"},
-            {"ORTH": PLACEHOLDER, "OP": "?"},
-            {"LOWER": {"IN": ["?", "!", ",", ".", "?!", "!?", "\u2014", "-"]}},
-        ],
-        [
-            {"LOWER": {"IN": ["how's", "hows", "how"]}},
-            {"LOWER": {"IN": ["'s", "is"]}, "OP": "?"},
-            {"LOWER": {"IN": ["it", "everything", "life", "things"]}},
-            {"LOWER": "going", "OP": "?"},
-            {"IS_PUNCT": True},
-        ],
-        [
-            {"LOWER": {"IN": ["how's", "hows", "how"]}},
-            {"LOWER": {"IN": ["'s", "is", "was"]}, "OP": "?"},
-            {"LOWER": "your"},
-            {"LOWER": {"IN": _TIME_NOUNS}},
-            {"LOWER": {"IN": ["going", "been", "treating"]}, "OP": "?"},
-            {"LOWER": "you", "OP": "?"},
-            {"LOWER": "so", "OP": "?"},
-            {"LOWER": "far", "OP": "?"},
-            {"IS_PUNCT": True},
-        ],
-    ],
-    "hope you are well": [
-        [
-            {"LOWER": {"IN": ["i", "we"]}, "OP": "?"},
-            {"LEMMA": {"IN": ["hope", "trust"]}},
-            {"LOWER": {"IN": ["you", "you're", "youre", "you've", "this", "that", "all", "everything"]}},
-            {
-                "LOWER": {"IN": ["'re", "are", "'ve", "have", "email", "message", "note", "letter", "is"]},
-                "OP": "?",
-            },
-            {"LOWER": {"IN": ["been", "doing", "keeping", "find", "finds", "staying"]}, "OP": "?"},
-            {"LOWER": "you", "OP": "?"},
-            {"LOWER": {"IN": ["well", "good", "great", "safe", "fine"]}},
-        ],
-        [
-            {"LEMMA": "hope"},
-            {"LOWER": "your"},
-            {"LOWER": {"IN": _TIME_NOUNS}},
-            {"LOWER": {"IN": ["is", "'s", "was", "has"]}},
-            {"LOWER": {"IN": ["going", "been", "off"]}, "OP": "?"},
-            {"LOWER": "to", "OP": "?"},
-            {"LOWER": "a", "OP": "?"},
-            {"LOWER": {"IN": ["well", "good", "great", "smoothly", "start"]}},
-        ],
-    ],
-    "hope you are having a good time": [
-        [
-            {"LEMMA": "hope"},
-            {"LOWER": {"IN": ["you", "you're", "youre"]}},
-            {"LOWER": {"IN": ["'re", "are", "had", "have", "'ve"]}, "OP": "?"},
-            {"LOWER": {"IN": ["having", "had", "enjoying", "enjoyed"]}, "OP": "?"},
-            {"LOWER": {"IN": ["a", "an", "the", "your"]}},
-            {"OP": "?"},
-            {"LOWER": {"IN": _TIME_NOUNS}},
-        ],
-    ],
-    "happy weekday": [
-        [
-            {"LOWER": "happy"},
-            {
-                "LOWER": {
-                    "IN": [
-                        "monday",
-                        "tuesday",
-                        "wednesday",
-                        "thursday",
-                        "friday",
-                        "saturday",
-                        "sunday",
-                        "weekend",
-                        "hump",
-                    ]
-                }
-            },
-        ],
-    ],
-    "checking in": [
-        [
-            {"LOWER": "just"},
-            {"LOWER": {"IN": ["wanted", "want", "thought"]}, "OP": "?"},
-            {"LOWER": {"IN": ["to", "i'd", "i"]}, "OP": "?"},
-            {"LEMMA": "check"},
-            {"LOWER": "in"},
-        ],
-        [{"LEMMA": "check"}, {"LOWER": "in"}, {"IS_PUNCT": True}],
-        [{"LEMMA": "touch"}, {"LOWER": "base"}],
-    ],
-}
 _LABEL = "PLEASANTRY:"
-for _family, _patterns in _PLEASANTRIES.items():
-    add_token_patterns(_LABEL + _family, _patterns)
 
 _GREETING_LINE = re.compile(
     r"^(hi|hello|hey|hiya|dear|greetings|good (morning|afternoon|evening|day))\b[^!?\n]{0,40}[,.!:\u2014-]?$",
