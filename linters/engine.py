@@ -9,7 +9,7 @@ from linters.findings import Action, Decision, Finding, Hit, Result, decide
 from linters.handlebars import TemplateSyntaxError
 from linters.message import PART_ORDER, Message, Part, build_part, readable_text
 from linters.models import Customer, InlineTemplate, RequestError, SendRequest, aware
-from linters.nlp import skeleton_of, warm
+from linters.nlp import skeleton_of, vocabulary_in_force, warm
 from linters.policy import Policy
 from linters.registry import Rule, all_rules
 from linters.render import render
@@ -133,9 +133,20 @@ def check(
     now: datetime | None = None,
 ) -> Result:
     """Judge one send request. Raises RequestError when it cannot be judged."""
+    policy = policy or _DEFAULT_POLICY
+    with vocabulary_in_force(policy.vocabulary):
+        return _check(request, policy, templates, customers, now)
+
+
+def _check(
+    request: SendRequest,
+    policy: Policy,
+    templates: TemplateLookup | None,
+    customers: CustomerLookup | None,
+    now: datetime | None,
+) -> Result:
     from linters.rewrite import rewrite_message
 
-    policy = policy or _DEFAULT_POLICY
     template = resolve_template(request, templates)
     customer = resolve_customer(request, customers)
     moment = aware(request.now or now or datetime.now(UTC))

@@ -24,6 +24,7 @@ from linters.nlp import Analysis, analyse_value
 from linters.registry import NoSettings, Settings, rule
 from linters.rules.common import sentence_removal
 from linters.timing import aware, quiet_hours_end, within, zone_named
+from linters.vocabulary import words
 
 # --------------------------------------------------------------------------- helpers
 
@@ -47,6 +48,12 @@ def _on_channel(event: Event, channel: Channel) -> bool:
 
 def _when(moment: datetime) -> str:
     return aware(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _room_again(times: list[datetime], allowed: int, span: timedelta) -> datetime:
+    """When a rolling window holding ``times`` (sorted) has room for one more: once all
+    but ``allowed - 1`` of them have left it."""
+    return times[len(times) - allowed] + span
 
 
 def _span(hours: float) -> str:
@@ -220,8 +227,7 @@ def find_over_cap(message: Message, settings: FrequencySettings) -> Iterator[Hit
         )
         if len(times) < window.max:
             continue
-        # The window has room once all but max-1 of these contacts have left it.
-        frees_at = times[len(times) - window.max] + span
+        frees_at = _room_again(times, window.max, span)
         scope = f"{window.channel} " if window.channel else ""
         yield Hit(
             f"{len(times)} {scope}marketing message{'s' if len(times) != 1 else ''} in the last "
@@ -525,3 +531,85 @@ def _opener_removal(part: Part, start: int, end: int) -> tuple[int, int]:
         while cut_end < len(part.text) and part.text[cut_end] in " \t\r\n":
             cut_end += 1
     return cut_start, cut_end
+
+
+# ------------------------------------------------------------------------------ SG608
+
+# Survey and feedback requests (SURVEY_REQUEST) are matched from linters/data/contact.json.
+_SURVEY_HEAD_CHARS = 2000
+_CAMPAIGN_WORD = re.compile(r"[a-z]+")
+
+
+class SurveySettings(Settings):
+    max_requests: int = Field(
+        1, ge=1, description="survey or feedback requests allowed in the window, this one included"
+    )
+    window_days: float = Field(30, gt=0, description="length of the rolling window in days")
+
+
+def _survey_campaign(campaign: str | None) -> bool:
+    """ "csat-weekly", "post_visit_survey", "NPS Q4": a campaign named as a survey."""
+    names = set(words("survey_campaign_words"))
+    return bool(campaign) and any(w in names for w in _CAMPAIGN_WORD.findall(campaign.lower()))
+
+
+def _asks_for_feedback(contact: Contact) -> bool:
+    if _survey_campaign(contact.campaign):
+        return True
+    if not contact.text:
+        return False
+    return bool(analyse_value(_head(contact.text[:_SURVEY_HEAD_CHARS])).spans("SURVEY_REQUEST"))
+
+
+def _survey_excerpt(message: Message) -> str | None:
+    for part in message.readable():
+        found = part.analysis.spans("SURVEY_REQUEST")
+        if found:
+            start, end = found[0]
+            return f"'{part.text[start:end]}'"
+    if _survey_campaign(message.request.campaign):
+        return f"campaign {message.request.campaign!r}"
+    return None
+
+
+@rule("SG608", "survey-fatigue", Action.BLOCK, SurveySettings)
+def find_survey_fatigue(message: Message, settings: SurveySettings) -> Iterator[Hit]:
+    """Asks for feedback again when the person was already asked recently.
+
+    Catches: a survey or feedback request ("How did we do?", "rate your experience",
+    "customer satisfaction survey", "how likely are you to recommend us", "leave a
+    review", "we'd love your feedback"), or a message whose `campaign` is named as
+    one ("csat-weekly", "post-visit-survey"), when `history` already holds
+    `max_requests` such requests (default 1, this one included) within
+    `window_days` (default 30): found by the same words in the earlier texts or
+    campaign names, on any channel and with any purpose.
+
+    Why it hurts: "Every week Hyundai sends me a customer satisfaction form." A
+    question asked every week says the answers are not read; by the third form the
+    only feedback left to give is the unsubscribe link.
+
+    Example: history [{"at": "2026-11-13T10:00:00Z", "channel": "email", "campaign":
+    "csat-weekly"}] and, on 2026-11-20, "How did we do? Rate your recent service visit."
+
+    Fix: ask once per experience, and not more than `max_requests` in `window_days`;
+    merge the weekly form into one after the visit. Blocked by default: a survey
+    sent weeks late asks about an experience nobody remembers. Set the action to
+    `hold` to re-queue it instead (the finding carries when the window has room).
+    """
+    asked = _survey_excerpt(message)
+    if asked is None:
+        return
+    now = _now(message)
+    span = timedelta(days=settings.window_days)
+    earlier = [c for c in _history(message) if within(c.at, now, span) and _asks_for_feedback(c)]
+    if len(earlier) < settings.max_requests:
+        return
+    times = sorted(aware(c.at) for c in earlier)
+    frees_at = _room_again(times, settings.max_requests, span)
+    yield Hit(
+        f"{asked} asks for feedback again: {len(earlier)} survey or feedback "
+        f"request{'s' if len(earlier) != 1 else ''} in the last {_span(settings.window_days * 24)} "
+        f"(at most {settings.max_requests}, this one included; latest {_when(times[-1])}); "
+        f"room again at {_when(frees_at)}",
+        retry_at=frees_at,
+    )
