@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import cache
 
 from pydantic import Field
 
 from linters.findings import Action, Hit
-from linters.message import Message
+from linters.message import Message, Part
 from linters.models import Customer
 from linters.registry import Settings, rule
 from linters.rules.common import addresses_reader, clause_or_sentence, spans
+from linters.substance import substance_in
 from linters.vocabulary import words
 
 # STATUS_CLAIM, RETURNING_CLAIM, LOYALTY_CLAIM and TENURE_CLAIM, and their synonym
@@ -75,9 +78,9 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
             continue
         if not (addresses_reader(part, start) or _said_of_the_reader(part.text, start)):
             continue
-        if _names_their_tier(part.text[start:end], customer):
+        if _names_their_tier(part.text[start:end], customer) or _invitation(part, start):
             continue
-        cut_start, cut_end, replacement = clause_or_sentence(part, start, end)
+        cut_start, cut_end, replacement = claim_edit(part, start, end)
         yield Hit(
             f"'{part.text[start:end]}' claims a status this customer does not have "
             f"({_record_summary(customer)})",
@@ -98,7 +101,105 @@ def _said_of_the_reader(text: str, start: int) -> bool:
 
 def _names_their_tier(claim: str, customer: Customer) -> bool:
     """ "Gold member" to a gold-tier customer is a fact, not a flattery."""
-    return bool(customer.tier) and customer.tier.lower() in claim.lower().split()
+    tier = " ".join((customer.tier or "").lower().split())
+    return bool(tier) and f" {tier} " in f" {' '.join(claim.lower().split())} "
+
+
+_INVITATION_CUES = frozenset(words("invitation_cues"))
+_CUE_WORDS = 4
+
+
+def _invitation(part: Part, start: int) -> bool:
+    """ "Become a Gold member", "upgrade to Platinum status", "earn elite status": an
+    invitation to a status, not a claim that the reader has it (unlike "you've earned")."""
+    sentence_start, _ = part.analysis.sentence_at(start)
+    before = re.findall(r"[\w'-]+", part.text[sentence_start:start].lower())[-_CUE_WORDS:]
+    return not _INVITATION_CUES.isdisjoint(before)
+
+
+# ---------------------------------------------------------------- the narrowest safe edit
+
+# Words a claim is made of that can go while the rest stays true: "our most loyal
+# clients" -> "our clients", "a long-time customer" -> "a customer".
+_QUALIFIER_CLASSES = (
+    "intensifiers",
+    "superlatives",
+    "status_words",
+    "ranked_qualities",
+    "loyalty_adjectives",
+    "tenure_adjectives",
+    "returning_adjectives",
+)
+_CUSTOMER_NOUNS = frozenset(words("customer_nouns"))
+_CLAUSE_DELIMITER = re.compile(r"[,;:\u2013\u2014]|\s-\s")
+_AS_PHRASE = re.compile(
+    r"(?i)[ \t]*,?[ \t]*\bas[ \t]+(?:(?:one|some|any)[ \t]+of[ \t]+)?(?:(?:our|my|the|a|an)[ \t]+(?:[\w-]+[ \t]+)?)?$"
+)
+
+
+@cache
+def _qualifiers() -> re.Pattern[str]:
+    entries = sorted({w for name in _QUALIFIER_CLASSES for w in words(name)}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(e).replace("\\ ", r"\s+") for e in entries)
+    return re.compile(rf"(?i)(?<![\w-])(?:{alternatives})(?![\w-])[ \t]*")
+
+
+def claim_edit(part: Part, start: int, end: int) -> tuple[int, int, str]:
+    """The narrowest edit that removes the claim at [start, end) and no substance.
+
+    In order: the clause or sentence (``clause_or_sentence``), when it holds nothing
+    else of substance (``linters.substance``); else an "as one of our VIPs" phrase on
+    its own; else the claim's own clause up to a colon, semicolon or dash; else the
+    claim without its status words ("our most loyal clients" -> "our clients"). When
+    none is safe, the clause cut is returned: the rewrite step refuses it and says what
+    it would have deleted.
+    """
+    first = clause_or_sentence(part, start, end)
+    candidates = (first, _as_phrase(part, start, end), _own_clause(part, start, end))
+    for candidate in candidates:
+        if candidate is not None and substance_in(part.text[candidate[0] : candidate[1]]) is None:
+            return candidate
+    return _without_qualifiers(part, start, end) or first
+
+
+def _as_phrase(part: Part, start: int, end: int) -> tuple[int, int, str] | None:
+    """ "..., and you get early access as one of our VIPs." -> cut " as one of our VIPs"."""
+    sentence_start, sentence_end = part.analysis.sentence_at(start)
+    lead = _AS_PHRASE.search(part.text, sentence_start, start)
+    after = part.text[end:sentence_end].lstrip(" \t")
+    if lead is None or not (after == "" or after[0] in ".!?,;:\n"):
+        return None
+    return lead.start(), end, ""
+
+
+def _own_clause(part: Part, start: int, end: int) -> tuple[int, int, str] | None:
+    """The claim's clause when a colon, semicolon or dash ends it: "Robert, we've missed
+    you: the sale is here" -> cut "we've missed you: "."""
+    sentence_start, sentence_end = part.analysis.sentence_at(start)
+    text = part.text
+    after = _CLAUSE_DELIMITER.search(text, end, sentence_end)
+    if after is None or after.group().strip() == ",":
+        return None
+    before = [m for m in _CLAUSE_DELIMITER.finditer(text, sentence_start, start)]
+    clause_start = before[-1].end() if before else sentence_start
+    while clause_start < start and text[clause_start] in " \t":
+        clause_start += 1
+    clause_end = after.end()
+    while clause_end < sentence_end and text[clause_end] in " \t":
+        clause_end += 1
+    return clause_start, clause_end, ""
+
+
+def _without_qualifiers(part: Part, start: int, end: int) -> tuple[int, int, str] | None:
+    """The claim with its status words dropped, when what is left is still a plain,
+    true phrase ending in a customer noun ("our clients", "a member")."""
+    claim = part.text[start:end]
+    plain = " ".join(_qualifiers().sub("", claim).split())
+    last = plain.rsplit(" ", 1)[-1].lower() if plain else ""
+    noun = last if last in _CUSTOMER_NOUNS else last.removesuffix("s")
+    if not plain or plain == claim or noun not in _CUSTOMER_NOUNS or re.search(r"\d|%", plain):
+        return None
+    return start, end, plain
 
 
 def _record_summary(customer: Customer) -> str:
@@ -140,7 +241,7 @@ def find_fake_relationship(message: Message, settings: RelationshipSettings) -> 
         if earned:
             continue
         for part, start, end in spans(message, label):
-            cut_start, cut_end, replacement = clause_or_sentence(part, start, end)
+            cut_start, cut_end, replacement = claim_edit(part, start, end)
             yield Hit(
                 f"'{part.text[start:end]}' claims a history this customer does not have "
                 f"({_record_summary(customer)})",
