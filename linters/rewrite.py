@@ -54,6 +54,10 @@ _BLOCK_TAG = re.compile(
     r"</?(?:p|div|br|li|ul|ol|h[1-6]|td|th|tr|table|blockquote|section|header|footer)\b", re.I
 )
 _LETTER = re.compile(r"[^\W\d_]")
+# A salutation line ("Hi Dana,"): a message cut down to one has nothing left to say.
+_GREETING_LINE = re.compile(
+    r"(?im)^[ \t]*(?:hi|hello|hey|hiya|dear|greetings|good (?:morning|afternoon|evening))\b[^\n.!?,:]{0,40}[,.!:]?[ \t]*$"
+)
 
 
 class UnsafeEdit(Exception):
@@ -172,6 +176,10 @@ def _apply(sent: str, findings: list[Finding], is_html: bool = False) -> tuple[s
     visible = _visible(text) if is_html else text
     if not _LETTER.search(visible):
         raise UnsafeEdit("the edit would leave the part without any words")
+    if not _LETTER.search(_GREETING_LINE.sub("", visible)) and _LETTER.search(
+        _GREETING_LINE.sub("", _visible(sent) if is_html else sent)
+    ):
+        raise UnsafeEdit("the edit would leave nothing but the greeting")
     return text, changes
 
 
