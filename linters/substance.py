@@ -68,7 +68,7 @@ def substance_in(removed: str) -> str | None:
         for span in spans
     ]
     rest = _blank(text, problem)
-    for pattern, what in ((_LINK, "a link"), (_EMAIL, "an e-mail address"), (_MONEY, "a price")):
+    for pattern, what in ((_EMAIL, "an e-mail address"), (_LINK, "a link"), (_MONEY, "a price")):
         found = pattern.search(rest)
         if found:
             return f"{what} ('{found.group()}')"
