@@ -131,7 +131,9 @@ def test_retirement_planning_is_fine_at_fifty_eight_and_without_a_birth_year() -
 )
 def test_infant_audience_against_teen_parenting_segments(segments: list[str]) -> None:
     customer = {**STANDARD, "segments": segments}
-    result = judge(email("New in: organic cotton onesies and swaddles."), customer=customer, audience=["parent_infant"])
+    result = judge(
+        email("New in: organic cotton onesies and swaddles."), customer=customer, audience=["parent_infant"]
+    )
     assert "SG501" in rules_of(result), segments
     assert segments[0] in result.findings[0].message
 
@@ -146,7 +148,9 @@ def test_infant_audience_against_teen_parenting_segments(segments: list[str]) ->
 )
 def test_segments_that_fit_or_say_nothing(segments: list[str], audience: list[str]) -> None:
     customer: dict[str, Any] = {**STANDARD, "segments": segments}
-    result = judge(email("New in: organic cotton onesies and swaddles."), customer=customer, audience=audience)
+    result = judge(
+        email("New in: organic cotton onesies and swaddles."), customer=customer, audience=audience
+    )
     assert "SG501" not in rules_of(result)
 
 

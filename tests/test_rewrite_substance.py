@@ -75,7 +75,9 @@ def test_status_claim_with_the_offer_in_its_sentence_keeps_the_offer() -> None:
 
 
 def test_only_the_status_words_go_when_the_clause_is_the_offer() -> None:
-    text = "Hi Dana,\n\nOur most loyal clients like you get 30% off everything this weekend with code LOYAL30."
+    text = (
+        "Hi Dana,\n\nOur most loyal clients like you get 30% off everything this weekend with code LOYAL30."
+    )
     result = judge({"subject": "This weekend", "text": text}, customer=ONE_ORDER)
     assert result.decision == Decision.REWRITE
     assert result.message["text"] == (

@@ -21,7 +21,13 @@ OPTED_IN = {
 }
 RECORDS_ONLY = {**OPTED_IN, "consent": {"email_marketing": True}}  # the date is on file, nothing more
 DECLINED = {**OPTED_IN, "consent": {"email_marketing": True, "personalization": False}}
-FORMAL = {**OPTED_IN, "title": "Mr.", "first_name": "Arthur", "last_name": "Pendleton", "address_as": "formal"}
+FORMAL = {
+    **OPTED_IN,
+    "title": "Mr.",
+    "first_name": "Arthur",
+    "last_name": "Pendleton",
+    "address_as": "formal",
+}
 
 
 @pytest.mark.parametrize(
@@ -35,7 +41,9 @@ FORMAL = {**OPTED_IN, "title": "Mr.", "first_name": "Arthur", "last_name": "Pend
         "Happy belated birthday! We saved you a gift.",
     ],
 )
-@pytest.mark.parametrize("customer", [RECORDS_ONLY, DECLINED, FORMAL], ids=["no-consent", "declined", "formal"])
+@pytest.mark.parametrize(
+    "customer", [RECORDS_ONLY, DECLINED, FORMAL], ids=["no-consent", "declined", "formal"]
+)
 def test_occasion_greetings_without_an_invitation(body: str, customer: dict[str, Any]) -> None:
     result = judge({"subject": "A little something", "text": body}, customer=customer)
     assert "SG104" in rules_of(result), body
@@ -86,7 +94,10 @@ SURVEY = {
 
 
 def weekly(*days: int, **extra: Any) -> list[dict[str, Any]]:
-    return [{"at": f"2026-11-{day:02d}T10:00:00Z", "channel": "email", "purpose": "service", **extra} for day in days]
+    return [
+        {"at": f"2026-11-{day:02d}T10:00:00Z", "channel": "email", "purpose": "service", **extra}
+        for day in days
+    ]
 
 
 @pytest.mark.parametrize(
@@ -96,7 +107,13 @@ def weekly(*days: int, **extra: Any) -> list[dict[str, Any]]:
         weekly(6, campaign="Post-visit survey"),
         weekly(13, text="Hi Sam, please take our customer satisfaction survey about your recent visit."),
         weekly(18, text="How likely are you to recommend Harbour Motors to a friend? Reply 0-10."),
-        [{"at": "2026-11-15T10:00:00Z", "channel": "sms", "text": "Rate your experience at Harbour Motors: 1-5"}],
+        [
+            {
+                "at": "2026-11-15T10:00:00Z",
+                "channel": "sms",
+                "text": "Rate your experience at Harbour Motors: 1-5",
+            }
+        ],
     ],
 )
 def test_a_second_survey_within_thirty_days(history: list[dict[str, Any]]) -> None:
@@ -139,9 +156,13 @@ def test_a_message_that_asks_nothing_is_not_judged() -> None:
 
 
 def test_the_window_and_the_count_are_policy() -> None:
-    policy = policy_from_mapping({"rules": {"SG608": {"max_requests": 3, "window_days": 90, "action": "hold"}}})
+    policy = policy_from_mapping(
+        {"rules": {"SG608": {"max_requests": 3, "window_days": 90, "action": "hold"}}}
+    )
     history = weekly(6, 13, campaign="csat-weekly")
-    assert "SG608" not in rules_of(judge(SURVEY, policy=policy, purpose="service", customer=DRIVER, history=history))
+    assert "SG608" not in rules_of(
+        judge(SURVEY, policy=policy, purpose="service", customer=DRIVER, history=history)
+    )
     history = weekly(2, 6, 13, campaign="csat-weekly")
     result = judge(SURVEY, policy=policy, purpose="service", customer=DRIVER, history=history)
     assert result.decision == "hold"

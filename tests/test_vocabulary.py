@@ -34,9 +34,16 @@ def labels(text: str) -> dict[str, list[str]]:
 
 def test_every_data_file_resolves_and_class_names_are_unique() -> None:
     names = vocabulary.data_files()
-    assert {"claims", "contact", "occasions", "pressure", "privacy", "relevance", "segments", "substance"} <= set(
-        names
-    )
+    assert {
+        "claims",
+        "contact",
+        "occasions",
+        "pressure",
+        "privacy",
+        "relevance",
+        "segments",
+        "substance",
+    } <= set(names)
     classes = vocabulary.base_classes()  # raises on a class defined twice
     assert "status_words" in classes and "vip" in classes["status_words"]
     patterns = vocabulary.token_patterns()  # raises on an unknown @reference
@@ -95,7 +102,10 @@ def test_policy_file_vocabulary_table(tmp_path) -> None:
         '[vocabulary]\nstatus_words = ["Diamond Circle"]\nsurvey_campaign_words = ["pulse"]\n', "utf-8"
     )
     policy = load_policy_file(tmp_path / "sendguard.toml")
-    assert dict(policy.vocabulary) == {"status_words": ("Diamond Circle",), "survey_campaign_words": ("pulse",)}
+    assert dict(policy.vocabulary) == {
+        "status_words": ("Diamond Circle",),
+        "survey_campaign_words": ("pulse",),
+    }
 
 
 @pytest.mark.parametrize(

@@ -376,4 +376,6 @@ _TO_US_AFTER = re.compile(r"(?i)^\s*(?:,\s*)?to\s+(?:us|all of us|ourselves)\b")
 
 def _the_business_celebrates(text: str, start: int, end: int) -> bool:
     """ "Our 10th anniversary", "happy birthday to us": the sender's own occasion."""
-    return bool(_OURS_BEFORE.search(text[max(0, start - 24) : start]) or _TO_US_AFTER.match(text[end : end + 24]))
+    return bool(
+        _OURS_BEFORE.search(text[max(0, start - 24) : start]) or _TO_US_AFTER.match(text[end : end + 24])
+    )
