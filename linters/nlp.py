@@ -33,7 +33,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
 
-from linters.vocabulary import Extension, Pattern, phrase_lists, token_patterns
+from linters.vocabulary import MESSAGE_SCOPE, Extension, Pattern, phrase_lists, token_patterns
 
 # One private-use character stands for a short data value in the text the pipeline
 # analyses, so a campaign's fixed text is analysed once, not once per recipient.
@@ -206,12 +206,14 @@ def _expand_multiword(pattern: Pattern) -> list[Pattern]:
 
 
 @lru_cache(maxsize=16)
-def _matchers(extension: Extension = ()) -> tuple[list[_LabelMatcher], list[PhraseMatcher]]:
+def _matchers(
+    extension: Extension = (), scope: str = MESSAGE_SCOPE
+) -> tuple[list[_LabelMatcher], list[PhraseMatcher]]:
     """The matchers of the base vocabulary plus ``extension``, built once for each."""
     nlp = pipeline()
     common = frozenset(nlp.Defaults.stop_words)
     grouped: dict[tuple[str, Anchors | None], list[Pattern]] = {}
-    for label, patterns in token_patterns(extension).items():
+    for label, patterns in token_patterns(extension, scope).items():
         for pattern in patterns:
             for expanded in _expand_multiword(pattern):
                 grouped.setdefault((label, _anchors(expanded, common)), []).append(expanded)
@@ -221,7 +223,7 @@ def _matchers(extension: Extension = ()) -> tuple[list[_LabelMatcher], list[Phra
         matcher.add(label, patterns)
         label_matchers.append(_LabelMatcher(anchors, matcher))
     phrase_matchers = []
-    for attr, labels in phrase_lists(extension).items():
+    for attr, labels in phrase_lists(extension, scope).items():
         if not labels:
             continue
         phrase_matcher = PhraseMatcher(nlp.vocab, attr=attr)
@@ -249,8 +251,8 @@ class Analysis:
         return offset, offset
 
 
-def _find(doc: Doc, extension: Extension) -> dict[str, list[tuple[int, int]]]:
-    label_matchers, phrase_matchers = _matchers(extension)
+def _find(doc: Doc, extension: Extension, scope: str) -> dict[str, list[tuple[int, int]]]:
+    label_matchers, phrase_matchers = _matchers(extension, scope)
     strings = doc.vocab.strings
     found: dict[str, list[tuple[int, int]]] = {}
     words = (
@@ -283,8 +285,8 @@ def _longest_first(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple(kept)
 
 
-def _analyse_doc(doc: Doc, extension: Extension) -> Analysis:
-    found = _find(doc, extension)
+def _analyse_doc(doc: Doc, extension: Extension, scope: str = MESSAGE_SCOPE) -> Analysis:
+    found = _find(doc, extension, scope)
     sentences = tuple((s.start_char, s.end_char) for s in doc.sents)
     return Analysis({label: _longest_first(spans) for label, spans in found.items()}, sentences)
 
@@ -321,8 +323,13 @@ def analyse_value(text: str) -> Analysis:
 
 
 @lru_cache(maxsize=65536)
-def _analyse_value(text: str, extension: Extension) -> Analysis:
-    return _analyse_doc(pipeline()(text), extension)
+def _analyse_value(text: str, extension: Extension, scope: str = MESSAGE_SCOPE) -> Analysis:
+    return _analyse_doc(pipeline()(text), extension, scope)
+
+
+def analyse_scope(text: str, scope: str) -> Analysis:
+    """Analyse a short text with the matchers of another vocabulary scope only."""
+    return _analyse_value(text, _vocabulary.get(), scope)
 
 
 def warm(texts: Iterable[str]) -> None:

@@ -18,7 +18,7 @@ import html
 import re
 from functools import cache
 
-from linters.nlp import analyse_value
+from linters.nlp import analyse_scope, analyse_value
 from linters.vocabulary import load
 
 _TAG = re.compile(r"<[^<>]*>")
@@ -68,12 +68,14 @@ def substance_in(removed: str) -> str | None:
         for span in spans
     ]
     rest = _blank(text, problem)
+    own = analyse_scope(text, "substance")
+    hits = {**analysis.hits, **own.hits}
     for pattern, what in ((_EMAIL, "an e-mail address"), (_LINK, "a link"), (_MONEY, "a price")):
         found = pattern.search(rest)
         if found:
             return f"{what} ('{found.group()}')"
     for label, what in described.items():
-        for start, end in analysis.spans(label):
+        for start, end in hits.get(label, ()):
             if rest[start:end].strip() == text[start:end].strip():
                 return f"{what} ('{text[start:end]}')"
     for pattern, what in ((_PERCENT, "a percentage"), (_NUMBER, "a number or date")):

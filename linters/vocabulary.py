@@ -19,6 +19,9 @@ A file may hold three sections, all optional::
   tokens ("top-tier", "Diamond Circle") matches as that token sequence.
 - ``phrases``: ``PhraseMatcher`` terms under a label, matched on ``LOWER`` (exact
   words, any case) or ``LEMMA`` (any inflection); ``"@name"`` items work here too.
+- ``scope`` (optional): ``"message"`` (the default) joins the matchers every message
+  runs; any other name builds separate matchers, run only by the code that asks for
+  that scope (``substance.json`` is ``"substance"``, read by the rewrite step).
 
 ``linters.nlp`` compiles every file that has patterns or phrases into the shared
 matchers, once per process and once per distinct policy extension. Rules only read
@@ -45,6 +48,10 @@ Extension = tuple[tuple[str, tuple[str, ...]], ...]
 Pattern = list[dict[str, Any]]
 
 _REF = "@"
+# Files without a "scope" are matched in every message; a file with another scope
+# (substance.json: "substance") is compiled into matchers of its own, run only where
+# asked for (``linters.nlp.analyse_scope``), so no message pays for it.
+MESSAGE_SCOPE = "message"
 
 
 class VocabularyError(ValueError):
@@ -137,11 +144,17 @@ def _classes(extension: Extension) -> dict[str, tuple[str, ...]]:
     return {name: words(name, extension) for name in base_classes()}
 
 
-def token_patterns(extension: Extension = ()) -> dict[str, list[Pattern]]:
+def _in_scope(name: str, scope: str) -> bool:
+    return load(name).get("scope", MESSAGE_SCOPE) == scope
+
+
+def token_patterns(extension: Extension = (), scope: str = MESSAGE_SCOPE) -> dict[str, list[Pattern]]:
     """Every label's Matcher patterns, ``@class`` items replaced by the class's words."""
     classes = _classes(extension)
     found: dict[str, list[Pattern]] = {}
     for name in data_files():
+        if not _in_scope(name, scope):
+            continue
         for label, patterns in load(name).get("patterns", {}).items():
             where = f"{name}.json: patterns.{label}"
             found.setdefault(label, []).extend(
@@ -150,11 +163,13 @@ def token_patterns(extension: Extension = ()) -> dict[str, list[Pattern]]:
     return found
 
 
-def phrase_lists(extension: Extension = ()) -> dict[str, dict[str, list[str]]]:
+def phrase_lists(extension: Extension = (), scope: str = MESSAGE_SCOPE) -> dict[str, dict[str, list[str]]]:
     """Every label's phrases, by the attribute they are matched on (LOWER or LEMMA)."""
     classes = _classes(extension)
     found: dict[str, dict[str, list[str]]] = {"LOWER": {}, "LEMMA": {}}
     for name in data_files():
+        if not _in_scope(name, scope):
+            continue
         for label, spec in load(name).get("phrases", {}).items():
             where = f"{name}.json: phrases.{label}"
             attr = spec.get("attr", "LOWER")
