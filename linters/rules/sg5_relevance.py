@@ -157,7 +157,9 @@ def _audience_mismatch(message: Message, customer: Customer, settings: SegmentSe
 
 def _text_mismatch(message: Message, customer: Customer) -> Iterator[Hit]:
     parts = message.readable()
-    for segment in SEGMENTS.values():
+    # Only the segments the text speaks to (most texts speak to none).
+    named = {label for part in parts for label in part.analysis.hits if label.startswith("SEGMENT_")}
+    for segment in (s for s in SEGMENTS.values() if s.label in named):
         mentions = [(part, part.analysis.spans(segment.label)) for part in parts]
         mentions = [(part, found[0]) for part, found in mentions if found]
         # Judge the record only when the text speaks to the segment (most texts do not).

@@ -20,7 +20,7 @@ from pydantic import Field, field_validator
 from linters.findings import Action, Hit
 from linters.message import Message, Part
 from linters.models import Channel, Contact, Event, Purpose
-from linters.nlp import Analysis, analyse_value
+from linters.nlp import Analysis, analyse_value, current_vocabulary
 from linters.registry import NoSettings, Settings, rule
 from linters.rules.common import sentence_removal
 from linters.timing import aware, quiet_hours_end, within, zone_named
@@ -549,8 +549,10 @@ class SurveySettings(Settings):
 
 def _survey_campaign(campaign: str | None) -> bool:
     """ "csat-weekly", "post_visit_survey", "NPS Q4": a campaign named as a survey."""
-    names = set(words("survey_campaign_words"))
-    return bool(campaign) and any(w in names for w in _CAMPAIGN_WORD.findall(campaign.lower()))
+    if not campaign:
+        return False
+    names = set(words("survey_campaign_words", current_vocabulary()))
+    return any(w in names for w in _CAMPAIGN_WORD.findall(campaign.lower()))
 
 
 def _asks_for_feedback(contact: Contact) -> bool:
