@@ -56,10 +56,16 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
     """Tells the reader they have a status the record does not give them.
 
     Catches: "you're our most valuable customer", "as one of our very best customers",
-    "a valued VIP member", "our top shoppers like you", "top 1% of our customers", said
-    to the reader, when the customer is not in a top tier (policy `top_tiers`) and has
-    fewer than `min_purchases` purchases and less than `min_lifetime_value` spent.
-    Anonymous records never earn it. Without a customer record nothing is judged.
+    "as one of our VIP / elite / insider members", "our most loyal clients", "a
+    top-tier client", "your Platinum status", "top 1% of our customers", said to the
+    reader, when the customer is not in a top tier (policy `top_tiers`) and has fewer
+    than `min_purchases` purchases and less than `min_lifetime_value` spent. An
+    invitation ("become a Gold member", "earn Elite status") and a service ("our VIP
+    support line") are not claims. Anonymous records never earn it. Without a
+    customer record nothing is judged. The words are the classes `status_words`,
+    `superlatives`, `ranked_qualities` and `customer_nouns` of
+    `linters/data/claims.json`; add your own tier names with
+    `[tool.sendguard.vocabulary] status_words = ["Diamond Circle"]`.
 
     Why it hurts: the person who bought once knows they are not your most valuable
     customer; the claim tells them everyone got the same email.
@@ -67,7 +73,9 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
     Example: to {"purchase_count": 1}: "You're our most valuable customer, so here's 20% off."
 
     Fix: say what is true ("Thanks for your order in May"), or send the claim only to
-    the tiers it is true of. The rewrite removes the claim.
+    the tiers it is true of. The rewrite removes the claim with the narrowest edit
+    that deletes nothing of substance ("our most loyal clients get 30% off" -> "our
+    clients get 30% off"); when there is none, the message is blocked (SG000).
     """
     customer = message.customer
     if customer is None or status_earned(customer, settings):
@@ -215,11 +223,14 @@ def _record_summary(customer: Customer) -> str:
 def find_fake_relationship(message: Message, settings: RelationshipSettings) -> Iterator[Hit]:
     """Claims a shared history the record does not show.
 
-    Catches: "welcome back", "we've missed you" (needs `returning_min_purchases`);
-    "thanks for your loyalty", "loyal customers like you" (needs
-    `loyal_min_purchases`); "as a long-time customer", "you've been with us for years"
-    (needs `customer_since` at least `long_time_years` ago). Anonymous records have
-    no history. Without a customer record nothing is judged.
+    Catches: "welcome back", "we've missed you", "you've been missed", "we haven't
+    seen you in a while", "as a returning customer" (needs `returning_min_purchases`);
+    "thanks for your loyalty", "thank you for your continued trust", "loyal customers
+    like you", "thanks for sticking by us" (needs `loyal_min_purchases`); "as a
+    long-time customer", "you've been with us for years", "since day one" (needs
+    `customer_since` at least `long_time_years` ago). Anonymous records have no
+    history. Without a customer record nothing is judged. The words are in
+    `linters/data/claims.json`.
 
     Why it hurts: "we've missed you" to someone who never bought anything is a
     relationship invented by a mail merge, and the reader knows it.

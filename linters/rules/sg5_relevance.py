@@ -182,8 +182,11 @@ def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterat
     Catches: a request whose `audience` tags (e.g. `["parent_infant"]`) the customer
     record rules out, and, when no audience is declared, product and life-stage words
     in the text ("diapers", "puppy food", "prom dress", "hearing aids") for a segment
-    the record rules out. What each tag means (children's ages, pets, age from
-    `birth_year`, conflicting tags) and its vocabulary are data, in
+    the record rules out, including age-targeted topics ("retirement planning",
+    "pension", "Medicare") for someone whose `birth_year` puts them outside the age
+    range. What each tag means (children's ages, pets, age from `birth_year`, the
+    other names a tag goes by in `segments`, such as "teen_parent" for `parent_teen`,
+    and the tags that conflict with it) and its vocabulary are data, in
     `linters/data/segments.json`. Only a known mismatch is a finding: a record that
     says nothing about children is not judged on diapers.
 
