@@ -152,7 +152,6 @@ class _LabelMatcher:
 
 _EXPANDABLE = ("LOWER", "LEMMA", "ORTH")
 _SEVERAL_WORDS = re.compile(r"\s|\w[-\u2010\u2011/]\w")
-_REPEATS = ("*", "+")
 
 
 def _token_forms(entry: str, attr: str) -> list[str]:

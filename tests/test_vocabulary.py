@@ -134,3 +134,10 @@ def test_lint_uses_the_policy_vocabulary(tmp_path) -> None:
     extended = lint_template(template, config_from_mapping(EXTENDED, "sendguard.toml"))
     assert "SG201" not in [f.rule for f in plain]
     assert "SG201" in [f.rule for f in extended]
+
+
+def test_every_pattern_keeps_an_anchor_word() -> None:
+    # The prefilter: a pattern group runs only on texts holding one of its words. A
+    # pattern without a required plain-word token would run on every text.
+    label_matchers, _ = nlp._matchers()
+    assert label_matchers and all(m.anchors for m in label_matchers)
