@@ -187,7 +187,7 @@ def command_check(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     status = EXIT_OK
     parsed = _parsed(list(read_requests(args.files)))
-    analyse_together((r for _, r in parsed if not isinstance(r, RequestError)), templates)
+    analyse_together((r for _, r in parsed if not isinstance(r, RequestError)), templates, policy)
     for source, request in parsed:
         try:
             if isinstance(request, RequestError):

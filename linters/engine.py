@@ -52,7 +52,9 @@ def render_parts(template: InlineTemplate, data: dict) -> dict[str, Part]:
     return parts
 
 
-def analyse_together(requests: Iterable[SendRequest], templates: TemplateLookup | None = None) -> None:
+def analyse_together(
+    requests: Iterable[SendRequest], templates: TemplateLookup | None = None, policy: Policy | None = None
+) -> None:
     """Analyse the fixed text of many requests in one ``nlp.pipe`` pass before they are
     checked; the checks then find it in the cache. Requests that cannot be rendered are
     skipped here: their check reports why."""
@@ -71,7 +73,8 @@ def analyse_together(requests: Iterable[SendRequest], templates: TemplateLookup 
             if rendered is not None:
                 text, values, _ = readable_text(name, rendered.text, rendered.values)
                 skeletons.append(skeleton_of(text, [(v.start, v.end) for v in values])[0])
-    warm(skeletons)
+    with vocabulary_in_force((policy or _DEFAULT_POLICY).vocabulary):
+        warm(skeletons)
 
 
 def _finding(rule: Rule, action: Action, hit: Hit, parts: dict[str, Part]) -> Finding:
