@@ -100,6 +100,13 @@ def words(class_name: str, extension: Extension = ()) -> tuple[str, ...]:
     return found + tuple(w for w in extra if w not in found)
 
 
+@cache
+def word_set(class_name: str, extension: Extension = ()) -> frozenset[str]:
+    """The lower-cased words of a class, with a policy's additions, for tests in Python
+    (``word in word_set("not_about_people", current_vocabulary())``); cached."""
+    return frozenset(w.lower() for w in words(class_name, extension))
+
+
 def extension_from(table: Any, where: str = "vocabulary") -> Extension:
     """Validate a policy's ``vocabulary`` table: class name -> list of extra words."""
     if not isinstance(table, Mapping):

@@ -141,3 +141,22 @@ def test_every_pattern_keeps_an_anchor_word() -> None:
     # pattern without a required plain-word token would run on every text.
     label_matchers, _ = nlp._matchers()
     assert label_matchers and all(m.anchors for m in label_matchers)
+
+
+def test_policy_words_also_shape_the_narrowest_edit() -> None:
+    text = "Hi Lena,\n\nOur Diamond Circle members like you get 30% off the spring range this weekend."
+    policy = policy_from_mapping(EXTENDED)
+    result = judge({"subject": "Spring", "text": text}, policy=policy, customer=STANDARD_TIER)
+    assert result.decision == "rewrite"
+    assert (
+        result.message["text"]
+        == "Hi Lena,\n\nOur members like you get 30% off the spring range this weekend."
+    )
+
+
+def test_policy_survey_campaign_words() -> None:
+    policy = policy_from_mapping({"vocabulary": {"survey_campaign_words": ["pulse"]}})
+    history = [{"at": "2026-11-13T10:00:00Z", "channel": "email", "campaign": "monthly-pulse"}]
+    request = {"text": "Hi Lena,\n\nHow did we do? Rate your delivery."}
+    assert "SG608" not in rules_of(judge(request, customer=STANDARD_TIER, history=history))
+    assert "SG608" in rules_of(judge(request, policy=policy, customer=STANDARD_TIER, history=history))

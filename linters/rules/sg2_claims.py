@@ -12,15 +12,15 @@ from pydantic import Field
 from linters.findings import Action, Hit
 from linters.message import Message, Part
 from linters.models import Customer
+from linters.nlp import current_vocabulary
 from linters.registry import Settings, rule
 from linters.rules.common import addresses_reader, clause_or_sentence, spans
 from linters.substance import substance_in
-from linters.vocabulary import words
+from linters.vocabulary import Extension, word_set, words
 
 # STATUS_CLAIM, RETURNING_CLAIM, LOYALTY_CLAIM and TENURE_CLAIM, and their synonym
 # classes (status_words, superlatives, customer_nouns, ...), are in linters/data/claims.json.
-# A status word before one of these is about a service, not a person ("our VIP support").
-_NOT_ABOUT_PEOPLE = frozenset(words("not_about_people"))
+# A status word before a `not_about_people` word is about a service ("our VIP support").
 
 
 class StatusSettings(Settings):
@@ -82,7 +82,7 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
         return
     for part, start, end in spans(message, "STATUS_CLAIM"):
         following = part.text[end : end + 20].split()
-        if following and following[0].strip(".,!?").lower() in _NOT_ABOUT_PEOPLE:
+        if following and following[0].strip(".,!?").lower() in _policy_words("not_about_people"):
             continue
         if not (addresses_reader(part, start) or _said_of_the_reader(part.text, start)):
             continue
@@ -113,8 +113,12 @@ def _names_their_tier(claim: str, customer: Customer) -> bool:
     return bool(tier) and f" {tier} " in f" {' '.join(claim.lower().split())} "
 
 
-_INVITATION_CUES = frozenset(words("invitation_cues"))
 _CUE_WORDS = 4
+
+
+def _policy_words(class_name: str) -> frozenset[str]:
+    """A class's words with the additions of the policy in force."""
+    return word_set(class_name, current_vocabulary())
 
 
 def _invitation(part: Part, start: int) -> bool:
@@ -122,7 +126,7 @@ def _invitation(part: Part, start: int) -> bool:
     invitation to a status, not a claim that the reader has it (unlike "you've earned")."""
     sentence_start, _ = part.analysis.sentence_at(start)
     before = re.findall(r"[\w'-]+", part.text[sentence_start:start].lower())[-_CUE_WORDS:]
-    return not _INVITATION_CUES.isdisjoint(before)
+    return not _policy_words("invitation_cues").isdisjoint(before)
 
 
 # ---------------------------------------------------------------- the narrowest safe edit
@@ -138,7 +142,6 @@ _QUALIFIER_CLASSES = (
     "tenure_adjectives",
     "returning_adjectives",
 )
-_CUSTOMER_NOUNS = frozenset(words("customer_nouns"))
 _CLAUSE_DELIMITER = re.compile(r"[,;:\u2013\u2014]|\s-\s")
 _AS_PHRASE = re.compile(
     r"(?i)[ \t]*,?[ \t]*\bas[ \t]+(?:(?:one|some|any)[ \t]+of[ \t]+)?(?:(?:our|my|the|a|an)[ \t]+(?:[\w-]+[ \t]+)?)?$"
@@ -146,8 +149,10 @@ _AS_PHRASE = re.compile(
 
 
 @cache
-def _qualifiers() -> re.Pattern[str]:
-    entries = sorted({w for name in _QUALIFIER_CLASSES for w in words(name)}, key=len, reverse=True)
+def _qualifiers(extension: Extension) -> re.Pattern[str]:
+    entries = sorted(
+        {w for name in _QUALIFIER_CLASSES for w in words(name, extension)}, key=len, reverse=True
+    )
     alternatives = "|".join(re.escape(e).replace("\\ ", r"\s+") for e in entries)
     return re.compile(rf"(?i)(?<![\w-])(?:{alternatives})(?![\w-])[ \t]*")
 
@@ -202,10 +207,11 @@ def _without_qualifiers(part: Part, start: int, end: int) -> tuple[int, int, str
     """The claim with its status words dropped, when what is left is still a plain,
     true phrase ending in a customer noun ("our clients", "a member")."""
     claim = part.text[start:end]
-    plain = " ".join(_qualifiers().sub("", claim).split())
+    plain = " ".join(_qualifiers(current_vocabulary()).sub("", claim).split())
     last = plain.rsplit(" ", 1)[-1].lower() if plain else ""
-    noun = last if last in _CUSTOMER_NOUNS else last.removesuffix("s")
-    if not plain or plain == claim or noun not in _CUSTOMER_NOUNS or re.search(r"\d|%", plain):
+    nouns = _policy_words("customer_nouns")
+    noun = last if last in nouns else last.removesuffix("s")
+    if not plain or plain == claim or noun not in nouns or re.search(r"\d|%", plain):
         return None
     return start, end, plain
 

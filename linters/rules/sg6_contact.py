@@ -24,7 +24,7 @@ from linters.nlp import Analysis, analyse_value, current_vocabulary
 from linters.registry import NoSettings, Settings, rule
 from linters.rules.common import sentence_removal
 from linters.timing import aware, quiet_hours_end, within, zone_named
-from linters.vocabulary import words
+from linters.vocabulary import word_set
 
 # --------------------------------------------------------------------------- helpers
 
@@ -551,7 +551,7 @@ def _survey_campaign(campaign: str | None) -> bool:
     """ "csat-weekly", "post_visit_survey", "NPS Q4": a campaign named as a survey."""
     if not campaign:
         return False
-    names = set(words("survey_campaign_words", current_vocabulary()))
+    names = word_set("survey_campaign_words", current_vocabulary())
     return any(w in names for w in _CAMPAIGN_WORD.findall(campaign.lower()))
 
 
