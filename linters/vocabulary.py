@@ -26,8 +26,14 @@ A file may hold three sections, all optional::
 ``linters.nlp`` compiles every file that has patterns or phrases into the shared
 matchers, once per process and once per distinct policy extension. Rules only read
 labels from the analysis (``part.analysis.spans("STATUS_CLAIM")``) and, for word
-lists they test in Python, call ``words("class_name")``. Nothing here imports spaCy
-or the rules, so the direction is always rules -> nlp -> vocabulary.
+lists they test in Python, call ``word_set("class_name", current_vocabulary())``
+(``linters.nlp.current_vocabulary`` is the policy's extension in force) or
+``words("class_name")``; whole files of other data (``segments.json``'s segment
+definitions) come from ``load(name)``. Nothing here imports spaCy or the rules, so
+the direction is always rules -> nlp -> vocabulary.
+
+A policy extends classes with ``[tool.sendguard.vocabulary]`` (``extension_from``
+validates it into an ``Extension``, a sorted tuple that keys every cache).
 
 To add a word: edit the class in its data file. To add a concept: add a file (or a
 label to a family's file) and read its label in the rule. ``tests/test_vocabulary.py``
