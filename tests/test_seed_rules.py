@@ -39,6 +39,8 @@ FORMAL = {
         "Happy anniversary! It's been a year since you joined us.",
         "Many happy returns! Here's a little something from us.",
         "Happy belated birthday! We saved you a gift.",
+        "Your birthday is coming up, so we saved you a table.",
+        "It's your birthday month: claim your free coffee any day this month.",
     ],
 )
 @pytest.mark.parametrize(
@@ -68,9 +70,12 @@ def test_the_reason_is_named() -> None:
         "Our 10th anniversary sale starts Friday: 20% off everything.",
         "Happy birthday to us! We're turning five, so the cake is on us.",
         "Plan the perfect birthday party: balloons, banners and candles in store now.",
+        "Gift ideas for your anniversary: engraved lockets from $45.",
+        "Birthday cards and gift wrap are 2 for 1 this week.",
+        "Save 20% on your anniversary dinner when you book by Thursday.",
     ],
 )
-def test_a_business_celebrating_itself_is_not_a_greeting(body: str) -> None:
+def test_a_business_celebrating_itself_or_occasion_marketing_is_not_a_greeting(body: str) -> None:
     assert "SG104" not in rules_of(judge({"text": body}, customer=RECORDS_ONLY)), body
 
 

@@ -329,12 +329,14 @@ def find_unwanted_occasion(message: Message, settings: OccasionSettings) -> Iter
     """Greets a personal occasion (a birthday, an anniversary) the person never invited.
 
     Catches: "Happy birthday!", "wishing you a wonderful birthday", "a birthday treat
-    for you", "happy anniversary", "your special day", "many happy returns", when the
-    customer has not consented to personalization (`consent.personalization` is not
-    true), the record is anonymous, or the customer is addressed formally
+    for you", "happy anniversary", "your birthday is coming up", "many happy returns",
+    when the customer has not consented to personalization (`consent.personalization`
+    is not true), the record is anonymous, or the customer is addressed formally
     (`address_as` `formal` or `none`; setting `formal_is_unwanted`). A business
-    celebrating itself ("our 10th anniversary", "happy birthday to us") is not a
-    greeting to the reader. Without a customer record nothing is judged.
+    celebrating itself ("our 10th anniversary", "happy birthday to us") and
+    marketing about occasions in general ("gift ideas for your anniversary") are not
+    greetings. Without a customer record nothing is judged. The words are in
+    `linters/data/occasions.json`.
 
     Why it hurts: "unwanted birthday cards from insurance people and dentists." A
     date held for the records is not an invitation to celebrate it; a card from a
