@@ -187,3 +187,17 @@ def test_seed_rules_are_documented_and_registered() -> None:
 
 def test_requests_parse() -> None:
     parse_request(make_request(SURVEY, history=weekly(13, campaign="csat-weekly")))
+
+
+def test_a_newsletter_with_a_survey_link_in_its_footer_is_not_a_survey() -> None:
+    newsletter = {
+        "subject": "New this month at Harbour Motors",
+        "text": (
+            "Hi Sam,\n\nThe winter tyre check is back: free for every car we serviced this year. "
+            "Book a slot online or call the workshop.\n\nOur new showroom in Leeds opens on 4 December, "
+            "with a coffee bar and a children's corner.\n\nWe extended the workshop hours to 7pm on Thursdays."
+            "\n\nHave two minutes? Take our customer satisfaction survey."
+        ),
+    }
+    result = judge(newsletter, customer=DRIVER, history=weekly(13, campaign="csat-weekly"))
+    assert "SG608" not in rules_of(result)

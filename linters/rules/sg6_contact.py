@@ -536,7 +536,9 @@ def _opener_removal(part: Part, start: int, end: int) -> tuple[int, int]:
 # ------------------------------------------------------------------------------ SG608
 
 # Survey and feedback requests (SURVEY_REQUEST) are matched from linters/data/contact.json.
-_SURVEY_HEAD_CHARS = 2000
+# A message is a survey when it asks in its subject or its opening sentences (a
+# greeting line counts as one); "take our survey" in a newsletter's footer is not.
+_SURVEY_SENTENCES = 4
 _CAMPAIGN_WORD = re.compile(r"[a-z]+")
 
 
@@ -555,20 +557,30 @@ def _survey_campaign(campaign: str | None) -> bool:
     return any(w in names for w in _CAMPAIGN_WORD.findall(campaign.lower()))
 
 
+def _survey_ask(text: str, analysis: Analysis) -> tuple[int, int] | None:
+    """The first survey request in the opening sentences of a text."""
+    found = analysis.spans("SURVEY_REQUEST")
+    if not found:
+        return None
+    opening = [(s, e) for s, e in analysis.sentences if text[s:e].strip()][:_SURVEY_SENTENCES]
+    limit = opening[-1][1] if opening else 0
+    return next(((s, e) for s, e in found if s < limit), None)
+
+
 def _asks_for_feedback(contact: Contact) -> bool:
     if _survey_campaign(contact.campaign):
         return True
     if not contact.text:
         return False
-    return bool(analyse_value(_head(contact.text[:_SURVEY_HEAD_CHARS])).spans("SURVEY_REQUEST"))
+    head = _head(contact.text)
+    return _survey_ask(head, analyse_value(head)) is not None
 
 
 def _survey_excerpt(message: Message) -> str | None:
     for part in message.readable():
-        found = part.analysis.spans("SURVEY_REQUEST")
+        found = _survey_ask(part.text, part.analysis)
         if found:
-            start, end = found[0]
-            return f"'{part.text[start:end]}'"
+            return f"'{part.text[found[0] : found[1]]}'"
     if _survey_campaign(message.request.campaign):
         return f"campaign {message.request.campaign!r}"
     return None
@@ -578,13 +590,14 @@ def _survey_excerpt(message: Message) -> str | None:
 def find_survey_fatigue(message: Message, settings: SurveySettings) -> Iterator[Hit]:
     """Asks for feedback again when the person was already asked recently.
 
-    Catches: a survey or feedback request ("How did we do?", "rate your experience",
-    "customer satisfaction survey", "how likely are you to recommend us", "leave a
-    review", "we'd love your feedback"), or a message whose `campaign` is named as
-    one ("csat-weekly", "post-visit-survey"), when `history` already holds
+    Catches: a message that asks for feedback in its subject or opening sentences
+    ("How did we do?", "rate your experience", "customer satisfaction survey", "how
+    likely are you to recommend us", "leave a review"), or whose `campaign` is named
+    as a survey ("csat-weekly", "post-visit-survey"), when `history` already holds
     `max_requests` such requests (default 1, this one included) within
-    `window_days` (default 30): found by the same words in the earlier texts or
-    campaign names, on any channel and with any purpose.
+    `window_days` (default 30): found the same way in the earlier texts and
+    campaign names, on any channel and with any purpose. A newsletter with "take
+    our survey" in its footer is not a survey.
 
     Why it hurts: "Every week Hyundai sends me a customer satisfaction form." A
     question asked every week says the answers are not read; by the third form the
