@@ -158,3 +158,18 @@ def test_text_vocabulary_uses_segment_conflicts_too() -> None:
     customer = {**STANDARD, "segments": ["teen_parent"]}
     result = judge(email("Stock up on diapers: 20% off all sizes this week."), customer=customer)
     assert "SG501" in rules_of(result)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This jacket is among our best sellers, and you'll see why on the first cold morning.",
+        "Book our signature treatment and you'll leave feeling ten years younger.",
+        "Regular customers get a free coffee with every tenth stamp on your card.",
+        "Why choose us over the big chains? You get a tailor who knows your name.",
+        "Bring an old friend along: you both get a free class.",
+    ],
+)
+def test_everyday_phrases_near_the_new_classes_are_not_claims(text: str) -> None:
+    found = rules_of(judge(email(text), customer=NEWCOMER))
+    assert "SG201" not in found and "SG202" not in found, text
