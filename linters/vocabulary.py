@@ -71,11 +71,19 @@ def load(name: str) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+_SECTIONS = ("classes", "patterns", "phrases")
+
+
 @cache
 def data_files() -> tuple[str, ...]:
-    """Names of the data files, sorted (``claims`` for ``linters/data/claims.json``)."""
+    """Names of the vocabulary files, sorted (``claims`` for ``linters/data/claims.json``):
+    the JSON objects under ``linters/data`` with a classes, patterns or phrases section.
+    Other data there (a plain list, a table) is left to the code that reads it."""
     folder = resources.files("linters").joinpath("data")
-    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json")))
+    names = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
+    return tuple(
+        n for n in names if isinstance(found := load(n), dict) and any(k in found for k in _SECTIONS)
+    )
 
 
 @cache
