@@ -136,7 +136,7 @@ def _anchors(pattern: list[dict[str, Any]], common: frozenset[str]) -> Anchors |
 
 @dataclass(frozen=True, slots=True)
 class _LabelMatcher:
-    """Patterns of one label sharing anchors; run only when the text holds an anchor.
+    """Patterns sharing anchors (of one label or several); run only when the text holds an anchor.
 
     spaCy evaluates ``IN`` sets with a Python callback for every live state, so running
     every pattern over every text made the Matcher 90% of a cold check. Most texts hold
@@ -211,15 +211,19 @@ def _matchers(
     """The matchers of the base vocabulary plus ``extension``, built once for each."""
     nlp = pipeline()
     common = frozenset(nlp.Defaults.stop_words)
-    grouped: dict[tuple[str, Anchors | None], list[Pattern]] = {}
+    # One Matcher per anchor set, whatever the labels: each Matcher run walks the whole
+    # text, so labels that share anchor words ("free": OFFER and DISCOUNT) share a run.
+    grouped: dict[Anchors | None, dict[str, list[Pattern]]] = {}
     for label, patterns in token_patterns(extension, scope).items():
         for pattern in patterns:
             for expanded in _expand_multiword(pattern):
-                grouped.setdefault((label, _anchors(expanded, common)), []).append(expanded)
+                by_label = grouped.setdefault(_anchors(expanded, common), {})
+                by_label.setdefault(label, []).append(expanded)
     label_matchers = []
-    for (label, anchors), patterns in grouped.items():
+    for anchors, by_label in grouped.items():
         matcher = Matcher(nlp.vocab)
-        matcher.add(label, patterns)
+        for label, patterns in by_label.items():
+            matcher.add(label, patterns)
         label_matchers.append(_LabelMatcher(anchors, matcher))
     phrase_matchers = []
     for attr, labels in phrase_lists(extension, scope).items():
