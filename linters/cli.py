@@ -210,7 +210,7 @@ def command_check(args: argparse.Namespace) -> int:
     blocks: list[str] = []
     counted: list[tuple[str, str, str]] = []
     parsed = _parsed(list(read_requests(args.files)))
-    analyse_together((r for _, r in parsed if not isinstance(r, RequestError)), templates)
+    analyse_together((r for _, r in parsed if not isinstance(r, RequestError)), templates, policy)
     for source, request in parsed:
         try:
             if isinstance(request, RequestError):

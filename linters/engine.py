@@ -10,7 +10,7 @@ from linters.findings import Action, Decision, Finding, Hit, Result, decide
 from linters.handlebars import TemplateSyntaxError
 from linters.message import PART_ORDER, Message, Part, build_part, rule_text
 from linters.models import Customer, InlineTemplate, RequestError, SendRequest, aware
-from linters.nlp import skeleton_of, warm
+from linters.nlp import skeleton_of, vocabulary_in_force, warm
 from linters.policy import Policy
 from linters.registry import Rule, all_rules
 from linters.render import render
@@ -55,7 +55,9 @@ def render_parts(
     return parts
 
 
-def analyse_together(requests: Iterable[SendRequest], templates: TemplateLookup | None = None) -> None:
+def analyse_together(
+    requests: Iterable[SendRequest], templates: TemplateLookup | None = None, policy: Policy | None = None
+) -> None:
     """Analyse the fixed text of many requests in one ``nlp.pipe`` pass before they are
     checked; the checks then find it in the cache. Requests that cannot be rendered are
     skipped here: their check reports why."""
@@ -74,7 +76,8 @@ def analyse_together(requests: Iterable[SendRequest], templates: TemplateLookup 
             if rendered is not None:
                 normal, values, _ = rule_text(name, rendered.text, rendered.values)
                 skeletons.append(skeleton_of(normal.text, [(v.start, v.end) for v in values])[0])
-    warm(skeletons)
+    with vocabulary_in_force((policy or _DEFAULT_POLICY).vocabulary):
+        warm(skeletons)
 
 
 def _finding(rule: Rule, action: Action, hit: Hit, parts: dict[str, Part]) -> Finding:
@@ -146,9 +149,20 @@ def check(
     now: datetime | None = None,
 ) -> Result:
     """Judge one send request. Raises RequestError when it cannot be judged."""
+    policy = policy or _DEFAULT_POLICY
+    with vocabulary_in_force(policy.vocabulary):
+        return _check(request, policy, templates, customers, now)
+
+
+def _check(
+    request: SendRequest,
+    policy: Policy,
+    templates: TemplateLookup | None,
+    customers: CustomerLookup | None,
+    now: datetime | None,
+) -> Result:
     from linters.rewrite import rewrite_message
 
-    policy = policy or _DEFAULT_POLICY
     template = resolve_template(request, templates)
     customer = resolve_customer(request, customers)
     moment = aware(request.now or now or datetime.now(UTC))

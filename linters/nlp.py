@@ -1,16 +1,27 @@
 """The one spaCy pipeline of the process, and the shared matchers every rule uses.
 
 ``spacy.blank("en")`` + sentencizer + a lookup lemmatizer (its table ships in
-linters/data, see linters.lemmas: nothing is downloaded). Rule
-modules register their token patterns and phrase lists at import time; the
-pipeline and the matchers are built once, on first use, and reused for every
-message.
+linters/data, see linters.lemmas: nothing is downloaded).
+
+The matchers are compiled from the vocabulary files (``linters/data/*.json``, see
+``linters.vocabulary`` for their shape): this module never imports the rules, the
+rules import it. Pipeline and base matchers are built once per process, on first
+use; a policy that extends word classes (``[tool.sendguard.vocabulary]``) gets its
+own matchers, built once per distinct extension and cached.
+
+The extension in force is a context variable, set around one check with
+``vocabulary_in_force(policy.vocabulary)`` (the engine and ``sendguard lint`` do
+it), so the text analysis deep inside rendering needs no extra argument; analysis
+caches are keyed by it.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
@@ -23,14 +34,28 @@ from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
 
 from linters.lemmas import lemma_lookups
+from linters.vocabulary import MESSAGE_SCOPE, Extension, Pattern, phrase_lists, token_patterns
 
 # One private-use character stands for a short data value in the text the pipeline
 # analyses, so a campaign's fixed text is analysed once, not once per recipient.
 PLACEHOLDER = "\ue000"
 _SHORT_VALUE_WORDS = 6
 
-_token_patterns: dict[str, list[list[dict[str, Any]]]] = {}
-_phrases: dict[str, dict[str, list[str]]] = {"LOWER": {}, "LEMMA": {}}
+_vocabulary: ContextVar[Extension] = ContextVar("sendguard_vocabulary", default=())
+
+
+@contextmanager
+def vocabulary_in_force(extension: Extension) -> Iterator[None]:
+    """Analyse with a policy's extra words inside this block (``()``: the base vocabulary)."""
+    token = _vocabulary.set(extension)
+    try:
+        yield
+    finally:
+        _vocabulary.reset(token)
+
+
+def current_vocabulary() -> Extension:
+    return _vocabulary.get()
 
 
 class LowercaseLookupLemmatizer(Lemmatizer):
@@ -79,20 +104,6 @@ def pipeline() -> Language:
     return nlp
 
 
-def add_token_patterns(label: str, patterns: Iterable[list[dict[str, Any]]]) -> None:
-    """Register Matcher patterns under ``label``; call at import time of a rule module."""
-    if _matchers.cache_info().currsize:
-        raise RuntimeError(f"patterns for {label} registered after the matchers were built")
-    _token_patterns.setdefault(label, []).extend(patterns)
-
-
-def add_phrases(label: str, phrases: Iterable[str], attr: str = "LOWER") -> None:
-    """Register phrases matched on ``LOWER`` (exact words) or ``LEMMA`` (any inflection)."""
-    if _matchers.cache_info().currsize:
-        raise RuntimeError(f"phrases for {label} registered after the matchers were built")
-    _phrases[attr].setdefault(label, []).extend(phrases)
-
-
 Anchors = frozenset[tuple[str, str]]
 
 
@@ -126,7 +137,7 @@ def _anchors(pattern: list[dict[str, Any]], common: frozenset[str]) -> Anchors |
 
 @dataclass(frozen=True, slots=True)
 class _LabelMatcher:
-    """Patterns of one label sharing anchors; run only when the text holds an anchor.
+    """Patterns sharing anchors (of one label or several); run only when the text holds an anchor.
 
     spaCy evaluates ``IN`` sets with a Python callback for every live state, so running
     every pattern over every text made the Matcher 90% of a cold check. Most texts hold
@@ -140,23 +151,83 @@ class _LabelMatcher:
         return self.anchors is None or not self.anchors.isdisjoint(words)
 
 
-@cache
-def _matchers() -> tuple[list[_LabelMatcher], list[PhraseMatcher]]:
-    import linters.rules  # noqa: F401  - the rule families register their patterns on import
+_EXPANDABLE = ("LOWER", "LEMMA", "ORTH")
+_SEVERAL_WORDS = re.compile(r"\s|\w[-\u2010\u2011/]\w")
 
+
+def _token_forms(entry: str, attr: str) -> list[str]:
+    """``entry`` as the pipeline tokenizes it, each token in the form ``attr`` compares.
+
+    A one-token entry stays as written (lower-cased unless ``ORTH``), so a list keeps
+    exactly the words its author chose.
+    """
+    nlp = pipeline()
+    doc = nlp.make_doc(entry)
+    # Only words and phrases are split: the tokenizer would also cut a contraction
+    # piece written alone ("'ve", "n't") that is one token in running text.
+    if len(doc) <= 1 or not _SEVERAL_WORDS.search(entry):
+        return [entry if attr == "ORTH" else entry.lower()]
+    if attr == "LEMMA":
+        return [t.lemma_ for t in nlp(entry)]
+    return [t.text if attr == "ORTH" else t.lower_ for t in doc]
+
+
+def _expand_multiword(pattern: Pattern) -> list[Pattern]:
+    """A pattern whose ``IN`` lists hold entries of several tokens ("top-tier", "Diamond
+    Circle"), as patterns of single-token tests: each such entry becomes its own token
+    sequence in a variant of the pattern."""
+    for index, token in enumerate(pattern):
+        for attr in _EXPANDABLE:
+            test = token.get(attr)
+            if not (isinstance(test, dict) and "IN" in test):
+                continue
+            single: list[str] = []
+            sequences: list[list[str]] = []
+            for entry in test["IN"]:
+                forms = _token_forms(entry, attr) if isinstance(entry, str) else [entry]
+                if len(forms) == 1:
+                    single.append(forms[0])
+                else:
+                    sequences.append(forms)
+            if not sequences:
+                continue
+            before, after = pattern[:index], pattern[index + 1 :]
+            variants: list[Pattern] = []
+            rest = {k: v for k, v in token.items() if k not in (attr, "OP")}
+            if single:
+                variants.append([*before, {**token, attr: {**test, "IN": single}}, *after])
+            elif token.get("OP") in ("?", "*"):
+                variants.append([*before, *after])  # the optional token may be absent
+            for forms in sequences:
+                run = [{**rest, attr: form} for form in forms]
+                variants.append([*before, *run, *after])
+            return [expanded for variant in variants for expanded in _expand_multiword(variant)]
+    return [pattern]
+
+
+@lru_cache(maxsize=16)
+def _matchers(
+    extension: Extension = (), scope: str = MESSAGE_SCOPE
+) -> tuple[list[_LabelMatcher], list[PhraseMatcher]]:
+    """The matchers of the base vocabulary plus ``extension``, built once for each."""
     nlp = pipeline()
     common = frozenset(nlp.Defaults.stop_words)
-    grouped: dict[tuple[str, Anchors | None], list[list[dict[str, Any]]]] = {}
-    for label, patterns in _token_patterns.items():
+    # One Matcher per anchor set, whatever the labels: each Matcher run walks the whole
+    # text, so labels that share anchor words ("free": OFFER and DISCOUNT) share a run.
+    grouped: dict[Anchors | None, dict[str, list[Pattern]]] = {}
+    for label, patterns in token_patterns(extension, scope).items():
         for pattern in patterns:
-            grouped.setdefault((label, _anchors(pattern, common)), []).append(pattern)
+            for expanded in _expand_multiword(pattern):
+                by_label = grouped.setdefault(_anchors(expanded, common), {})
+                by_label.setdefault(label, []).append(expanded)
     label_matchers = []
-    for (label, anchors), patterns in grouped.items():
+    for anchors, by_label in grouped.items():
         matcher = Matcher(nlp.vocab)
-        matcher.add(label, patterns)
+        for label, patterns in by_label.items():
+            matcher.add(label, patterns)
         label_matchers.append(_LabelMatcher(anchors, matcher))
     phrase_matchers = []
-    for attr, labels in _phrases.items():
+    for attr, labels in phrase_lists(extension, scope).items():
         if not labels:
             continue
         phrase_matcher = PhraseMatcher(nlp.vocab, attr=attr)
@@ -184,8 +255,8 @@ class Analysis:
         return offset, offset
 
 
-def _find(doc: Doc) -> dict[str, list[tuple[int, int]]]:
-    label_matchers, phrase_matchers = _matchers()
+def _find(doc: Doc, extension: Extension, scope: str) -> dict[str, list[tuple[int, int]]]:
+    label_matchers, phrase_matchers = _matchers(extension, scope)
     strings = doc.vocab.strings
     found: dict[str, list[tuple[int, int]]] = {}
     words = (
@@ -206,17 +277,20 @@ def _find(doc: Doc) -> dict[str, list[tuple[int, int]]]:
 
 
 def _longest_first(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    """Drop spans inside longer ones: 'act now' and 'now' from one pattern are one hit."""
+    """One hit per phrase: spans inside longer ones are dropped ('act now' and 'now'),
+    and overlapping spans of one label are joined ('one of our elite' and 'our elite
+    members' are 'one of our elite members')."""
     kept: list[tuple[int, int]] = []
     for start, end in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
         if kept and start < kept[-1][1]:
+            kept[-1] = (kept[-1][0], max(kept[-1][1], end))
             continue
         kept.append((start, end))
     return tuple(kept)
 
 
-def _analyse_doc(doc: Doc) -> Analysis:
-    found = _find(doc)
+def _analyse_doc(doc: Doc, extension: Extension, scope: str = MESSAGE_SCOPE) -> Analysis:
+    found = _find(doc, extension, scope)
     sentences = tuple((s.start_char, s.end_char) for s in doc.sents)
     return Analysis({label: _longest_first(spans) for label, spans in found.items()}, sentences)
 
@@ -228,7 +302,7 @@ class _BoundedCache(dict):
         super().__init__()
         self.limit = limit
 
-    def put(self, key: str, value: Analysis) -> Analysis:
+    def put(self, key: tuple[Extension, str], value: Analysis) -> Analysis:
         if len(self) >= self.limit:
             self.clear()
         self[key] = value
@@ -240,8 +314,11 @@ _fixed_cache = _BoundedCache(4096)
 
 def analyse_fixed(text: str) -> Analysis:
     """Analyse a text; cached, so a template's fixed text is analysed once per process."""
-    cached = _fixed_cache.get(text)
-    return cached if cached is not None else _fixed_cache.put(text, _analyse_doc(pipeline()(text)))
+    extension = _vocabulary.get()
+    cached = _fixed_cache.get((extension, text))
+    if cached is not None:
+        return cached
+    return _fixed_cache.put((extension, text), _analyse_doc(pipeline()(text), extension))
 
 
 _NOTHING = Analysis({}, ())
@@ -254,47 +331,48 @@ def analyse_value(text: str) -> Analysis:
     spaCy: a campaign's million names cost a set lookup each and add nothing to the
     vocabulary. The others are analysed and cached by value.
     """
-    return _analyse_value(text) if value_needs_pipeline(text) else _NOTHING
+    extension = _vocabulary.get()
+    return _analyse_value(text, extension) if value_needs_pipeline(text, extension) else _NOTHING
 
 
-@lru_cache(maxsize=65536)
-def _analyse_value(text: str) -> Analysis:
-    return _analyse_doc(pipeline()(text))
-
-
-@cache
-def _needed_words() -> tuple[frozenset[str], frozenset[str], Any, frozenset[str]]:
+@lru_cache(maxsize=16)
+def _needed_words(extension: Extension = ()) -> tuple[frozenset[str], frozenset[str], Any, frozenset[str]]:
     """(lower-case words, lemmas) some matcher needs, the lemma table, tokenizer exceptions.
 
     Token patterns need one of their anchors (``_LabelMatcher.may_match``); a phrase
     needs every one of its words, so any of them will do as a filter.
     """
-    label_matchers, _ = _matchers()
+    label_matchers, _ = _matchers(extension, MESSAGE_SCOPE)
     nlp = pipeline()
     lower: set[str] = set()
     lemmas: set[str] = set()
     for label_matcher in label_matchers:
-        for attr, value in label_matcher.anchors or ():
+        if label_matcher.anchors is None:  # a pattern with no anchor word: anything may match
+            return frozenset(), frozenset(), None, frozenset()
+        for attr, value in label_matcher.anchors:
             (lemmas if attr == "LEMMA" else lower).add(value.lower())
-    for phrases in _phrases["LOWER"].values():
-        lower.update(t.lower_ for p in phrases for t in nlp.make_doc(p))
-    for phrases in _phrases["LEMMA"].values():
-        lemmas.update(t.lemma_ for doc in nlp.pipe(phrases) for t in doc)
+    for attr, labels in phrase_lists(extension, MESSAGE_SCOPE).items():
+        for phrases in labels.values():
+            if attr == "LEMMA":
+                lemmas.update(t.lemma_ for doc in nlp.pipe(phrases) for t in doc)
+            else:
+                lower.update(t.lower_ for p in phrases for t in nlp.make_doc(p))
     table = nlp.get_pipe("sendguard_lemmatizer").lookups.get_table("lemma_lookup")
     exceptions = frozenset(k.lower() for k in nlp.tokenizer.rules)
     return frozenset(lower), frozenset(lemmas), table, exceptions
 
 
-def value_needs_pipeline(text: str) -> bool:
+def value_needs_pipeline(text: str, extension: Extension = ()) -> bool:
     """False only when ``text`` provably matches nothing: plain words (letters only, or
     ASCII digits only) split by single spaces, none a tokenizer exception, none a word
     or lemma any pattern or phrase needs. Anything else (punctuation, mixed tokens)
     goes to spaCy."""
     if not text or len(text) > 64:
         return True
-    words = text.split(" ")
-    lower, lemmas, table, exceptions = _needed_words()
-    for word in words:
+    lower, lemmas, table, exceptions = _needed_words(extension)
+    if table is None:
+        return True
+    for word in text.split(" "):
         if not (word.isalpha() or (word.isascii() and word.isdigit())):
             return True
         folded = word.lower()
@@ -303,11 +381,22 @@ def value_needs_pipeline(text: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
+def _analyse_value(text: str, extension: Extension, scope: str = MESSAGE_SCOPE) -> Analysis:
+    return _analyse_doc(pipeline()(text), extension, scope)
+
+
+def analyse_scope(text: str, scope: str) -> Analysis:
+    """Analyse a short text with the matchers of another vocabulary scope only."""
+    return _analyse_value(text, _vocabulary.get(), scope)
+
+
 def warm(texts: Iterable[str]) -> None:
     """Analyse many texts in one ``nlp.pipe`` pass, filling the cache ``analyse_fixed`` reads."""
-    todo = [t for t in dict.fromkeys(texts) if t not in _fixed_cache]
+    extension = _vocabulary.get()
+    todo = [t for t in dict.fromkeys(texts) if (extension, t) not in _fixed_cache]
     for text, doc in zip(todo, pipeline().pipe(todo), strict=True):
-        _fixed_cache.put(text, _analyse_doc(doc))
+        _fixed_cache.put((extension, text), _analyse_doc(doc, extension))
 
 
 def is_short_value(text: str) -> bool:

@@ -11,7 +11,12 @@ same document as JSON. The shape::
     action = "rewrite"
     top_tiers = ["gold", "platinum"]
 
-An unknown rule id, action or threshold is an error that names it.
+    [tool.sendguard.vocabulary]  # a company's own words, added to word classes
+    status_words = ["Diamond Circle", "Founders Club"]
+
+An unknown rule id, action, threshold or word class is an error that names it. The
+word classes are those of ``linters/data/*.json`` (see ``linters.vocabulary``); the
+matchers for a policy's extension are built once per distinct extension.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 
 from linters.findings import Action
 from linters.registry import Rule, all_rules
+from linters.vocabulary import Extension, VocabularyError, extension_from
 
 
 class PolicyError(ValueError):
@@ -37,6 +43,8 @@ class Policy:
     actions: dict[str, Action] = field(default_factory=dict)
     settings: dict[str, BaseModel] = field(default_factory=dict)
     source: str = "defaults"
+    # Words added to vocabulary classes; hashable, so it keys the matcher cache.
+    vocabulary: Extension = ()
 
     def action(self, rule: Rule) -> Action:
         return self.actions.get(rule.id, rule.default_action)
@@ -77,10 +85,17 @@ def policy_from_mapping(document: dict[str, Any], source: str = "policy") -> Pol
     """Build a Policy from the ``[tool.sendguard]`` table (already decoded)."""
     rules = {r.id: r for r in all_rules()}
     # The lint table belongs to `sendguard lint` (linters/lint/config.py), which validates it.
-    unknown_top = set(document) - {"rules", "lint"}
+    unknown_top = set(document) - {"rules", "lint", "vocabulary"}
     if unknown_top:
-        raise PolicyError(f"{source}: unknown key {sorted(unknown_top)[0]!r} (policy has: rules, lint)")
+        raise PolicyError(
+            f"{source}: unknown key {sorted(unknown_top)[0]!r} (policy has: rules, lint, vocabulary)"
+        )
     policy = Policy(source=source)
+    if "vocabulary" in document:
+        try:
+            policy.vocabulary = extension_from(document["vocabulary"], f"{source}: vocabulary")
+        except VocabularyError as exc:
+            raise PolicyError(str(exc)) from None
     table = document.get("rules", {})
     if not isinstance(table, dict):
         raise PolicyError(f"{source}: rules must be a table")

@@ -12,9 +12,20 @@ comma left before a full stop, no empty line left by a removed line, and a capit
 letter where a sentence now starts. The tidying is part of the recorded change, so
 ``changes`` shows exactly what was sent differently.
 
+A rewrite never deletes substance: a removal that would also take an offer, a fact
+or news, a call to action, a date, a price, a number or a link (``linters.substance``)
+is not made. Rules offer the narrowest edit they know (SG201/SG202 drop only the
+status words, "our most loyal clients" -> "our clients", when cutting the clause
+would take an offer with it); when even that would delete substance, the message is
+not rewritten and not sent as written either: it is blocked with ``SG000
+unsafe-rewrite`` naming the rule and what the edit would have deleted, and goes to
+quarantine, where a person fixes the template or releases it. Sending it unedited
+would send the very claim policy forbids; sending it half-deleted would lose the
+news the message exists for.
+
 The edited message is linted again: if a rewritten rule still fires, or an edit
-could not be made safely (no fix, markup crossed, a part emptied, such as a subject
-that was all claim), the decision becomes ``block``.
+could not be made safely (no fix, markup crossed, substance deleted, a part emptied,
+such as a subject that was all claim), the decision becomes ``block``.
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from typing import TYPE_CHECKING
 from linters.findings import Action, Change, Decision, Finding, Result, decide
 from linters.message import Message, build_part
 from linters.render import Value
+from linters.substance import substance_in
 
 if TYPE_CHECKING:
     from linters.policy import Policy
@@ -42,6 +54,10 @@ _BLOCK_TAG = re.compile(
     r"</?(?:p|div|br|li|ul|ol|h[1-6]|td|th|tr|table|blockquote|section|header|footer)\b", re.I
 )
 _LETTER = re.compile(r"[^\W\d_]")
+# A salutation line ("Hi Dana,"): a message cut down to one has nothing left to say.
+_GREETING_LINE = re.compile(
+    r"(?im)^[ \t]*(?:hi|hello|hey|hiya|dear|greetings|good (?:morning|afternoon|evening))\b[^\n.!?,:]{0,40}[,.!:]?[ \t]*$"
+)
 
 
 class UnsafeEdit(Exception):
@@ -74,6 +90,8 @@ def _planned(sent: str, findings: list[Finding], is_html: bool) -> list[_Edit]:
     for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
         if finding.fix is None:
             raise UnsafeEdit(f"{finding.rule} has no safe edit ('{finding.excerpt}')")
+        if not finding.fix.strip():
+            _keeps_substance(finding, sent[finding.start : finding.end])
         edit = _Edit(finding.rule, finding.start, finding.end, finding.fix)
         if is_html:
             edit = _html_edit(sent, edit)
@@ -89,6 +107,18 @@ def _planned(sent: str, findings: list[Finding], is_html: bool) -> list[_Edit]:
             continue
         plan.append(edit)
     return plan
+
+
+def _keeps_substance(finding: Finding, removed: str) -> None:
+    """A removal may take the problem phrase only, never an offer, a fact, a call to
+    action, a date, a price or a link next to it (linters/substance.py)."""
+    deleted = substance_in(removed)
+    if deleted:
+        shown = " ".join(removed.split())
+        raise UnsafeEdit(
+            f"removing {finding.rule}'s '{finding.excerpt}' would also delete {deleted} "
+            f"('{shown[:120]}'); a rewrite never deletes content, so it is not rewritten"
+        )
 
 
 def _html_edit(sent: str, edit: _Edit) -> _Edit:
@@ -146,6 +176,10 @@ def _apply(sent: str, findings: list[Finding], is_html: bool = False) -> tuple[s
     visible = _visible(text) if is_html else text
     if not _LETTER.search(visible):
         raise UnsafeEdit("the edit would leave the part without any words")
+    if not _LETTER.search(_GREETING_LINE.sub("", visible)) and _LETTER.search(
+        _GREETING_LINE.sub("", _visible(sent) if is_html else sent)
+    ):
+        raise UnsafeEdit("the edit would leave nothing but the greeting")
     return text, changes
 
 

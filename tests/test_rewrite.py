@@ -54,8 +54,13 @@ def rewritten(template: dict[str, str], customer: dict[str, Any], **fields: Any)
         ),
         # a trailing clause goes; the full stop stays
         (
-            "The winter sale starts Friday, and you get early access as one of our VIPs.",
+            "The winter sale starts Friday, because you're one of our VIPs.",
             "The winter sale starts Friday.",
+        ),
+        # the clause holds an offer (early access): only "as one of our VIPs" goes
+        (
+            "The winter sale starts Friday, and you get early access as one of our VIPs.",
+            "The winter sale starts Friday, and you get early access.",
         ),
         # a clause between commas goes with one comma
         (

@@ -12,6 +12,7 @@ from linters.lint.inputs import PartSource, TemplateSource
 from linters.lint.segments import segments
 from linters.lint.static import StaticHit, analyse_segments, check_segments, invisible_characters
 from linters.lint.suppress import apply, suppressions
+from linters.nlp import vocabulary_in_force
 from linters.registry import RULES
 
 
@@ -63,9 +64,10 @@ def lint_template(template: TemplateSource, config: LintConfig) -> list[LintFind
             hit = StaticHit("SG900", exc.problem, at, at + 1, part.text[at : at + 20].split("\n")[0])
             findings.append(_finding(template, part, hit, config))
     purpose = template.meta.purpose or config.lint.default_purpose
-    analysed = {
-        id(p): analyse_segments(segments(p.part.text, p.tree, html=p.part.name == "html")) for p in parsed
-    }
+    with vocabulary_in_force(config.policy.vocabulary):
+        analysed = {
+            id(p): analyse_segments(segments(p.part.text, p.tree, html=p.part.name == "html")) for p in parsed
+        }
     every_part = [item for items in analysed.values() for item in items]
     known = known_rule_ids()
     for p in parsed:

@@ -2,206 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import cache
 
 from pydantic import Field
 
 from linters.findings import Action, Hit
-from linters.message import Message
+from linters.message import Message, Part
 from linters.models import Customer
-from linters.nlp import add_token_patterns
+from linters.nlp import current_vocabulary
 from linters.registry import Settings, rule
 from linters.rules.common import addresses_reader, clause_or_sentence, spans
+from linters.substance import substance_in
+from linters.vocabulary import Extension, word_set, words
 
-_CUSTOMER_NOUNS = [
-    "customer",
-    "client",
-    "shopper",
-    "member",
-    "buyer",
-    "patron",
-    "guest",
-    "people",
-    "fan",
-    "supporter",
-    "subscriber",
-    "reader",
-    "user",
-    "diner",
-    "traveler",
-    "traveller",
-    "patient",
-]
-_STATUS_WORDS = [
-    "valuable",
-    "best",
-    "top",
-    "biggest",
-    "favorite",
-    "favourite",
-    "elite",
-    "premier",
-    "treasured",
-    "important",
-    "prized",
-    "cherished",
-    "greatest",
-    "special",
-    "exclusive",
-    "select",
-    "vip",
-]
-_INTENSIFIERS = [
-    "most",
-    "very",
-    "absolute",
-    "truly",
-    "really",
-    "single",
-    "all",
-    "-",
-    "time",
-    "all-time",
-    "top",
-]
-_NOT_ABOUT_PEOPLE = {
-    "service",
-    "support",
-    "care",
-    "experience",
-    "team",
-    "satisfaction",
-    "reviews",
-    "feedback",
-    "success",
-}
-_TIER_WORDS = ["platinum", "gold", "diamond", "elite", "premier", "vip", "black", "titanium"]
-
-add_token_patterns(
-    "STATUS_CLAIM",
-    [
-        # "our most valuable customer", "one of our very best customers", "our top shoppers"
-        [
-            {"LOWER": {"IN": ["our", "my"]}},
-            {"LOWER": {"IN": _INTENSIFIERS}, "OP": "*"},
-            {"LOWER": {"IN": _STATUS_WORDS}},
-            {"LEMMA": {"IN": _CUSTOMER_NOUNS}},
-        ],
-        # "most valued customers" ("valued customer" alone is the generic form of address)
-        [{"LOWER": "most"}, {"LOWER": "valued"}, {"LEMMA": {"IN": _CUSTOMER_NOUNS}}],
-        # "VIP", "V.I.P."
-        [{"LOWER": {"IN": ["vip", "vips", "v.i.p.", "v.i.p"]}}],
-        # "top 1% of our customers"
-        [
-            {"LOWER": "top"},
-            {"LIKE_NUM": True},
-            {"ORTH": "%", "OP": "?"},
-            {"LOWER": {"IN": ["percent", "per"]}, "OP": "?"},
-            {"LOWER": "cent", "OP": "?"},
-            {"LOWER": "of"},
-            {"LOWER": {"IN": ["our", "all"]}, "OP": "?"},
-            {"LEMMA": {"IN": _CUSTOMER_NOUNS}},
-        ],
-        # "as a Platinum member", "your Gold status"
-        [
-            {"LOWER": {"IN": _TIER_WORDS}},
-            {"LEMMA": {"IN": ["member", "customer", "status", "tier", "level", "club"]}},
-        ],
-        # "you're one of a kind to us", "you are special to us"
-        [
-            {"LOWER": {"IN": ["you", "you're", "youre"]}},
-            {"LOWER": {"IN": ["are", "'re"]}, "OP": "?"},
-            {"LOWER": {"IN": ["special", "important", "valuable", "precious"]}},
-            {"LOWER": "to"},
-            {"LOWER": "us"},
-        ],
-    ],
-)
-
-add_token_patterns(
-    "RETURNING_CLAIM",
-    [
-        [{"LOWER": "welcome"}, {"LOWER": "back"}],
-        [
-            {"LOWER": "we"},
-            {"LOWER": {"IN": ["'ve", "have", "really", "truly", "sure", "'re", "are"]}, "OP": "*"},
-            {"LEMMA": "miss"},
-            {"LOWER": {"IN": ["you", "having", "seeing"]}},
-        ],
-        [
-            {"LOWER": {"IN": ["good", "great", "nice", "wonderful", "lovely"]}},
-            {"LOWER": "to"},
-            {"LEMMA": {"IN": ["see", "have"]}},
-            {"LOWER": "you"},
-            {"LOWER": {"IN": ["again", "back"]}},
-        ],
-        # "glad you're back", "happy to have you back": "back" is what makes it a return;
-        # "thrilled to have you on board" is a welcome.
-        [
-            {"LOWER": {"IN": ["glad", "happy", "thrilled"]}},
-            {"LOWER": {"IN": ["you", "you're"]}},
-            {"LOWER": {"IN": ["'re", "are"]}, "OP": "?"},
-            {"LOWER": "back"},
-        ],
-        [
-            {"LOWER": {"IN": ["glad", "happy", "thrilled"]}},
-            {"LOWER": "to"},
-            {"LOWER": {"IN": ["have", "see"]}},
-            {"LOWER": "you"},
-            {"LOWER": "back"},
-        ],
-    ],
-)
-
-add_token_patterns(
-    "LOYALTY_CLAIM",
-    [
-        # Thanks for "loyalty" or "patronage" claim a history on their own; thanks for
-        # "your support" or "your business" only with "continued" or "years of".
-        [
-            {"LEMMA": {"IN": ["thank", "thanks", "appreciate"]}},
-            {"LOWER": {"IN": ["you", "so", "much"]}, "OP": "*"},
-            {"LOWER": {"IN": ["for", "your"]}, "OP": "*"},
-            {"LOWER": {"IN": ["continued", "ongoing", "years", "of"]}, "OP": "*"},
-            {"LEMMA": {"IN": ["loyalty", "patronage"]}},
-        ],
-        [
-            {"LEMMA": {"IN": ["thank", "thanks", "appreciate"]}},
-            {"LOWER": {"IN": ["you", "so", "much"]}, "OP": "*"},
-            {"LOWER": {"IN": ["for", "your"]}, "OP": "*"},
-            {"LOWER": {"IN": ["continued", "ongoing", "years", "many"]}},
-            {"LOWER": "of", "OP": "?"},
-            {"LEMMA": {"IN": ["support", "business", "custom"]}},
-        ],
-        [
-            {"LOWER": {"IN": ["loyal", "faithful", "devoted", "dedicated"]}},
-            {"LEMMA": {"IN": _CUSTOMER_NOUNS}},
-        ],
-        [{"LOWER": "your"}, {"LOWER": {"IN": ["continued", "ongoing"]}, "OP": "?"}, {"LEMMA": "loyalty"}],
-        [{"LOWER": {"IN": ["sticking", "staying"]}}, {"LOWER": "with"}, {"LOWER": "us"}],
-    ],
-)
-
-add_token_patterns(
-    "TENURE_CLAIM",
-    [
-        [
-            {"LOWER": {"IN": ["long", "longtime", "long-time", "longstanding", "long-standing", "lifelong"]}},
-            {"ORTH": "-", "OP": "?"},
-            {"LOWER": {"IN": ["time", "standing"]}, "OP": "?"},
-            {"LEMMA": {"IN": _CUSTOMER_NOUNS}},
-        ],
-        [
-            {"LOWER": {"IN": ["been", "with"]}},
-            {"LOWER": "with", "OP": "?"},
-            {"LOWER": "us"},
-            {"LOWER": {"IN": ["for", "all"]}},
-            {"LOWER": {"IN": ["years", "so", "these", "many", "decades", "a"]}},
-        ],
-        [{"LOWER": "all"}, {"LOWER": "these"}, {"LOWER": "years"}],
-    ],
-)
+# STATUS_CLAIM, RETURNING_CLAIM, LOYALTY_CLAIM and TENURE_CLAIM, and their synonym
+# classes (status_words, superlatives, customer_nouns, ...), are in linters/data/claims.json.
+# A status word before a `not_about_people` word is about a service ("our VIP support").
 
 
 class StatusSettings(Settings):
@@ -237,10 +56,16 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
     """Tells the reader they have a status the record does not give them.
 
     Catches: "you're our most valuable customer", "as one of our very best customers",
-    "a valued VIP member", "our top shoppers like you", "top 1% of our customers", said
-    to the reader, when the customer is not in a top tier (policy `top_tiers`) and has
-    fewer than `min_purchases` purchases and less than `min_lifetime_value` spent.
-    Anonymous records never earn it. Without a customer record nothing is judged.
+    "as one of our VIP / elite / insider members", "our most loyal clients", "a
+    top-tier client", "your Platinum status", "top 1% of our customers", said to the
+    reader, when the customer is not in a top tier (policy `top_tiers`) and has fewer
+    than `min_purchases` purchases and less than `min_lifetime_value` spent. An
+    invitation ("become a Gold member", "earn Elite status") and a service ("our VIP
+    support line") are not claims. Anonymous records never earn it. Without a
+    customer record nothing is judged. The words are the classes `status_words`,
+    `superlatives`, `ranked_qualities` and `customer_nouns` of
+    `linters/data/claims.json`; add your own tier names with
+    `[tool.sendguard.vocabulary] status_words = ["Diamond Circle"]`.
 
     Why it hurts: the person who bought once knows they are not your most valuable
     customer; the claim tells them everyone got the same email.
@@ -248,20 +73,22 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
     Example: to {"purchase_count": 1}: "You're our most valuable customer, so here's 20% off."
 
     Fix: say what is true ("Thanks for your order in May"), or send the claim only to
-    the tiers it is true of. The rewrite removes the claim.
+    the tiers it is true of. The rewrite removes the claim with the narrowest edit
+    that deletes nothing of substance ("our most loyal clients get 30% off" -> "our
+    clients get 30% off"); when there is none, the message is blocked (SG000).
     """
     customer = message.customer
     if customer is None or status_earned(customer, settings):
         return
     for part, start, end in spans(message, "STATUS_CLAIM"):
         following = part.text[end : end + 20].split()
-        if following and following[0].strip(".,!?").lower() in _NOT_ABOUT_PEOPLE:
+        if following and following[0].strip(".,!?").lower() in _policy_words("not_about_people"):
             continue
         if not (addresses_reader(part, start) or _said_of_the_reader(part.text, start)):
             continue
-        if _names_their_tier(part.text[start:end], customer):
+        if _names_their_tier(part.text[start:end], customer) or _invitation(part, start):
             continue
-        cut_start, cut_end, replacement = clause_or_sentence(part, start, end)
+        cut_start, cut_end, replacement = claim_edit(part, start, end)
         yield Hit(
             f"'{part.text[start:end]}' claims a status this customer does not have "
             f"({_record_summary(customer)})",
@@ -282,7 +109,111 @@ def _said_of_the_reader(text: str, start: int) -> bool:
 
 def _names_their_tier(claim: str, customer: Customer) -> bool:
     """ "Gold member" to a gold-tier customer is a fact, not a flattery."""
-    return bool(customer.tier) and customer.tier.lower() in claim.lower().split()
+    tier = " ".join((customer.tier or "").lower().split())
+    return bool(tier) and f" {tier} " in f" {' '.join(claim.lower().split())} "
+
+
+_CUE_WORDS = 4
+
+
+def _policy_words(class_name: str) -> frozenset[str]:
+    """A class's words with the additions of the policy in force."""
+    return word_set(class_name, current_vocabulary())
+
+
+def _invitation(part: Part, start: int) -> bool:
+    """ "Become a Gold member", "upgrade to Platinum status", "earn elite status": an
+    invitation to a status, not a claim that the reader has it (unlike "you've earned")."""
+    sentence_start, _ = part.analysis.sentence_at(start)
+    before = re.findall(r"[\w'-]+", part.text[sentence_start:start].lower())[-_CUE_WORDS:]
+    return not _policy_words("invitation_cues").isdisjoint(before)
+
+
+# ---------------------------------------------------------------- the narrowest safe edit
+
+# Words a claim is made of that can go while the rest stays true: "our most loyal
+# clients" -> "our clients", "a long-time customer" -> "a customer".
+_QUALIFIER_CLASSES = (
+    "intensifiers",
+    "superlatives",
+    "status_words",
+    "ranked_qualities",
+    "loyalty_adjectives",
+    "tenure_adjectives",
+    "returning_adjectives",
+)
+_CLAUSE_DELIMITER = re.compile(r"[,;:\u2013\u2014]|\s-\s")
+_AS_PHRASE = re.compile(
+    r"(?i)[ \t]*,?[ \t]*\bas[ \t]+(?:(?:one|some|any)[ \t]+of[ \t]+)?(?:(?:our|my|the|a|an)[ \t]+(?:[\w-]+[ \t]+)?)?$"
+)
+
+
+@cache
+def _qualifiers(extension: Extension) -> re.Pattern[str]:
+    entries = sorted(
+        {w for name in _QUALIFIER_CLASSES for w in words(name, extension)}, key=len, reverse=True
+    )
+    alternatives = "|".join(re.escape(e).replace("\\ ", r"\s+") for e in entries)
+    return re.compile(rf"(?i)(?<![\w-])(?:{alternatives})(?![\w-])[ \t]*")
+
+
+def claim_edit(part: Part, start: int, end: int) -> tuple[int, int, str]:
+    """The narrowest edit that removes the claim at [start, end) and no substance.
+
+    In order: the clause or sentence (``clause_or_sentence``), when it holds nothing
+    else of substance (``linters.substance``); else an "as one of our VIPs" phrase on
+    its own; else the claim's own clause up to a colon, semicolon or dash; else the
+    claim without its status words ("our most loyal clients" -> "our clients"). When
+    none is safe, the clause cut is returned: the rewrite step refuses it and says what
+    it would have deleted.
+    """
+    first = clause_or_sentence(part, start, end)
+    candidates = (first, _as_phrase(part, start, end), _own_clause(part, start, end))
+    for candidate in candidates:
+        if candidate is not None and substance_in(part.text[candidate[0] : candidate[1]]) is None:
+            return candidate
+    return _without_qualifiers(part, start, end) or first
+
+
+def _as_phrase(part: Part, start: int, end: int) -> tuple[int, int, str] | None:
+    """ "..., and you get early access as one of our VIPs." -> cut " as one of our VIPs"."""
+    sentence_start, sentence_end = part.analysis.sentence_at(start)
+    lead = _AS_PHRASE.search(part.text, sentence_start, start)
+    after = part.text[end:sentence_end].lstrip(" \t")
+    if lead is None or not (after == "" or after[0] in ".!?,;:\n"):
+        return None
+    return lead.start(), end, ""
+
+
+def _own_clause(part: Part, start: int, end: int) -> tuple[int, int, str] | None:
+    """The claim's clause when a colon, semicolon or dash ends it: "Robert, we've missed
+    you: the sale is here" -> cut "we've missed you: "."""
+    sentence_start, sentence_end = part.analysis.sentence_at(start)
+    text = part.text
+    after = _CLAUSE_DELIMITER.search(text, end, sentence_end)
+    if after is None or after.group().strip() == ",":
+        return None
+    before = [m for m in _CLAUSE_DELIMITER.finditer(text, sentence_start, start)]
+    clause_start = before[-1].end() if before else sentence_start
+    while clause_start < start and text[clause_start] in " \t":
+        clause_start += 1
+    clause_end = after.end()
+    while clause_end < sentence_end and text[clause_end] in " \t":
+        clause_end += 1
+    return clause_start, clause_end, ""
+
+
+def _without_qualifiers(part: Part, start: int, end: int) -> tuple[int, int, str] | None:
+    """The claim with its status words dropped, when what is left is still a plain,
+    true phrase ending in a customer noun ("our clients", "a member")."""
+    claim = part.text[start:end]
+    plain = " ".join(_qualifiers(current_vocabulary()).sub("", claim).split())
+    last = plain.rsplit(" ", 1)[-1].lower() if plain else ""
+    nouns = _policy_words("customer_nouns")
+    noun = last if last in nouns else last.removesuffix("s")
+    if not plain or plain == claim or noun not in nouns or re.search(r"\d|%", plain):
+        return None
+    return start, end, plain
 
 
 def _record_summary(customer: Customer) -> str:
@@ -298,11 +229,14 @@ def _record_summary(customer: Customer) -> str:
 def find_fake_relationship(message: Message, settings: RelationshipSettings) -> Iterator[Hit]:
     """Claims a shared history the record does not show.
 
-    Catches: "welcome back", "we've missed you" (needs `returning_min_purchases`);
-    "thanks for your loyalty", "loyal customers like you" (needs
-    `loyal_min_purchases`); "as a long-time customer", "you've been with us for years"
-    (needs `customer_since` at least `long_time_years` ago). Anonymous records have
-    no history. Without a customer record nothing is judged.
+    Catches: "welcome back", "we've missed you", "you've been missed", "we haven't
+    seen you in a while", "as a returning customer" (needs `returning_min_purchases`);
+    "thanks for your loyalty", "thank you for your continued trust", "loyal customers
+    like you", "thanks for sticking by us" (needs `loyal_min_purchases`); "as a
+    long-time customer", "you've been with us for years", "since day one" (needs
+    `customer_since` at least `long_time_years` ago). Anonymous records have no
+    history. Without a customer record nothing is judged. The words are in
+    `linters/data/claims.json`.
 
     Why it hurts: "we've missed you" to someone who never bought anything is a
     relationship invented by a mail merge, and the reader knows it.
@@ -324,7 +258,7 @@ def find_fake_relationship(message: Message, settings: RelationshipSettings) -> 
         if earned:
             continue
         for part, start, end in spans(message, label):
-            cut_start, cut_end, replacement = clause_or_sentence(part, start, end)
+            cut_start, cut_end, replacement = claim_edit(part, start, end)
             yield Hit(
                 f"'{part.text[start:end]}' claims a history this customer does not have "
                 f"({_record_summary(customer)})",

@@ -7,14 +7,11 @@ from collections.abc import Iterator
 from linters.findings import Action, Hit
 from linters.message import Message
 from linters.models import Customer
-from linters.nlp import add_token_patterns
 from linters.registry import NoSettings, rule
 from linters.rules.common import spans
-from linters.vocabulary import load
 
-# Words that say "we watched what you did" (the template linter reuses this label).
-add_token_patterns("TRACKING", load("tracking")["TRACKING"])
-
+# TRACKING (words that say "we watched what you did") is matched from linters/data/privacy.json;
+# the template linter reuses the label.
 
 _QUESTION_OR_IF = frozenset(
     {"have", "did", "if", "when", "once", "after", "can", "could", "will", "would", "do"}
@@ -55,7 +52,7 @@ def find_tracking_disclosure(message: Message, settings: NoSettings) -> Iterator
     customer record there is no consent to rely on, so the message is judged.
     It takes a claim of having watched: "we noticed you were looking at", "based on your
     browsing", "you recently viewed"; "We're sorry to see you leave" claims nothing.
-    The patterns are data: linters/data/tracking.json.
+    The patterns are data: linters/data/privacy.json.
 
     Why it hurts: "we saw you near our Boston store" tells the reader they are being
     followed, by a company they never allowed to follow them. It reads as

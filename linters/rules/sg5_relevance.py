@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import Field
@@ -14,9 +13,14 @@ from pydantic import Field
 from linters.findings import Action, Hit
 from linters.message import Message
 from linters.models import Customer
-from linters.nlp import add_phrases, add_token_patterns
 from linters.registry import Settings, rule
 from linters.rules.common import longest_first, spans
+from linters.vocabulary import load
+
+
+def canonical_tag(name: str) -> str:
+    """A segment name as compared: "Parents of teens" and "parents-of-teens" are one."""
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +40,10 @@ class Segment:
     def fits(self, customer: Customer, now: datetime) -> bool | None:
         """True when the record puts the customer in the segment, False when it rules
         them out, None when it does not say."""
-        if self.tag in customer.segments:
+        tags = customer_tags(customer)
+        if self.tag in tags:
             return True
-        if self.conflicts & set(customer.segments):
+        if self.conflicts & tags:
             return False
         verdicts = [
             v
@@ -74,28 +79,38 @@ def _range(spec: dict[str, int] | None, top: int = 150) -> tuple[int, int] | Non
     return None if spec is None else (int(spec.get("min", 0)), int(spec.get("max", top)))
 
 
-SEGMENTS_FILE = Path(__file__).resolve().parent.parent / "data" / "segments.json"
-
-
-def _load_segments() -> dict[str, Segment]:
-    raw: dict[str, Any] = json.loads(SEGMENTS_FILE.read_text(encoding="utf-8"))
-    segments: dict[str, Segment] = {}
-    for tag, spec in raw["segments"].items():
-        segment = Segment(
+def _load_segments() -> tuple[dict[str, Segment], dict[str, str]]:
+    """The segments by tag, and every alias (and tag) to its tag."""
+    raw: dict[str, Any] = load("segments")["segments"]
+    aliases = {canonical_tag(tag): tag for tag in raw}
+    for tag, spec in raw.items():
+        aliases.update({canonical_tag(alias): tag for alias in spec.get("aliases", ())})
+    segments = {
+        tag: Segment(
             tag,
             children_ages=_range(spec.get("children_ages")),
             pets=frozenset(p.lower() for p in spec.get("pets", ())),
             age=_range(spec.get("age")),
-            conflicts=frozenset(spec.get("conflicts", ())),
+            conflicts=frozenset(
+                aliases.get(canonical_tag(c), canonical_tag(c)) for c in spec.get("conflicts", ())
+            ),
         )
-        segments[tag] = segment
-        if spec.get("terms"):
-            add_phrases(segment.label, spec["terms"], attr="LEMMA")
-    return segments
+        for tag, spec in raw.items()
+    }
+    return segments, aliases
 
 
-# Loaded once, at import, so the vocabulary joins the one shared matcher.
-SEGMENTS = _load_segments()
+SEGMENTS, _ALIASES = _load_segments()
+
+
+def segment_tag(name: str) -> str:
+    """The segment tag a record's or audience's name stands for ("teen_parent" -> "parent_teen")."""
+    key = canonical_tag(name)
+    return _ALIASES.get(key, key)
+
+
+def customer_tags(customer: Customer) -> frozenset[str]:
+    return frozenset(segment_tag(name) for name in customer.segments)
 
 
 class SegmentSettings(Settings):
@@ -114,7 +129,7 @@ def _describe(customer: Customer, segment: Segment) -> str:
         facts.append(f"pets: {', '.join(customer.attributes.pets) or 'none'}")
     if segment.age is not None and customer.attributes.birth_year is not None:
         facts.append(f"born {customer.attributes.birth_year}")
-    if not facts and customer.segments:
+    if customer.segments and (not facts or segment.conflicts & customer_tags(customer)):
         facts.append(f"segments: {', '.join(customer.segments)}")
     return "; ".join(facts) or "the record"
 
@@ -122,17 +137,18 @@ def _describe(customer: Customer, segment: Segment) -> str:
 def _audience_mismatch(message: Message, customer: Customer, settings: SegmentSettings) -> Iterator[Hit]:
     audience = message.request.audience or []
     verdicts: list[bool | None] = []
-    for tag in audience:
+    tags = [segment_tag(name) for name in audience]
+    for tag in tags:
         segment = SEGMENTS.get(tag)
         if segment is not None:
             verdicts.append(segment.fits(customer, message.now))
-        elif tag in customer.segments:
+        elif tag in customer_tags(customer):
             verdicts.append(True)
         else:
             verdicts.append(False if settings.segments_complete else None)
     # Content meant for several segments is relevant when any of them fits.
     if verdicts and all(v is False for v in verdicts):
-        known = [SEGMENTS[t] for t in audience if t in SEGMENTS]
+        known = [SEGMENTS[t] for t in tags if t in SEGMENTS]
         facts = (
             _describe(customer, known[0]) if known else f"segments: {', '.join(customer.segments) or 'none'}"
         )
@@ -141,7 +157,9 @@ def _audience_mismatch(message: Message, customer: Customer, settings: SegmentSe
 
 def _text_mismatch(message: Message, customer: Customer) -> Iterator[Hit]:
     parts = message.readable()
-    for segment in SEGMENTS.values():
+    # Only the segments the text speaks to (most texts speak to none).
+    named = {label for part in parts for label in part.analysis.hits if label.startswith("SEGMENT_")}
+    for segment in (s for s in SEGMENTS.values() if s.label in named):
         mentions = [(part, part.analysis.spans(segment.label)) for part in parts]
         mentions = [(part, found[0]) for part, found in mentions if found]
         # Judge the record only when the text speaks to the segment (most texts do not).
@@ -164,8 +182,11 @@ def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterat
     Catches: a request whose `audience` tags (e.g. `["parent_infant"]`) the customer
     record rules out, and, when no audience is declared, product and life-stage words
     in the text ("diapers", "puppy food", "prom dress", "hearing aids") for a segment
-    the record rules out. What each tag means (children's ages, pets, age from
-    `birth_year`, conflicting tags) and its vocabulary are data, in
+    the record rules out, including age-targeted topics ("retirement planning",
+    "pension", "Medicare") for someone whose `birth_year` puts them outside the age
+    range. What each tag means (children's ages, pets, age from `birth_year`, the
+    other names a tag goes by in `segments`, such as "teen_parent" for `parent_teen`,
+    and the tags that conflict with it) and its vocabulary are data, in
     `linters/data/segments.json`. Only a known mismatch is a finding: a record that
     says nothing about children is not judged on diapers.
 
@@ -188,48 +209,6 @@ def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterat
 
 
 # Offers and calls to buy, counted by SG502.
-add_token_patterns(
-    "OFFER",
-    [
-        [{"LIKE_NUM": True}, {"ORTH": "%"}, {"LOWER": "off"}],
-        [{"LOWER": {"REGEX": r"^\d+%$"}}, {"LOWER": "off"}],
-        [{"LIKE_NUM": True}, {"LOWER": "percent"}, {"LOWER": "off"}],
-        [{"ORTH": {"IN": ["$", "£", "€"]}}, {"LIKE_NUM": True}, {"LOWER": "off"}],
-        [
-            {"LOWER": {"IN": ["shop", "buy", "order", "upgrade", "subscribe", "book"]}},
-            {"LOWER": {"IN": ["now", "today"]}},
-        ],
-        [{"LOWER": "add"}, {"LOWER": "to"}, {"LOWER": {"IN": ["cart", "basket", "bag"]}}],
-        [{"LOWER": {"IN": ["use", "enter", "apply"]}}, {"LOWER": {"IN": ["code", "coupon", "promo"]}}],
-        [{"LOWER": {"IN": ["promo", "discount", "coupon", "voucher"]}}, {"LOWER": "code"}],
-        [
-            {"LOWER": {"IN": ["special", "exclusive", "limited"]}},
-            {"LEMMA": {"IN": ["offer", "deal", "discount"]}},
-        ],
-        [
-            {"LOWER": "you"},
-            {"LOWER": {"IN": ["might", "may", "'ll", "will"]}},
-            {"LOWER": "also", "OP": "?"},
-            {"LOWER": {"IN": ["like", "love", "enjoy"]}},
-        ],
-        [{"LOWER": {"IN": ["recommended", "picked"]}}, {"LOWER": "for"}, {"LOWER": "you"}],
-        [{"LOWER": "customers"}, {"LOWER": "also"}, {"LEMMA": {"IN": ["buy", "bought", "like", "view"]}}],
-        [{"LOWER": "complete"}, {"LOWER": "the"}, {"LOWER": "look"}],
-        [{"LOWER": "upgrade"}, {"LOWER": "to"}],
-        [{"LOWER": {"IN": ["buy", "get"]}}, {"LIKE_NUM": True}, {"OP": "?"}, {"LOWER": "free"}],
-        [
-            {"LOWER": "free"},
-            {"LOWER": {"IN": ["shipping", "delivery"]}},
-            {"LOWER": "on"},
-            {"LOWER": "your"},
-            {"LOWER": "next"},
-        ],
-        [{"LOWER": "save"}, {"ORTH": {"IN": ["$", "£", "€"]}, "OP": "?"}, {"LIKE_NUM": True}],
-        [{"LOWER": "save"}, {"LOWER": {"IN": ["big", "more"]}}],
-        [{"LOWER": "treat"}, {"LOWER": "yourself"}],
-        [{"LOWER": "don't"}, {"LOWER": "forget"}, {"LOWER": "to"}, {"LOWER": "shop"}],
-    ],
-)
 
 
 class UpsellSettings(Settings):
@@ -267,24 +246,6 @@ def find_upsell_overload(message: Message, settings: UpsellSettings) -> Iterator
             start,
             end,
         )
-
-
-add_token_patterns(
-    "DISCOUNT",
-    [
-        [{"LIKE_NUM": True}, {"ORTH": "%"}, {"LOWER": "off"}],
-        [{"LOWER": {"REGEX": r"^\d+%$"}}, {"LOWER": "off"}],
-        [{"LIKE_NUM": True}, {"LOWER": "percent"}, {"LOWER": "off"}],
-        [{"ORTH": {"IN": ["$", "£", "€"]}}, {"LIKE_NUM": True}, {"LOWER": "off"}],
-        [{"LEMMA": {"IN": ["discount", "coupon", "voucher", "rebate"]}}],
-        [{"LOWER": {"IN": ["promo", "promotional", "discount", "coupon"]}}, {"LOWER": "code"}],
-        [{"LOWER": {"IN": ["use", "enter", "apply"]}}, {"LOWER": "code"}],
-        [{"LOWER": "save"}, {"ORTH": {"IN": ["$", "£", "€"]}, "OP": "?"}, {"LIKE_NUM": True}],
-        [{"LOWER": "free"}, {"LOWER": {"IN": ["shipping", "delivery", "gift"]}}],
-        [{"LOWER": {"IN": ["cheaper", "reduced", "markdown", "sale", "deal"]}}, {"LOWER": "price"}],
-        [{"LOWER": "price"}, {"LEMMA": "drop"}],
-    ],
-)
 
 
 class CartDiscountSettings(Settings):

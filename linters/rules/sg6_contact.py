@@ -1,9 +1,9 @@
 """SG6xx contact policy: suppression, consent, caps, cooldowns, quiet hours, openers.
 
 These rules judge when and whether to contact someone, not what the message says
-(SG607 aside). They are pure functions of the request, its ``history`` (earlier
-contacts) and ``events`` (behaviour and delivery feedback), the customer record and
-the moment the message is judged. History entries stamped in the future beyond a
+(SG607 and SG608 aside). They are pure functions of the request, its ``history``
+(earlier contacts) and ``events`` (behaviour and delivery feedback), the customer
+record and the moment the message is judged. History entries stamped in the future beyond a
 few minutes of clock skew are ignored (see ``linters.timing``), so a bad timestamp
 can never hold a message until some far-off date.
 """
@@ -20,10 +20,11 @@ from pydantic import Field, field_validator
 from linters.findings import Action, Hit
 from linters.message import Message, Part
 from linters.models import Channel, Contact, Event, Purpose
-from linters.nlp import PLACEHOLDER, Analysis, add_token_patterns, analyse_value
+from linters.nlp import Analysis, analyse_value, current_vocabulary
 from linters.registry import NoSettings, Settings, rule
 from linters.rules.common import sentence_removal
 from linters.timing import aware, quiet_hours_end, within, zone_named
+from linters.vocabulary import word_set
 
 # --------------------------------------------------------------------------- helpers
 
@@ -47,6 +48,12 @@ def _on_channel(event: Event, channel: Channel) -> bool:
 
 def _when(moment: datetime) -> str:
     return aware(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _room_again(times: list[datetime], allowed: int, span: timedelta) -> datetime:
+    """When a rolling window holding ``times`` (sorted) has room for one more: once all
+    but ``allowed - 1`` of them have left it."""
+    return times[len(times) - allowed] + span
 
 
 def _span(hours: float) -> str:
@@ -220,8 +227,7 @@ def find_over_cap(message: Message, settings: FrequencySettings) -> Iterator[Hit
         )
         if len(times) < window.max:
             continue
-        # The window has room once all but max-1 of these contacts have left it.
-        frees_at = times[len(times) - window.max] + span
+        frees_at = _room_again(times, window.max, span)
         scope = f"{window.channel} " if window.channel else ""
         yield Hit(
             f"{len(times)} {scope}marketing message{'s' if len(times) != 1 else ''} in the last "
@@ -407,139 +413,10 @@ def find_quiet_hours(message: Message, settings: QuietHoursSettings) -> Iterator
 # ------------------------------------------------------------------------------ SG607
 
 # Pleasantry families: two openers in one family are the same pleasantry to the
-# reader ("How are you today?" and "How are you doing?"). Lemmas make "hoping" and
+# reader ("How are you today?" and "How are you doing?"). Each family is a label
+# "PLEASANTRY:<family>" in linters/data/contact.json; lemmas make "hoping" and
 # "hoped" one word; the matcher ignores case and punctuation.
-_SMALL_TALK_FILLER = [
-    "today",
-    "tonight",
-    "lately",
-    "this",
-    "these",
-    "days",
-    "morning",
-    "afternoon",
-    "evening",
-    "week",
-    "weekend",
-    "all",
-    "there",
-    "doing",
-    "keeping",
-    "been",
-    "holding",
-    "getting",
-    "up",
-    "on",
-    "friend",
-    "my",
-    "with",
-    "you",
-]
-_TIME_NOUNS = ["day", "week", "weekend", "morning", "afternoon", "evening", "month", "holiday", "break"]
-_PLEASANTRIES: dict[str, list[list[dict]]] = {
-    "how are you": [
-        [
-            {"LOWER": "how"},
-            {"LOWER": {"IN": ["are", "r", "'re", "have", "ya"]}},
-            {"LOWER": {"IN": ["you", "u", "ya", "things"]}},
-            # Small talk or a name may stand before the question mark ("How are you
-            # doing today, Maggie?"); a real question may not ("how are you finding
-            # the jacket?").
-            {"LOWER": {"IN": _SMALL_TALK_FILLER}, "OP": "{0,3}"},
-            {"IS_PUNCT": True, "OP": "?"},
-            {"IS_TITLE": True, "OP": "?"},
-            {"ORTH": PLACEHOLDER, "OP": "?"},
-            {"LOWER": {"IN": ["?", "!", ",", ".", "?!", "!?", "\u2014", "-"]}},
-        ],
-        [
-            {"LOWER": {"IN": ["how's", "hows", "how"]}},
-            {"LOWER": {"IN": ["'s", "is"]}, "OP": "?"},
-            {"LOWER": {"IN": ["it", "everything", "life", "things"]}},
-            {"LOWER": "going", "OP": "?"},
-            {"IS_PUNCT": True},
-        ],
-        [
-            {"LOWER": {"IN": ["how's", "hows", "how"]}},
-            {"LOWER": {"IN": ["'s", "is", "was"]}, "OP": "?"},
-            {"LOWER": "your"},
-            {"LOWER": {"IN": _TIME_NOUNS}},
-            {"LOWER": {"IN": ["going", "been", "treating"]}, "OP": "?"},
-            {"LOWER": "you", "OP": "?"},
-            {"LOWER": "so", "OP": "?"},
-            {"LOWER": "far", "OP": "?"},
-            {"IS_PUNCT": True},
-        ],
-    ],
-    "hope you are well": [
-        [
-            {"LOWER": {"IN": ["i", "we"]}, "OP": "?"},
-            {"LEMMA": {"IN": ["hope", "trust"]}},
-            {"LOWER": {"IN": ["you", "you're", "youre", "you've", "this", "that", "all", "everything"]}},
-            {
-                "LOWER": {"IN": ["'re", "are", "'ve", "have", "email", "message", "note", "letter", "is"]},
-                "OP": "?",
-            },
-            {"LOWER": {"IN": ["been", "doing", "keeping", "find", "finds", "staying"]}, "OP": "?"},
-            {"LOWER": "you", "OP": "?"},
-            {"LOWER": {"IN": ["well", "good", "great", "safe", "fine"]}},
-        ],
-        [
-            {"LEMMA": "hope"},
-            {"LOWER": "your"},
-            {"LOWER": {"IN": _TIME_NOUNS}},
-            {"LOWER": {"IN": ["is", "'s", "was", "has"]}},
-            {"LOWER": {"IN": ["going", "been", "off"]}, "OP": "?"},
-            {"LOWER": "to", "OP": "?"},
-            {"LOWER": "a", "OP": "?"},
-            {"LOWER": {"IN": ["well", "good", "great", "smoothly", "start"]}},
-        ],
-    ],
-    "hope you are having a good time": [
-        [
-            {"LEMMA": "hope"},
-            {"LOWER": {"IN": ["you", "you're", "youre"]}},
-            {"LOWER": {"IN": ["'re", "are", "had", "have", "'ve"]}, "OP": "?"},
-            {"LOWER": {"IN": ["having", "had", "enjoying", "enjoyed"]}, "OP": "?"},
-            {"LOWER": {"IN": ["a", "an", "the", "your"]}},
-            {"OP": "?"},
-            {"LOWER": {"IN": _TIME_NOUNS}},
-        ],
-    ],
-    "happy weekday": [
-        [
-            {"LOWER": "happy"},
-            {
-                "LOWER": {
-                    "IN": [
-                        "monday",
-                        "tuesday",
-                        "wednesday",
-                        "thursday",
-                        "friday",
-                        "saturday",
-                        "sunday",
-                        "weekend",
-                        "hump",
-                    ]
-                }
-            },
-        ],
-    ],
-    "checking in": [
-        [
-            {"LOWER": "just"},
-            {"LOWER": {"IN": ["wanted", "want", "thought"]}, "OP": "?"},
-            {"LOWER": {"IN": ["to", "i'd", "i"]}, "OP": "?"},
-            {"LEMMA": "check"},
-            {"LOWER": "in"},
-        ],
-        [{"LEMMA": "check"}, {"LOWER": "in"}, {"IS_PUNCT": True}],
-        [{"LEMMA": "touch"}, {"LOWER": "base"}],
-    ],
-}
 _LABEL = "PLEASANTRY:"
-for _family, _patterns in _PLEASANTRIES.items():
-    add_token_patterns(_LABEL + _family, _patterns)
 
 _GREETING_LINE = re.compile(
     r"^(hi|hello|hey|hiya|dear|greetings|good (morning|afternoon|evening|day))\b[^!?\n]{0,40}[,.!:\u2014-]?$",
@@ -654,3 +531,100 @@ def _opener_removal(part: Part, start: int, end: int) -> tuple[int, int]:
         while cut_end < len(part.text) and part.text[cut_end] in " \t\r\n":
             cut_end += 1
     return cut_start, cut_end
+
+
+# ------------------------------------------------------------------------------ SG608
+
+# Survey and feedback requests (SURVEY_REQUEST) are matched from linters/data/contact.json.
+# A message is a survey when it asks in its subject or its opening sentences (a
+# greeting line counts as one); "take our survey" in a newsletter's footer is not.
+_SURVEY_SENTENCES = 4
+_CAMPAIGN_WORD = re.compile(r"[a-z]+")
+
+
+class SurveySettings(Settings):
+    max_requests: int = Field(
+        1, ge=1, description="survey or feedback requests allowed in the window, this one included"
+    )
+    window_days: float = Field(30, gt=0, description="length of the rolling window in days")
+
+
+def _survey_campaign(campaign: str | None) -> bool:
+    """ "csat-weekly", "post_visit_survey", "NPS Q4": a campaign named as a survey."""
+    if not campaign:
+        return False
+    names = word_set("survey_campaign_words", current_vocabulary())
+    return any(w in names for w in _CAMPAIGN_WORD.findall(campaign.lower()))
+
+
+def _survey_ask(text: str, analysis: Analysis) -> tuple[int, int] | None:
+    """The first survey request in the opening sentences of a text."""
+    found = analysis.spans("SURVEY_REQUEST")
+    if not found:
+        return None
+    opening = [(s, e) for s, e in analysis.sentences if text[s:e].strip()][:_SURVEY_SENTENCES]
+    limit = opening[-1][1] if opening else 0
+    return next(((s, e) for s, e in found if s < limit), None)
+
+
+def _asks_for_feedback(contact: Contact) -> bool:
+    if _survey_campaign(contact.campaign):
+        return True
+    if not contact.text:
+        return False
+    head = _head(contact.text)
+    return _survey_ask(head, analyse_value(head)) is not None
+
+
+def _survey_excerpt(message: Message) -> str | None:
+    for part in message.readable():
+        found = _survey_ask(part.text, part.analysis)
+        if found:
+            return f"'{part.text[found[0] : found[1]]}'"
+    if _survey_campaign(message.request.campaign):
+        return f"campaign {message.request.campaign!r}"
+    return None
+
+
+@rule("SG608", "survey-fatigue", Action.BLOCK, SurveySettings)
+def find_survey_fatigue(message: Message, settings: SurveySettings) -> Iterator[Hit]:
+    """Asks for feedback again when the person was already asked recently.
+
+    Catches: a message that asks for feedback in its subject or opening sentences
+    ("How did we do?", "rate your experience", "customer satisfaction survey", "how
+    likely are you to recommend us", "leave a review"), or whose `campaign` is named
+    as a survey ("csat-weekly", "post-visit-survey"), when `history` already holds
+    `max_requests` such requests (default 1, this one included) within
+    `window_days` (default 30): found the same way in the earlier texts and
+    campaign names, on any channel and with any purpose. A newsletter with "take
+    our survey" in its footer is not a survey.
+
+    Why it hurts: "Every week Hyundai sends me a customer satisfaction form." A
+    question asked every week says the answers are not read; by the third form the
+    only feedback left to give is the unsubscribe link.
+
+    Example: history [{"at": "2026-11-13T10:00:00Z", "channel": "email", "campaign":
+    "csat-weekly"}] and, on 2026-11-20, "How did we do? Rate your recent service visit."
+
+    Fix: ask once per experience, and not more than `max_requests` in `window_days`;
+    merge the weekly form into one after the visit. Blocked by default: a survey
+    sent weeks late asks about an experience nobody remembers. Set the action to
+    `hold` to re-queue it instead (the finding carries when the window has room).
+    """
+    asked = _survey_excerpt(message)
+    if asked is None:
+        return
+    now = _now(message)
+    span = timedelta(days=settings.window_days)
+    earlier = [c for c in _history(message) if within(c.at, now, span) and _asks_for_feedback(c)]
+    if len(earlier) < settings.max_requests:
+        return
+    times = sorted(aware(c.at) for c in earlier)
+    frees_at = _room_again(times, settings.max_requests, span)
+    yield Hit(
+        f"{asked} asks for feedback again: {len(earlier)} survey or feedback "
+        f"request{'s' if len(earlier) != 1 else ''} in the last {_span(settings.window_days * 24)} "
+        f"(at most {settings.max_requests}, this one included; latest {_when(times[-1])}); "
+        f"room again at {_when(frees_at)}",
+        retry_at=frees_at,
+    )

@@ -8,19 +8,23 @@ from collections.abc import Iterator
 from linters.findings import Action, Hit
 from linters.message import Message
 from linters.registry import NoSettings, rule
+from linters.vocabulary import words
+
+
+def _words_pattern(class_name: str, joiner: str) -> str:
+    """The class's words as one alternation; the words of an entry may be joined by ``joiner``."""
+    entries = sorted(words(class_name), key=len, reverse=True)
+    return "|".join(joiner.join(re.escape(w) for w in entry.split()) for entry in entries)
+
 
 # Local parts of sender addresses nobody reads: noreply@, no-reply@, donotreply@, ...
-_NO_REPLY = re.compile(
-    r"(?i)(?:^|[<\s\"'])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|noreplies|no[-_.]?response)[\w.+-]*@"
-)
+_NO_REPLY = re.compile(rf"(?i)(?:^|[<\s\"'])(?:{_words_pattern('no_reply_words', '[-_.]?')})[\w.+-]*@")
 _EMAIL = re.compile(r"(?i)(?:mailto:)?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 # A phone number: 7+ digits with the usual separators, optionally international.
 _PHONE = re.compile(r"(?<![\w/=.-])(?:\+|00)?\d[\d ().\-\u2010\u2011]{5,}\d(?![\w/])")
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"')]+")
-# A link whose address or text says it leads to people.
-_CONTACT_WORDS = re.compile(
-    r"(?i)contact|support|help|customer[-_ ]?(?:service|care)|chat|feedback|talk|speak|call[-_ ]?us|get[-_ ]?in[-_ ]?touch"
-)
+# A link whose address or text says it leads to people (linters/data/human_path.json).
+_CONTACT_WORDS = re.compile(rf"(?i){_words_pattern('contact_words', '[-_ ]?')}")
 
 
 def is_no_reply(address: str | None) -> bool:
