@@ -245,4 +245,4 @@ WORDS = sorted(
 def test_a_value_spacy_is_skipped_for_could_match_nothing(words):
     value = " ".join(words)
     if not value_needs_pipeline(value):
-        assert _analyse_value(value).hits == {}
+        assert _analyse_value(value, ()).hits == {}
