@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+from linters import limits
 from linters.findings import Action, Decision, Finding, Hit, Result, decide
 from linters.handlebars import TemplateSyntaxError
 from linters.message import PART_ORDER, Message, Part, build_part, readable_text
@@ -48,6 +49,7 @@ def render_parts(template: InlineTemplate, data: dict) -> dict[str, Part]:
             rendered = render(source, data, escape_html=name == "html")
         except TemplateSyntaxError as exc:
             raise RequestError(f"template.{name}", str(exc)) from exc
+        limits.check_rendered(f"template.{name}", rendered.text)
         parts[name] = build_part(name, rendered.text, rendered.values)
     return parts
 
@@ -60,13 +62,14 @@ def analyse_together(requests: Iterable[SendRequest], templates: TemplateLookup 
     for request in requests:
         try:
             template = resolve_template(request, templates)
+            within_limits(request, template)
         except RequestError:
             continue
         for name in PART_ORDER:
             source = getattr(template, name)
             try:
                 rendered = render(source, request.data, escape_html=name == "html") if source else None
-            except TemplateSyntaxError:
+            except (TemplateSyntaxError, RecursionError):
                 continue
             if rendered is not None:
                 text, values, _ = readable_text(name, rendered.text, rendered.values)
@@ -124,6 +127,12 @@ def earliest_retry(message: Message, policy: Policy, findings: list[Finding]) ->
     return retry
 
 
+def within_limits(request: SendRequest, template: InlineTemplate) -> None:
+    """Refuse, before rendering, what would take the engine long (linters.limits)."""
+    limits.check_request(request)
+    limits.check_template(template, request.data)
+
+
 def check(
     request: SendRequest,
     policy: Policy | None = None,
@@ -132,12 +141,31 @@ def check(
     customers: CustomerLookup | None = None,
     now: datetime | None = None,
 ) -> Result:
-    """Judge one send request. Raises RequestError when it cannot be judged."""
+    """Judge one send request. Raises RequestError when it cannot be judged, and only
+    that: an input that trips the engine anywhere is refused, never a traceback."""
+    template = resolve_template(request, templates)
+    within_limits(request, template)
+    customer = resolve_customer(request, customers)
+    try:
+        return _judge(request, template, customer, policy or _DEFAULT_POLICY, now)
+    except RequestError:
+        raise
+    except Exception as exc:
+        # Each known crash (deep nesting, years near 9999, lone surrogates) has its own
+        # limit or check; this net refuses an unknown one instead of failing a whole batch
+        # (a CLI run, the lint API's 500). The message names the class, so it gets found.
+        raise RequestError("", f"the request could not be judged ({type(exc).__name__}: {exc})") from exc
+
+
+def _judge(
+    request: SendRequest,
+    template: InlineTemplate,
+    customer: Customer | None,
+    policy: Policy,
+    now: datetime | None,
+) -> Result:
     from linters.rewrite import rewrite_message
 
-    policy = policy or _DEFAULT_POLICY
-    template = resolve_template(request, templates)
-    customer = resolve_customer(request, customers)
     moment = aware(request.now or now or datetime.now(UTC))
     message = Message(request, customer, render_parts(template, request.data), moment)
     findings = run_rules(message, policy)
