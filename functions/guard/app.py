@@ -34,6 +34,7 @@ import re
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -285,7 +286,12 @@ def _note_notice(record: Record, outcome: str) -> None:
         logger.exception("could not note the review notice on the decision row", request_id=record.id)
 
 
-_WRITERS = {delivery.LEDGER: _write_ledger, delivery.DECISION: _write_decision, delivery.NOTICE: _send_notice}
+def _writer(item: str) -> Callable[[dict[str, Any]], None]:
+    return {
+        delivery.LEDGER: _write_ledger,
+        delivery.DECISION: _write_decision,
+        delivery.NOTICE: _send_notice,
+    }[item]
 
 
 def finish_bookkeeping(record: Record) -> None:
@@ -301,7 +307,7 @@ def finish_bookkeeping(record: Record) -> None:
         pending = record.pending.get(item)
         try:
             if pending is not None:
-                _WRITERS[item](pending)
+                _writer(item)(pending)
             delivery.done(record, item)
         except (ClientError, BotoCoreError):
             logger.exception("bookkeeping write failed", request_id=record.id, item=item)
@@ -492,7 +498,7 @@ def after_send(
         _count_event("BookkeepingFailed")
         for item in (delivery.LEDGER, delivery.DECISION):
             try:
-                _WRITERS[item](bookkeeping[item])
+                _writer(item)(bookkeeping[item])
             except (ClientError, BotoCoreError):
                 logger.exception("bookkeeping write failed", request_id=record.id, item=item)
         raise BookkeepingIncomplete("the delivery record still says sending") from None
@@ -630,14 +636,11 @@ class NotStarted(RuntimeError):
     """Too little time left in the invocation to judge this record; SQS delivers it again."""
 
 
-_context: ContextVar[LambdaContext | None] = ContextVar("lambda_context", default=None)
-
-
-def handle_record(record: SQSRecord) -> dict[str, Any]:
-    """One SQS record. Raising marks it failed: it stays on the queue (then the DLQ)."""
+def handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> dict[str, Any]:
+    """One SQS record. Raising marks it failed: it stays on the queue (then the DLQ).
+    Powertools passes ``lambda_context`` (it looks for that parameter name)."""
     _names_to_mask.set(())
-    context = _context.get()
-    if context is not None and context.get_remaining_time_in_millis() < TIME_RESERVE_MS:
+    if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < TIME_RESERVE_MS:
         _count_event("NotStarted")
         raise NotStarted("too little time left in this invocation; not started")
     try:
@@ -662,13 +665,9 @@ def handle_record(record: SQSRecord) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    marker = _context.set(context)
-    try:
-        response = process_partial_response(
-            event=event, record_handler=handle_record, processor=processor, context=context
-        )
-    finally:
-        _context.reset(marker)
+    response = process_partial_response(
+        event=event, record_handler=handle_record, processor=processor, context=context
+    )
     failed = len(response.get("batchItemFailures", []))
     metrics.add_metric(name="Records", unit=MetricUnit.Count, value=len(event.get("Records", [])))
     metrics.add_metric(name="FailedRecords", unit=MetricUnit.Count, value=failed)
