@@ -73,12 +73,14 @@ def read_requests(paths: Sequence[str]) -> Iterator[Source]:
 
 
 def _split_documents(name: str, text: str) -> Iterator[Source]:
+    from linters.models import load_json  # json.loads, with too-deep nesting a decode error
+
     stripped = text.strip()
     if not stripped:
         yield Source(name, error="empty file: expected a JSON send request")
         return
     try:
-        document = json.loads(stripped)
+        document = load_json(stripped)
     except json.JSONDecodeError as whole_error:
         lines = [(i, line) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
         if len(lines) < 2:
@@ -89,7 +91,7 @@ def _split_documents(name: str, text: str) -> Iterator[Source]:
             return
         for number, line in lines:
             try:
-                yield Source(f"{name}:{number}", json.loads(line))
+                yield Source(f"{name}:{number}", load_json(line))
             except json.JSONDecodeError as exc:
                 yield Source(f"{name}:{number}", error=f"not valid JSON: {exc.msg} at column {exc.colno}")
         return

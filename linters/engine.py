@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from linters import limits
 from linters.findings import Action, Decision, Finding, Hit, Result, decide
 from linters.handlebars import TemplateSyntaxError
+from linters.html_text import visible_text
 from linters.message import PART_ORDER, Message, Part, build_part, readable_text
 from linters.models import Customer, InlineTemplate, RequestError, SendRequest, aware
 from linters.nlp import skeleton_of, warm
@@ -49,7 +50,8 @@ def render_parts(template: InlineTemplate, data: dict) -> dict[str, Part]:
             rendered = render(source, data, escape_html=name == "html")
         except TemplateSyntaxError as exc:
             raise RequestError(f"template.{name}", str(exc)) from exc
-        limits.check_rendered(f"template.{name}", rendered.text)
+        readable = visible_text(rendered.text).text if name == "html" else None
+        limits.check_rendered(f"template.{name}", rendered.text, readable)
         parts[name] = build_part(name, rendered.text, rendered.values)
     return parts
 
@@ -61,20 +63,23 @@ def analyse_together(requests: Iterable[SendRequest], templates: TemplateLookup 
     skeletons = []
     for request in requests:
         try:
-            template = resolve_template(request, templates)
-            within_limits(request, template)
-        except RequestError:
+            skeletons.extend(_skeletons(request, templates))
+        except Exception:
             continue
-        for name in PART_ORDER:
-            source = getattr(template, name)
-            try:
-                rendered = render(source, request.data, escape_html=name == "html") if source else None
-            except (TemplateSyntaxError, RecursionError):
-                continue
-            if rendered is not None:
-                text, values, _ = readable_text(name, rendered.text, rendered.values)
-                skeletons.append(skeleton_of(text, [(v.start, v.end) for v in values])[0])
     warm(skeletons)
+
+
+def _skeletons(request: SendRequest, templates: TemplateLookup | None) -> list[str]:
+    template = resolve_template(request, templates)
+    within_limits(request, template)
+    found = []
+    for name in PART_ORDER:
+        source = getattr(template, name)
+        if source:
+            rendered = render(source, request.data, escape_html=name == "html")
+            text, values, _ = readable_text(name, rendered.text, rendered.values)
+            found.append(skeleton_of(text, [(v.start, v.end) for v in values])[0])
+    return found
 
 
 def _finding(rule: Rule, action: Action, hit: Hit, parts: dict[str, Part]) -> Finding:

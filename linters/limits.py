@@ -25,7 +25,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from linters.handlebars import Block, Mustache, Node, TemplateSyntaxError, Text, parse
+from linters.handlebars import Block, Mustache, Node, TemplateSyntaxError, Text, parse, walk
+from linters.html_text import visible_text
 from linters.models import InlineTemplate, RequestError, SendRequest
 
 MAX_DATA_DEPTH = 12  # {"order": {"items": [{"options": {...}}]}} is 5
@@ -33,9 +34,14 @@ MAX_VALUE_CHARS = 20_000  # one merge value: a name, an address, a product descr
 MAX_DATA_VALUES = 5_000  # leaves in ``data`` (a receipt with 200 items of 10 fields)
 MAX_DATA_CHARS = 200_000  # all of ``data`` as JSON
 MAX_TEMPLATE_CHARS = 100_000  # one template part (Gmail clips HTML mail at 102 KB)
-MAX_MERGE_TAGS = 1_000  # {{...}} tags in one part
+MAX_MERGE_TAGS = 500  # {{...}} tags in one part (a long receipt template has ~60)
 MAX_BLOCK_DEPTH = 6  # {{#each}} inside {{#if}} inside {{#each}}...
-MAX_RENDERED_CHARS = 100_000  # one rendered part, estimated before and checked after
+MAX_RENDERED_CHARS = 100_000  # one rendered part as sent (HTML with its markup)
+# The text a reader reads in one part (subject, text, the visible text of the HTML): what
+# the NLP pipeline and the rules analyse, so what sets the time. About 1,600 words; real
+# messages are a few hundred. Estimated before rendering, checked after.
+MAX_READABLE_CHARS = 10_000
+MAX_HISTORY_TEXT_CHARS = 200_000  # the text of all ``history`` contacts together
 MAX_CUSTOMER_CHARS = 50_000  # the inline customer record as JSON
 MAX_HISTORY = 500  # contacts in ``history``; the ledger keeps 90 days
 MAX_EVENTS = 500
@@ -53,6 +59,11 @@ def check_request(request: SendRequest) -> None:
         _check_size(customer, "customer", MAX_CUSTOMER_CHARS)
     if request.history is not None and len(request.history) > MAX_HISTORY:
         raise RequestError("history", f"{len(request.history)} contacts; at most {MAX_HISTORY}")
+    history_text = sum(len(c.text or "") for c in request.history or ())
+    if history_text > MAX_HISTORY_TEXT_CHARS:
+        raise RequestError(
+            "history", f"{history_text:,} characters of text; at most {MAX_HISTORY_TEXT_CHARS:,}"
+        )
     if len(request.events) > MAX_EVENTS:
         raise RequestError("events", f"{len(request.events)} events; at most {MAX_EVENTS}")
     if request.audience:
@@ -93,12 +104,33 @@ def check_part(field: str, source: str, data: dict[str, Any] | None = None) -> N
             field,
             f"could render to about {estimate:,} characters with this data; at most {MAX_RENDERED_CHARS:,}",
         )
+    readable = estimate if not field.endswith("html") else _readable_share(nodes, estimate)
+    if readable > MAX_READABLE_CHARS:
+        raise RequestError(
+            field,
+            f"could render to about {readable:,} characters of readable text; at most {MAX_READABLE_CHARS:,}",
+        )
 
 
-def check_rendered(field: str, text: str) -> None:
-    """After rendering: the estimate is an upper bound, this is the exact check."""
-    if len(text) > MAX_RENDERED_CHARS:
-        raise RequestError(field, f"renders to {len(text):,} characters; at most {MAX_RENDERED_CHARS:,}")
+def _readable_share(nodes: list[Node], estimate: int) -> int:
+    """The readable part of an HTML estimate: the share of the template's own text a
+    reader sees (markup, styles and hidden elements are not read)."""
+    fixed = "".join(node.text for node in walk(nodes) if isinstance(node, Text))
+    if not fixed:
+        return estimate
+    return estimate * len(visible_text(fixed).text) // len(fixed)
+
+
+def check_rendered(field: str, sent: str, readable: str | None = None) -> None:
+    """After rendering: the estimate is an upper bound, this is the exact check.
+    ``readable`` is the visible text of an HTML part (None: ``sent`` is read as it is)."""
+    if len(sent) > MAX_RENDERED_CHARS:
+        raise RequestError(field, f"renders to {len(sent):,} characters; at most {MAX_RENDERED_CHARS:,}")
+    read = sent if readable is None else readable
+    if len(read) > MAX_READABLE_CHARS:
+        raise RequestError(
+            field, f"renders to {len(read):,} characters of readable text; at most {MAX_READABLE_CHARS:,}"
+        )
 
 
 def check_data(value: Any, field: str) -> None:
@@ -129,7 +161,9 @@ def check_data(value: Any, field: str) -> None:
 
 def _check_text(text: str, path: str) -> None:
     if len(text) > MAX_VALUE_CHARS:
-        raise RequestError(path, f"{len(text):,} characters; a merge value may have at most {MAX_VALUE_CHARS:,}")
+        raise RequestError(
+            path, f"{len(text):,} characters; a merge value may have at most {MAX_VALUE_CHARS:,}"
+        )
     if _SURROGATE.search(text):
         raise RequestError(path, "contains a lone surrogate (not Unicode text)")
 
