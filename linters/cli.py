@@ -25,6 +25,7 @@ PLUGIN_COMMANDS: list[tuple[str, str, str]] = [
     ("lint", "linters.lint.command", "lint template files (for pull-request pipelines)"),
     ("invoke", "functions.local", "run a Lambda handler locally against an event file"),
     ("import-ses", "functions.ses_import", "write the SES account's stored templates to files"),
+    ("review", "functions.review.command", "list, show, release or deny quarantined messages; --serve the console"),
 ]
 
 

@@ -336,8 +336,17 @@ def _notice(
         "rules": sorted({f["rule"] for f in result.get("findings", [])}),
         "see": "the decisions table, item with this id (quarantined = true)",
     }
+    notice.update(_console_link(request_id))  # issue 14: the review console's entry, if deployed
     subject = re.sub(r"[^ -~]", "?", f"sendguard quarantined {request_id}")[:100]
     return {"subject": subject, "message": json.dumps(notice, indent=2)}
+
+
+def _console_link(request_id: str) -> dict[str, str]:
+    """The review console's page for this id (REVIEW_CONSOLE_URL), or nothing."""
+    from urllib.parse import quote
+
+    base = os.environ.get("REVIEW_CONSOLE_URL", "").strip()
+    return {"console": f"{base}#item={quote(request_id, safe='')}"} if base else {}
 
 
 # --- the steps a delivery can take ---------------------------------------------------
@@ -382,6 +391,7 @@ def quarantine(current: Delivery, result: dict[str, Any], reason: str) -> dict[s
         reason=reason,
         request_id=request.id if own_key else None,
         body=current.body if own_key else None,
+        campaign=request.campaign,  # issue 14: `sendguard review list --campaign`
     )
     pending = {
         delivery.DECISION: row,
@@ -451,8 +461,11 @@ def hold(current: Delivery, result: Result, moment: datetime) -> dict[str, Any]:
     return move_on(current, current.now + max(wait, timedelta(0)), {delivery.DECISION: decision_row})
 
 
-def send_once(current: Delivery, result: Result, moment: datetime) -> dict[str, Any]:
-    """``sending``, the provider call, ``sent``: the one path that sends."""
+def send_once(
+    current: Delivery, result: Result, moment: datetime, row_extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``sending``, the provider call, ``sent``: the one path that sends. ``row_extra``:
+    more fields for the decision row (a reviewer's release keeps its audit record)."""
     request = current.request
     tag = current.decision_id
     contact = Contact(
@@ -465,7 +478,7 @@ def send_once(current: Delivery, result: Result, moment: datetime) -> dict[str, 
     bookkeeping = {
         delivery.LEDGER: {"to": request.to, "contact": contact.model_dump(mode="json"), "suffix": tag[:12]},
         delivery.DECISION: ledger.decision_item(
-            result.to_dict(), current.now, quarantined=False, decision_id=tag, outcome="sent"
+            result.to_dict(), current.now, quarantined=False, decision_id=tag, outcome="sent", **(row_extra or {})
         ),
     }
     sending = current.next_record(delivery.SENDING, sending_at=current.now, step=current.token)
@@ -665,6 +678,10 @@ def handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if "sendguard_release" in event:  # issue 14: a reviewer's release, invoked by the review API
+        from functions.review.release import handle_release_event
+
+        return handle_release_event(event["sendguard_release"])
     response = process_partial_response(
         event=event, record_handler=handle_record, processor=processor, context=context
     )
