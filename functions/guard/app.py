@@ -681,6 +681,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if "sendguard_release" in event:  # issue 14: a reviewer's release, invoked by the review API
         from functions.review.release import handle_release_event
 
+        _count_event("ReleaseInvoked")
         return handle_release_event(event["sendguard_release"])
     response = process_partial_response(
         event=event, record_handler=handle_record, processor=processor, context=context

@@ -183,7 +183,10 @@ def do_decide(args: argparse.Namespace) -> int:
             print(f"{key}: not {args.action}d: {exc}", file=sys.stderr)
             continue
         print(f"{key}: {outcome.state} ({outcome.detail}) by {who}")
-    print(f"{len(ids) - failed} of {len(ids)} {args.action}d{' (dry run)' if args.dry_run else ''}", file=sys.stderr)
+    print(
+        f"{len(ids) - failed} of {len(ids)} {args.action}d{' (dry run)' if args.dry_run else ''}",
+        file=sys.stderr,
+    )
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
@@ -215,5 +218,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"sendguard review: {exc}", file=sys.stderr)
         return EXIT_SOME_FAILED
     except (MissingSetting, BotoCoreError, ClientError) as exc:
-        print(f"sendguard review: {exc} (use --stack, --endpoint-url or the table variables)", file=sys.stderr)
+        print(
+            f"sendguard review: {exc} (use --stack, --endpoint-url or the table variables)", file=sys.stderr
+        )
         return EXIT_BAD_INPUT

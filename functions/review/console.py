@@ -66,7 +66,7 @@ def readable_parts(row: dict[str, Any]) -> list[dict[str, Any]]:
                 "message": f.get("message"),
             }
             for f in findings
-            if f.get("part") == name and int(f.get("end", 0)) > int(f.get("start", 0))
+            if f.get("part") == name  # an empty span marks where something is missing
         ]
         parts.append({"part": name, "text": text, "marks": sorted(marks, key=lambda m: m["start"])})
     return parts
@@ -93,7 +93,7 @@ def detail(key: str) -> dict[str, Any]:
 
 def _who() -> str:
     event = router.current_event
-    iam = (event.request_context.authorizer.iam if event.request_context.authorizer else None)
+    iam = event.request_context.authorizer.iam if event.request_context.authorizer else None
     who = iam.user_arn if iam else None
     if not who:
         raise PermissionError("no IAM principal on the request; the console needs IAM authorisation")

@@ -65,7 +65,9 @@ def override_policy(policy: Policy, accepted: set[str]) -> Policy:
     actions = dict(policy.actions)
     actions.update({rule: Action.WARN for rule in accepted - NEVER_WAIVED})
     actions.update({rule: Action.BLOCK for rule in NEVER_WAIVED})
-    return Policy(actions=actions, settings=dict(policy.settings), source=f"{policy.source} + review override")
+    return Policy(
+        actions=actions, settings=dict(policy.settings), source=f"{policy.source} + review override"
+    )
 
 
 def default_accepted(row: dict[str, Any]) -> set[str]:
@@ -88,7 +90,9 @@ def _body_of(key: str, row: dict[str, Any]) -> tuple[delivery.Record, str]:
     item = aws.table(aws.IDEMPOTENCY_TABLE).get_item(Key={"id": key}, ConsistentRead=True).get("Item")
     body = (item or {}).get("body") or row.get("body")
     if item is None or not body:
-        raise ReleaseRefused(f"{key}: the request body is gone (delivery record expired); it can only be denied")
+        raise ReleaseRefused(
+            f"{key}: the request body is gone (delivery record expired); it can only be denied"
+        )
     return delivery._from_item(item), str(body)
 
 
@@ -99,9 +103,7 @@ def rejudge(key: str, row: dict[str, Any], accepted: set[str]) -> tuple[Any, Res
 
     record, body = _body_of(key, row)
     request = parse_request(body)
-    current = app.Delivery(
-        request, body, delivery.payload_hash(body), record.step, record, app.clock(), key
-    )
+    current = app.Delivery(request, body, delivery.payload_hash(body), record.step, record, app.clock(), key)
     moment = request.now or current.now
     current.request = app.with_customer_and_ledger(request, moment)
     policy = override_policy(app.current_policy(), accepted)
@@ -120,8 +122,12 @@ def _refuse_if_stopped(key: str, result: Result) -> None:
     rules = _stopping(result)
     never = sorted(set(rules) & NEVER_WAIVED)
     if never:
-        raise ReleaseRefused(f"{key}: {', '.join(never)} still applies; suppression and consent are never waived")
-    raise ReleaseRefused(f"{key}: still {result.decision} after the override ({', '.join(rules)}); not released")
+        raise ReleaseRefused(
+            f"{key}: {', '.join(never)} still applies; suppression and consent are never waived"
+        )
+    raise ReleaseRefused(
+        f"{key}: still {result.decision} after the override ({', '.join(rules)}); not released"
+    )
 
 
 def release(
@@ -143,16 +149,16 @@ def release(
         return _expire(key, who, now)
     if state != store.PENDING:
         raise store.AlreadyDecided(key, state)
+    accepted = check_accepted(default_accepted(row) - NEVER_WAIVED if accept is None else accept)
     found = set(store.rules_of(row)) & NEVER_WAIVED
     if found:
         raise ReleaseRefused(f"{key}: {', '.join(sorted(found))}: suppression and consent are never waived")
-    accepted = check_accepted(default_accepted(row) if accept is None else accept)
     _, result, _ = rejudge(key, row, accepted)
     _refuse_if_stopped(key, result)
     if dry_run:
         return Outcome(key, store.RELEASED, "dry run: would be released and sent", sorted(accepted))
     store.transition(key, store.RELEASED, who, why, now, override=sorted(accepted))
-    answer = (send or dispatcher())(key)
+    answer = (send or dispatcher())(key) or {}
     return Outcome(key, store.RELEASED, answer.get("outcome", ""), sorted(accepted))
 
 
@@ -174,7 +180,9 @@ def deny(key: str, reason: str, who: str, dry_run: bool = False) -> Outcome:
 
 
 def _expire(key: str, who: str, now: datetime) -> Outcome:
-    store.transition(key, store.EXPIRED, who, f"past the review window of {store.REVIEW_WINDOW.days} days", now)
+    store.transition(
+        key, store.EXPIRED, who, f"past the review window of {store.REVIEW_WINDOW.days} days", now
+    )
     raise ReleaseRefused(f"{key}: expired (older than {store.REVIEW_WINDOW.days} days); nothing was done")
 
 

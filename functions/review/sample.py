@@ -22,7 +22,9 @@ EVENTS = local.ROOT / "events"
 
 def sample_bodies(events: Path = EVENTS) -> list[str]:
     """events/requests/*.json, then events/guard-requests.jsonl: one body each."""
-    bodies = [json.dumps(json.loads(p.read_text("utf-8"))) for p in sorted((events / "requests").glob("*.json"))]
+    bodies = [
+        json.dumps(json.loads(p.read_text("utf-8"))) for p in sorted((events / "requests").glob("*.json"))
+    ]
     extra = events / "guard-requests.jsonl"
     if extra.is_file():
         bodies += [line for line in extra.read_text("utf-8").splitlines() if line.strip()]
