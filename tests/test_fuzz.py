@@ -214,7 +214,7 @@ def test_the_engine_judges_or_refuses_every_mutated_request(document: Any) -> No
 def test_sendguard_check_answers_every_request_of_a_batch(
     tmp_path_factory: pytest.TempPathFactory, documents: list[Any]
 ) -> None:
-    path = Path(tmp_path_factory.mktemp("fuzz")) / "batch.jsonl"
+    path = Path(tmp_path_factory.getbasetemp()) / "fuzz-batch.jsonl"  # one file, rewritten per example
     path.write_text("\n".join(_as_json(d) for d in documents) + "\n", encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

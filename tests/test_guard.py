@@ -430,3 +430,11 @@ def test_mask_personal() -> None:
     text = "to ann.lee@example.com or +1 503 555 0188, (555) 010-2233; Ann Lee; on 2026-11-20"
     masked = app.mask_personal(text, ("Ann", "Lee"))
     assert masked == "to a***@example.com or [phone], [phone]; [name] [name]; on 2026-11-20"
+
+
+def test_bookkeeping_clients_retry_on_their_own_and_sending_clients_never(stack: local.Stack) -> None:
+    # A retried write repeats only itself; a retried SendEmail could be a second email.
+    assert aws.table(aws.DECISIONS_TABLE).meta.client.meta.config.retries["mode"] == "standard"
+    assert aws.client("sns").meta.config.retries["total_max_attempts"] == aws.RETRY_ATTEMPTS + 1
+    assert aws.send_client("sesv2").meta.config.retries["total_max_attempts"] == 1
+    assert aws.send_client("sns").meta.config.retries["total_max_attempts"] == 1

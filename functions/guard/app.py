@@ -530,6 +530,7 @@ def unknown_send(current: Delivery) -> dict[str, Any]:
         raise delivery.RaceLost("a send attempt may still be running; judged again later")
     row = ledger.get_decision(aws.table(aws.DECISIONS_TABLE), record.id)
     if row and row.get("decision_id") == record.decision_id and row.get("provider_id"):
+        # The decision row is written already (it is the proof); the contact may not be.
         bookkeeping = (
             {delivery.LEDGER: record.pending[delivery.LEDGER]} if delivery.LEDGER in record.pending else {}
         )
