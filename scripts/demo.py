@@ -9,7 +9,8 @@ queue moves them to the dead-letter queue). Then it prints what was decided, wha
 and SNS actually received (read back from moto), what is in quarantine, and what is
 still on the queue. It ends by closing the loop (scripts/demo_loop.py): SES reports a
 complaint, the feedback handler writes it to the contact ledger, and the next campaign
-email to that person is blocked. No AWS account, no network, no process left behind.
+email to that person is blocked. Last, a reviewer releases one quarantined message
+(through the guard: sent once) and denies another (scripts/demo_review.py). No AWS account, no network, no process left behind.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from functions import aws, local  # noqa: E402
 from scripts.demo_loop import show_feedback_loop  # noqa: E402
+from scripts.demo_review import show_review  # noqa: E402
 
 EVENTS = ROOT / "events"
 
@@ -182,6 +184,7 @@ def run(verbose: bool) -> int:
         print_received()
         print_quarantine_and_queues(stack)
         show_feedback_loop(endpoint, stack=stack.name)
+        show_review()  # a reviewer releases one quarantined message and denies another
     print(f"\ndone in {time.monotonic() - started:.1f} s; the moto server is stopped.")
     return 0
 
