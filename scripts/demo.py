@@ -28,21 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from functions import aws, local  # noqa: E402
+from functions.review.sample import sample_bodies  # noqa: E402
 from scripts.demo_loop import show_feedback_loop  # noqa: E402
 from scripts.demo_review import show_review  # noqa: E402
 
 EVENTS = ROOT / "events"
-
-
-def sample_bodies() -> list[str]:
-    """The sample requests as message bodies: events/requests/*.json, then our own."""
-    bodies = [
-        json.dumps(json.loads(p.read_text("utf-8"))) for p in sorted((EVENTS / "requests").glob("*.json"))
-    ]
-    extra = EVENTS / "guard-requests.jsonl"
-    if extra.is_file():
-        bodies += [line for line in extra.read_text("utf-8").splitlines() if line.strip()]
-    return bodies
 
 
 def load_ses_templates() -> int:

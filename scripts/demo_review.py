@@ -31,7 +31,9 @@ def show_review() -> None:
         print(f"  {row['id'][:30]:<30} {' '.join(store.rules_of(row))}")
     emails_before = len(local.sent_email())
     outcome = release.release(RELEASE_ID, RELEASE_REASON, who, accept=RELEASE_ACCEPT)
-    print(f"release {RELEASE_ID} (accepting {', '.join(sorted(RELEASE_ACCEPT))}): {outcome.state}, {outcome.detail}")
+    print(
+        f"release {RELEASE_ID} (accepting {', '.join(sorted(RELEASE_ACCEPT))}): {outcome.state}, {outcome.detail}"
+    )
     outcome = release.deny(DENY_ID, DENY_REASON, who)
     print(f"deny {DENY_ID}: {outcome.state}, {outcome.detail}")
     for key in (RELEASE_ID, DENY_ID):

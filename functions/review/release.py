@@ -141,14 +141,7 @@ def release(
     """Release one pending message: judge it again under the override, record the
     release (conditional), then have the guard send it (``send``; default: the guard
     function when GUARD_FUNCTION_NAME is set, else in this process)."""
-    why = store.check_reason(reason)
-    now = datetime.now(UTC)
-    row = store.get(key)
-    state = store.state_of(row, now)
-    if state == store.EXPIRED:
-        return _expire(key, who, now)
-    if state != store.PENDING:
-        raise store.AlreadyDecided(key, state)
+    why, now, row = _pending(key, reason, who)
     accepted = check_accepted(default_accepted(row) - NEVER_WAIVED if accept is None else accept)
     found = set(store.rules_of(row)) & NEVER_WAIVED
     if found:
@@ -165,21 +158,28 @@ def release(
 def deny(key: str, reason: str, who: str, dry_run: bool = False) -> Outcome:
     """Deny one pending message: it stays unsent for good (the delivery record stays
     quarantined, so a redelivery of the request is a duplicate)."""
-    why = store.check_reason(reason)
-    now = datetime.now(UTC)
-    row = store.get(key)
-    state = store.state_of(row, now)
-    if state == store.EXPIRED:
-        return _expire(key, who, now)
-    if state != store.PENDING:
-        raise store.AlreadyDecided(key, state)
+    why, now, row = _pending(key, reason, who)
     if dry_run:
         return Outcome(key, store.DENIED, "dry run: would be denied", store.rules_of(row))
     store.transition(key, store.DENIED, who, why, now)
     return Outcome(key, store.DENIED, "not sent", store.rules_of(row))
 
 
-def _expire(key: str, who: str, now: datetime) -> Outcome:
+def _pending(key: str, reason: str, who: str) -> tuple[str, datetime, dict[str, Any]]:
+    """The checked reason, the time and the row, which must be pending (an expired one
+    is recorded as expired and refused)."""
+    why = store.check_reason(reason)
+    now = datetime.now(UTC)
+    row = store.get(key)
+    state = store.state_of(row, now)
+    if state == store.EXPIRED:
+        _expire(key, who, now)
+    if state != store.PENDING:
+        raise store.AlreadyDecided(key, state)
+    return why, now, row
+
+
+def _expire(key: str, who: str, now: datetime) -> None:
     store.transition(
         key, store.EXPIRED, who, f"past the review window of {store.REVIEW_WINDOW.days} days", now
     )
