@@ -376,3 +376,26 @@ def test_console_routes_list_show_release_deny(stack: local.Stack) -> None:
     assert call("GET", "/review/item?id=nope")[0] == 404
     assert row("winter-boots-julia")["review_by"] == REVIEWER
     assert sent_to(BOOTS["to"]) == 1 and sent_to(SCARF["to"]) == 0
+
+
+def test_local_console_refuses_other_hosts_and_form_posts() -> None:
+    import http.client
+    import threading
+
+    server = console.console_server("arn:aws:iam::123456789012:user/dana")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_port
+
+        def status(method: str, headers: dict[str, str], body: str = "") -> int:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request(method, "/review/deny", body=body, headers=headers)
+            return connection.getresponse().status
+
+        rebinding = {"Host": "evil.example", "Content-Type": "application/json"}
+        assert status("POST", rebinding, '{"id": "x", "reason": "y"}') == 403
+        form = {"Host": f"127.0.0.1:{port}", "Content-Type": "text/plain"}
+        assert status("POST", form, '{"id": "x", "reason": "y"}') == 403
+    finally:
+        server.shutdown()
+        server.server_close()

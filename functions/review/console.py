@@ -181,7 +181,7 @@ def post_release() -> Response:
             raise RequestError("accept", "a list of rule ids")
         accepted = release.check_accepted(set(accept)) if accept is not None else None
         outcome = release.release(body["id"], str(body.get("reason") or ""), _who(), accept=accepted)
-        logger.info("released", extra={"id": body["id"], "by": outcome and _who()})
+        logger.info("released", extra={"id": body["id"], "by": _who()})
         return outcome.to_dict()
 
     return _answer(act)
