@@ -399,3 +399,31 @@ def test_local_console_refuses_other_hosts_and_form_posts() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_deployed_release_invokes_the_guard_which_sends(
+    stack: local.Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With GUARD_FUNCTION_NAME (the review function's setting) the review side only
+    records the release and invokes the guard; the guard's handler does the send."""
+    import io
+
+    from botocore.stub import Stubber
+
+    run_guard(stack, BOOTS)
+    monkeypatch.setenv(release.GUARD_FUNCTION, "sendguard-GuardFunction")
+    invoked: list[dict[str, Any]] = []
+    lambda_client = aws.client("lambda")
+    with Stubber(lambda_client) as stubber:
+        payload = json.dumps({"sendguard_release": {"id": "winter-boots-julia"}}).encode()
+        stubber.add_response(
+            "invoke",
+            {"StatusCode": 200, "Payload": io.BytesIO(b'{"outcome": "sent"}')},
+            {"FunctionName": "sendguard-GuardFunction", "Payload": payload},
+        )
+        outcome = release.release("winter-boots-julia", "fine", REVIEWER)
+        stubber.assert_no_pending_responses()
+        invoked.append(json.loads(payload))
+    assert outcome.detail == "sent" and sent_to(BOOTS["to"]) == 0  # the stub did not send
+    answer = app.lambda_handler(invoked[0], local.LocalContext())  # what the guard then does
+    assert answer["outcome"] == "sent" and sent_to(BOOTS["to"]) == 1
