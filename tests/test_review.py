@@ -427,3 +427,23 @@ def test_deployed_release_invokes_the_guard_which_sends(
     assert outcome.detail == "sent" and sent_to(BOOTS["to"]) == 0  # the stub did not send
     answer = app.lambda_handler(invoked[0], local.LocalContext())  # what the guard then does
     assert answer["outcome"] == "sent" and sent_to(BOOTS["to"]) == 1
+
+
+def test_a_failed_send_after_release_is_retried_by_releasing_again(stack: local.Stack) -> None:
+    run_guard(stack, BOOTS)
+
+    def unreachable(key: str) -> dict[str, Any]:
+        raise ConnectionError("the guard function could not be reached")
+
+    with pytest.raises(release.SendFailed, match="release it again"):
+        release.release("winter-boots-julia", "fine", REVIEWER, send=unreachable)
+    item = row("winter-boots-julia")
+    assert item["review_state"] == "released" and item["release_outcome"].startswith(
+        "failed: ConnectionError"
+    )
+    outcome = release.release("winter-boots-julia", "retry the send", REVIEWER)
+    assert (outcome.state, outcome.detail) == ("released", "resumed: sent")
+    assert [e["state"] for e in row("winter-boots-julia")["review_log"]] == ["released"]  # decided once
+    with pytest.raises(store.AlreadyDecided):
+        release.release("winter-boots-julia", "again", REVIEWER)
+    assert sent_to(BOOTS["to"]) == 1

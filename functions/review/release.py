@@ -25,12 +25,15 @@ in-process.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from functions import aws
 from functions.guard import delivery
@@ -46,6 +49,10 @@ GUARD_FUNCTION = "GUARD_FUNCTION_NAME"  # the review API invokes the guard by th
 
 class ReleaseRefused(RuntimeError):
     """The message may not be released (still stopped, expired, or never waivable)."""
+
+
+class SendFailed(ReleaseRefused):
+    """The release is recorded, but the guard's send failed; releasing again retries it."""
 
 
 @dataclass
@@ -141,6 +148,11 @@ def release(
     """Release one pending message: judge it again under the override, record the
     release (conditional), then have the guard send it (``send``; default: the guard
     function when GUARD_FUNCTION_NAME is set, else in this process)."""
+    row = store.get(key)
+    if row.get("review_state") == store.RELEASED and row.get("release_outcome") != "sent" and not dry_run:
+        # Released, but the send failed or never ran: carry it out now. Not a second
+        # release: the delivery record still lets the guard send at most once.
+        return _carry_out(key, send, list(row.get("review_override") or []), "resumed: ")
     why, now, row = _pending(key, reason, who)
     accepted = check_accepted(default_accepted(row) - NEVER_WAIVED if accept is None else accept)
     found = set(store.rules_of(row)) & NEVER_WAIVED
@@ -151,8 +163,24 @@ def release(
     if dry_run:
         return Outcome(key, store.RELEASED, "dry run: would be released and sent", sorted(accepted))
     store.transition(key, store.RELEASED, who, why, now, override=sorted(accepted))
-    answer = (send or dispatcher())(key) or {}
-    return Outcome(key, store.RELEASED, answer.get("outcome", ""), sorted(accepted))
+    return _carry_out(key, send, sorted(accepted))
+
+
+def _carry_out(
+    key: str, send: Callable[[str], dict[str, Any]] | None, accepted: list[str], prefix: str = ""
+) -> Outcome:
+    """Have the guard send a recorded release; a failure is noted on the row."""
+    try:
+        answer = (send or dispatcher())(key) or {}
+    except Exception as exc:  # whatever failed, the release stays recorded and can be retried
+        problem = f"{type(exc).__name__}: {exc}"[:300]
+        # If even this fails, the row says released without "sent": a retry resumes it.
+        with contextlib.suppress(ClientError, BotoCoreError):
+            store.note_outcome(key, f"failed: {problem}")
+        raise SendFailed(
+            f"{key}: released, but the send failed ({problem}); release it again to retry"
+        ) from exc
+    return Outcome(key, store.RELEASED, prefix + str(answer.get("outcome", "")), accepted)
 
 
 def deny(key: str, reason: str, who: str, dry_run: bool = False) -> Outcome:
