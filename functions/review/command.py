@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if name == "release":
             action.add_argument(
                 "--accept",
-                help="comma-separated rule ids the reviewer accepts (default: the rules that blocked it); "
+                help="comma-separated rule ids the reviewer accepts (default: every rule that acted on it); "
                 "SG601 and SG602 can never be accepted",
             )
 

@@ -4,8 +4,8 @@ A release goes back through the guard, never around it:
 
 1. The request body comes from the guard's delivery record (kept for a quarantine).
 2. It is judged again, now, with the current customer record, contact ledger and
-   policy, under an **override**: the rules the reviewer accepted (by default those
-   that blocked it) act as ``warn`` for this one message. Any other finding still
+   policy, under an **override**: the rules the reviewer accepted (by default every
+   rule that acted on the message as reviewed) act as ``warn`` for this one message. Any other finding still
    decides, so a message that is still not sendable is refused and stays pending.
 3. **Suppression and consent are never waived** (SG601 suppressed, SG602 no-consent):
    a person who unsubscribed, complained, bounced or never consented is not mailed
@@ -78,8 +78,10 @@ def override_policy(policy: Policy, accepted: set[str]) -> Policy:
 
 
 def default_accepted(row: dict[str, Any]) -> set[str]:
-    """What a reviewer accepts unless told otherwise: the rules that blocked it."""
-    return {f["rule"] for f in store.findings_of(row) if f.get("action") == "block" and f.get("rule")}
+    """What a reviewer accepts unless told otherwise: every rule that acted on what the
+    reviewer saw (block, hold, rewrite), so what is sent is the message as reviewed."""
+    acting = ("block", "hold", "rewrite")
+    return {f["rule"] for f in store.findings_of(row) if f.get("action") in acting and f.get("rule")}
 
 
 def check_accepted(accepted: set[str]) -> set[str]:
