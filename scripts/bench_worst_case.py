@@ -67,6 +67,28 @@ def judge(body: str) -> str:
         return f"refused: {exc.field or '(request)'}"
 
 
+def compile_time(body: str) -> float:
+    """Seconds to compile the request's template parts (the renderer caches them);
+    0 when the request is refused before rendering."""
+    from linters.engine import within_limits
+    from linters.models import InlineTemplate, RequestError, parse_request
+    from linters.render import compile_template
+
+    try:
+        request = parse_request(body)
+        if not isinstance(request.template, InlineTemplate):
+            return 0.0
+        within_limits(request, request.template)
+    except RequestError:
+        return 0.0
+    started = time.perf_counter()
+    for name in ("subject", "text", "html"):
+        source = getattr(request.template, name)
+        if source:
+            compile_template(source, name == "html")
+    return time.perf_counter() - started
+
+
 def main() -> int:
     from linters.engine import check
     from linters.models import parse_request
@@ -76,19 +98,24 @@ def main() -> int:
     rows = []
     for name, recipe in load_corpus():
         body = build(recipe)
+        compiling = compile_time(body)
         times = []
         for _ in range(RUNS):
             started = time.perf_counter()
             outcome = judge(body)
             times.append(time.perf_counter() - started)
-        rows.append((max(times), min(times), name, outcome, len(body)))
-    print(f"worst-case corpus ({len(rows)} requests, {RUNS} runs each; goal under {GOAL_SECONDS} s)")
-    print("   slowest   fastest (the first run compiles the template; later runs find it cached)")
-    for seconds, fastest, name, outcome, size in sorted(rows, reverse=True):
-        print(f"  {seconds * 1000:8.1f} ms {fastest * 1000:8.1f} ms  {name:32} {size:>8,} bytes  {outcome}")
+        rows.append((compiling + times[0], compiling, times[0], min(times), name, outcome, len(body)))
+    print(f"worst-case corpus ({len(rows)} requests; goal: each judged or refused in under {GOAL_SECONDS} s)")
+    print("  first run = compiling the template + judging it with nothing cached; warm = fastest of later runs")
+    print("  first run  compile    judge     warm")
+    for total, compiling, first, warm, name, outcome, size in sorted(rows, reverse=True):
+        figures = " ".join(f"{value * 1000:8.1f}" for value in (total, compiling, first, warm))
+        print(f"  {figures} ms  {name:30} {size:>8,} bytes  {outcome}")
     worst = max(rows)
     verdict = "within" if worst[0] < GOAL_SECONDS else "OVER"
-    print(f"worst case: {worst[0] * 1000:.1f} ms ({worst[2]}), {verdict} the {GOAL_SECONDS} s goal")
+    print(f"worst case: {worst[0] * 1000:.1f} ms ({worst[4]}), {verdict} the {GOAL_SECONDS} s goal")
+    slowest_judge = max(rows, key=lambda row: row[2])
+    print(f"slowest judgement once compiled: {slowest_judge[2] * 1000:.1f} ms ({slowest_judge[4]})")
     return 0
 
 
