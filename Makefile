@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-dev
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: demo test lint bench clean checkov catalog package package-smoke validate
+.PHONY: demo test lint bench fuzz clean checkov catalog package package-smoke validate browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml client/pyproject.toml setup.py | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_render.py
 	$(BIN)/python scripts/bench_campaign.py
 	$(BIN)/python scripts/bench_cold_start.py
+	$(BIN)/python scripts/bench_worst_case.py
 
 # The Lambda artifacts template.yaml points at (build/lambda/), with their sizes.
 package: $(STAMP)
@@ -51,7 +52,7 @@ package-smoke: $(STAMP)
 # `sam build` runs these (BuildMethod: makefile) in a copy of each CodeUri, which
 # `make package` has built: they only copy it to SAM's artifacts directory.
 build-GuardFunction build-LintApiFunction build-FeedbackFunction build-NlpLayer \
-		build-CampaignChunkFunction build-CampaignSummaryFunction:
+		build-CampaignChunkFunction build-CampaignSummaryFunction build-ReviewFunction:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "$@ is for sam build, which sets ARTIFACTS_DIR"; exit 2; }
 	cp -R ./. "$(ARTIFACTS_DIR)/"
 
@@ -63,6 +64,17 @@ $(SAM_VENV)/bin/sam:
 # `sam validate --lint` (SAM CLI in its own environment: its pins clash with moto's).
 validate: $(SAM_VENV)/bin/sam
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
+
+# The review console's browser test (tests/test_review_console.py) drives Debian's
+# chromium through chromium-driver; installed when missing (these machines run as root).
+browser:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+# A long run of the property-based fuzz test (tests/test_fuzz.py); `make test` runs a few.
+FUZZ_EXAMPLES ?= 20000
+fuzz: $(STAMP)
+	SENDGUARD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py --hypothesis-show-statistics
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) build *.egg-info .pytest_cache .ruff_cache

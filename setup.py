@@ -15,5 +15,5 @@ PACKAGE_DIR = {"sendguard": "sendguard", **{f"sendguard._engine.{n}": n.replace(
 setup(
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
-    package_data={"sendguard._engine.linters": ["data/*"]},
+    package_data={"sendguard._engine.linters": ["data/*"], "sendguard._engine.functions": ["review/*.html"]},
 )

@@ -4,6 +4,12 @@ Clients are built once per process (a Lambda container, a test, the demo) and re
 ``reset()`` forgets them, for tests that start a fresh moto. Endpoints come from the
 standard ``AWS_ENDPOINT_URL`` (or ``AWS_ENDPOINT_URL_<SERVICE>``) variables, which is how
 the demo and ``sendguard invoke`` point everything at an embedded moto server.
+
+Retries: every client retries throttling, 5xx answers and connection errors on its own
+(botocore's standard mode, RETRY_ATTEMPTS attempts), so one slow write is retried by
+itself and never makes the guard repeat the steps before it. The clients that *send*
+(``send_client``) never retry: SES has no idempotency token, and a send retried after a
+timeout may be a second email. The guard's delivery record handles their failures.
 """
 
 from __future__ import annotations
@@ -15,13 +21,14 @@ from functools import cache
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 # Environment variable names: template.yaml sets them on the functions.
 OUTBOX_QUEUE_URL = "OUTBOX_QUEUE_URL"
 CUSTOMERS_TABLE = "CUSTOMERS_TABLE"
 LEDGER_TABLE = "LEDGER_TABLE"
 DECISIONS_TABLE = "DECISIONS_TABLE"
-IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
+IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"  # the guard's delivery records (functions.guard.delivery)
 REVIEW_TOPIC_ARN = "REVIEW_TOPIC_ARN"
 POLICY_PARAMETER = "POLICY_PARAMETER"
 SES_CONFIGURATION_SET = "SES_CONFIGURATION_SET"
@@ -42,14 +49,26 @@ def optional_setting(name: str) -> str | None:
     return os.environ.get(name, "").strip() or None
 
 
+RETRY_ATTEMPTS = 5
+_RETRYING = Config(retries={"mode": "standard", "max_attempts": RETRY_ATTEMPTS}, connect_timeout=3, read_timeout=5)
+_SENDING = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=10)
+
+
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service)
+    """A client that retries on its own (standard mode)."""
+    return boto3.client(service, config=_RETRYING)
+
+
+@cache
+def send_client(service: str) -> Any:
+    """A client for SES / SNS sends: one attempt only (a retry may be a second send)."""
+    return boto3.client(service, config=_SENDING)
 
 
 @cache
 def _dynamodb() -> Any:
-    return boto3.resource("dynamodb")
+    return boto3.resource("dynamodb", config=_RETRYING)
 
 
 @cache
@@ -61,6 +80,7 @@ def table(env_name: str) -> Any:
 def reset() -> None:
     """Forget every client and table (tests start a fresh moto per test)."""
     client.cache_clear()
+    send_client.cache_clear()
     _dynamodb.cache_clear()
     table.cache_clear()
 

@@ -13,7 +13,15 @@ Customers (CUSTOMERS_TABLE): pk ``customer_id``; ``record`` = the Customer as JS
 Decisions (DECISIONS_TABLE): pk ``id`` (the request id); ``decision``, ``findings``
 and ``message`` as JSON, ``quarantined`` (bool), ``retry_at`` (ISO time of a hold, or
 null), ``at``, ``ttl``. One row per request id: a later decision on the same request (a
-held request judged again) replaces the row.
+held request judged again) replaces the row. Rows the guard writes also carry
+``decision_id`` (the tag on the sent message), ``outcome`` (sent, held, quarantined),
+``provider_id`` (SES / SNS message id) once sent, ``reason`` for a quarantine, and
+``review_notice`` ("sent" or "failed"). An id conflict (the same request id with a
+different payload) gets a row of its own, keyed ``<id>#conflict-<hash>``, with
+``request_id`` and the conflicting ``body``.
+
+Writes the guard may retry are idempotent: a contact's sort key can be fixed by the
+caller (``suffix``), and a decision row is a whole-item put.
 """
 
 from __future__ import annotations
@@ -32,19 +40,21 @@ def recipient_key(to: str) -> str:
     return to.strip().lower()
 
 
-def _sort_key(at: datetime) -> str:
-    return f"{at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{uuid.uuid4().hex[:8]}"
+def _sort_key(at: datetime, suffix: str | None = None) -> str:
+    return f"{at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{suffix or uuid.uuid4().hex[:8]}"
 
 
 def _ttl(at: datetime, days: int = LEDGER_DAYS) -> int:
     return int((at + timedelta(days=days)).timestamp())
 
 
-def put_contact(table: Any, to: str, contact: Contact) -> None:
+def put_contact(table: Any, to: str, contact: Contact, suffix: str | None = None) -> None:
+    """One contact. With ``suffix`` (the guard passes its decision id) writing it again
+    replaces the same row, so a retried write never counts a contact twice."""
     table.put_item(
         Item={
             "recipient": recipient_key(to),
-            "at": _sort_key(contact.at),
+            "at": _sort_key(contact.at, suffix),
             "kind": "contact",
             "record": contact.model_dump_json(),
             "ttl": _ttl(contact.at),
@@ -125,19 +135,28 @@ def put_customer(table: Any, customer: Customer) -> None:
 
 
 def put_decision(table: Any, result: dict[str, Any], now: datetime, quarantined: bool) -> None:
-    table.put_item(
-        Item={
-            "id": result["id"],
-            "decision": result["decision"],
-            "findings": json.dumps(result.get("findings", [])),
-            "message": json.dumps(result.get("message", {})),
-            "changes": json.dumps(result.get("changes", [])),
-            "quarantined": quarantined,
-            "retry_at": result.get("retry_at"),
-            "at": now.astimezone(UTC).isoformat(),
-            "ttl": _ttl(now, 365),
-        }
-    )
+    table.put_item(Item=decision_item(result, now, quarantined))
+
+
+def decision_item(result: dict[str, Any], now: datetime, quarantined: bool, **extra: Any) -> dict[str, Any]:
+    """The decisions-table row for a judged request (``extra``: the guard's fields)."""
+    item = {
+        "id": result["id"],
+        "decision": result["decision"],
+        "findings": json.dumps(result.get("findings", [])),
+        "message": json.dumps(result.get("message", {})),
+        "changes": json.dumps(result.get("changes", [])),
+        "quarantined": quarantined,
+        "retry_at": result.get("retry_at"),
+        "at": now.astimezone(UTC).isoformat(),
+        "ttl": _ttl(now, 365),
+    }
+    item.update({key: value for key, value in extra.items() if value is not None})
+    return item
+
+
+def get_decision(table: Any, row_id: str) -> dict[str, Any] | None:
+    return table.get_item(Key={"id": row_id}, ConsistentRead=True).get("Item")
 
 
 def put_unguarded_send(table: Any, send: Any, now: datetime) -> None:

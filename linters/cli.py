@@ -28,6 +28,7 @@ PLUGIN_COMMANDS: list[tuple[str, str, str]] = [
     ("invoke", "functions.local", "run a Lambda handler locally against an event file"),
     ("import-ses", "functions.ses_import", "write the SES account's stored templates to files"),
     ("preflight", "linters.preflight", "judge one template for every recipient of a campaign"),
+    ("review", "functions.review.command", "list, show, release or deny quarantined messages; --serve the console"),
 ]
 
 
@@ -76,12 +77,14 @@ def read_requests(paths: Sequence[str]) -> Iterator[Source]:
 
 
 def _split_documents(name: str, text: str) -> Iterator[Source]:
+    from linters.models import load_json  # json.loads, with too-deep nesting a decode error
+
     stripped = text.strip()
     if not stripped:
         yield Source(name, error="empty file: expected a JSON send request")
         return
     try:
-        document = json.loads(stripped)
+        document = load_json(stripped)
     except json.JSONDecodeError as whole_error:
         lines = [(i, line) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
         if len(lines) < 2:
@@ -92,7 +95,7 @@ def _split_documents(name: str, text: str) -> Iterator[Source]:
             return
         for number, line in lines:
             try:
-                yield Source(f"{name}:{number}", json.loads(line))
+                yield Source(f"{name}:{number}", load_json(line))
             except json.JSONDecodeError as exc:
                 yield Source(f"{name}:{number}", error=f"not valid JSON: {exc.msg} at column {exc.colno}")
         return

@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from linters import limits
 from linters.findings import Action, Decision, Finding, Hit, Result, decide
 from linters.handlebars import TemplateSyntaxError
+from linters.html_text import visible_text
 from linters.message import PART_ORDER, Message, Part, build_part, rule_text
 from linters.models import Customer, InlineTemplate, RequestError, SendRequest, aware
 from linters.nlp import skeleton_of, vocabulary_in_force, warm
@@ -51,6 +53,8 @@ def render_parts(
             rendered = render(source, data, escape_html=name == "html")
         except TemplateSyntaxError as exc:
             raise RequestError(f"template.{name}", str(exc)) from exc
+        readable = visible_text(rendered.text).text if name == "html" else None
+        limits.check_rendered(f"template.{name}", rendered.text, readable)
         parts[name] = build(name, rendered.text, rendered.values)
     return parts
 
@@ -64,20 +68,24 @@ def analyse_together(
     skeletons = []
     for request in requests:
         try:
-            template = resolve_template(request, templates)
-        except RequestError:
+            skeletons.extend(_skeletons(request, templates))
+        except Exception:
             continue
-        for name in PART_ORDER:
-            source = getattr(template, name)
-            try:
-                rendered = render(source, request.data, escape_html=name == "html") if source else None
-            except TemplateSyntaxError:
-                continue
-            if rendered is not None:
-                normal, values, _ = rule_text(name, rendered.text, rendered.values)
-                skeletons.append(skeleton_of(normal.text, [(v.start, v.end) for v in values])[0])
     with vocabulary_in_force((policy or _DEFAULT_POLICY).vocabulary):
         warm(skeletons)
+
+
+def _skeletons(request: SendRequest, templates: TemplateLookup | None) -> list[str]:
+    template = resolve_template(request, templates)
+    within_limits(request, template)
+    found = []
+    for name in PART_ORDER:
+        source = getattr(template, name)
+        if source:
+            rendered = render(source, request.data, escape_html=name == "html")
+            normal, values, _ = rule_text(name, rendered.text, rendered.values)
+            found.append(skeleton_of(normal.text, [(v.start, v.end) for v in values])[0])
+    return found
 
 
 def _finding(rule: Rule, action: Action, hit: Hit, parts: dict[str, Part]) -> Finding:
@@ -140,6 +148,12 @@ def earliest_retry(message: Message, policy: Policy, findings: list[Finding]) ->
     return retry
 
 
+def within_limits(request: SendRequest, template: InlineTemplate) -> None:
+    """Refuse, before rendering, what would take the engine long (linters.limits)."""
+    limits.check_request(request)
+    limits.check_template(template, request.data)
+
+
 def check(
     request: SendRequest,
     policy: Policy | None = None,
@@ -148,23 +162,33 @@ def check(
     customers: CustomerLookup | None = None,
     now: datetime | None = None,
 ) -> Result:
-    """Judge one send request. Raises RequestError when it cannot be judged."""
+    """Judge one send request. Raises RequestError when it cannot be judged, and only
+    that: an input that trips the engine anywhere is refused, never a traceback."""
     policy = policy or _DEFAULT_POLICY
-    with vocabulary_in_force(policy.vocabulary):
-        return _check(request, policy, templates, customers, now)
+    template = resolve_template(request, templates)
+    within_limits(request, template)
+    customer = resolve_customer(request, customers)
+    try:
+        with vocabulary_in_force(policy.vocabulary):
+            return _judge(request, template, customer, policy, now)
+    except RequestError:
+        raise
+    except Exception as exc:
+        # Each known crash (deep nesting, years near 9999, lone surrogates) has its own
+        # limit or check; this net refuses an unknown one instead of failing a whole batch
+        # (a CLI run, the lint API's 500). The message names the class, so it gets found.
+        raise RequestError("", f"the request could not be judged ({type(exc).__name__}: {exc})") from exc
 
 
-def _check(
+def _judge(
     request: SendRequest,
+    template: InlineTemplate,
+    customer: Customer | None,
     policy: Policy,
-    templates: TemplateLookup | None,
-    customers: CustomerLookup | None,
     now: datetime | None,
 ) -> Result:
     from linters.rewrite import rewrite_message
 
-    template = resolve_template(request, templates)
-    customer = resolve_customer(request, customers)
     moment = aware(request.now or now or datetime.now(UTC))
     message = Message(request, customer, render_parts(template, request.data), moment)
     findings = run_rules(message, policy)

@@ -141,6 +141,15 @@ class _Extractor(HTMLParser):
                 if open_tag == tag:
                     break
 
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        """``<![CDATZ[`` and other unknown marked sections: the standard library asserts
+        (a traceback on hostile input); a browser reads a bogus comment up to ``>``."""
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i + 3)
+            return -1 if end < 0 else end + 1
+
     def handle_data(self, data: str) -> None:
         self.add(data, self._at())
 

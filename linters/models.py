@@ -54,6 +54,19 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+# Times outside these years are refused: the rules add days and weeks to them and read
+# them in the customer's zone, which overflows near year 1 and 9999.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def moment(value: datetime) -> datetime:
+    """A zone-aware time within FIRST_YEAR..LAST_YEAR (the validator of every time field)."""
+    value = aware(value)
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"a time between the years {FIRST_YEAR} and {LAST_YEAR}, not {value.year}")
+    return value
+
+
 class Consent(Strict):
     email_marketing: bool | None = None
     sms_marketing: bool | None = None
@@ -126,7 +139,7 @@ class Customer(Strict):
     @field_validator("customer_since", "last_purchase_at")
     @classmethod
     def zone_aware(cls, value: datetime | None) -> datetime | None:
-        return aware(value) if value else value
+        return moment(value) if value else value
 
     @property
     def addressed_name(self) -> str | None:
@@ -162,7 +175,7 @@ class Contact(Strict):
     @field_validator("at")
     @classmethod
     def zone_aware(cls, value: datetime) -> datetime:
-        return aware(value)
+        return moment(value)
 
 
 EventType = Literal[
@@ -181,7 +194,7 @@ class Event(Strict):
     @field_validator("at")
     @classmethod
     def zone_aware(cls, value: datetime) -> datetime:
-        return aware(value)
+        return moment(value)
 
 
 class SendRequest(Strict):
@@ -209,7 +222,7 @@ class SendRequest(Strict):
     @field_validator("now")
     @classmethod
     def zone_aware(cls, value: datetime | None) -> datetime | None:
-        return aware(value) if value else value
+        return moment(value) if value else value
 
     @field_validator("template", mode="before")
     @classmethod
@@ -268,7 +281,7 @@ def parse_request(raw: str | bytes | dict[str, Any]) -> SendRequest:
             raise RequestError("", f"not UTF-8 text (bad byte at offset {exc.start})") from exc
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
+            raw = load_json(raw)
         except json.JSONDecodeError as exc:
             raise RequestError(
                 "", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
@@ -279,6 +292,17 @@ def parse_request(raw: str | bytes | dict[str, Any]) -> SendRequest:
         return SendRequest.model_validate(raw)
     except ValidationError as exc:
         raise describe_validation_error(exc) from exc
+    except RecursionError as exc:  # a decoded object nested deeper than Python recurses
+        raise RequestError("", "nested too deeply to be a send request") from exc
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` that reports nesting too deep for Python's stack as a decode error
+    (``json.loads`` raises RecursionError, which no caller expects from bad input)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
 
 def request_schema() -> dict[str, Any]:

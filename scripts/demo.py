@@ -9,7 +9,8 @@ queue moves them to the dead-letter queue). Then it prints what was decided, wha
 and SNS actually received (read back from moto), what is in quarantine, and what is
 still on the queue. It ends by closing the loop (scripts/demo_loop.py): SES reports a
 complaint, the feedback handler writes it to the contact ledger, and the next campaign
-email to that person is blocked. No AWS account, no network, no process left behind.
+email to that person is blocked. Last, a reviewer releases one quarantined message
+(through the guard: sent once) and denies another (scripts/demo_review.py). No AWS account, no network, no process left behind.
 """
 
 from __future__ import annotations
@@ -27,20 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from functions import aws, local  # noqa: E402
+from functions.review.sample import sample_bodies  # noqa: E402
 from scripts.demo_loop import show_feedback_loop  # noqa: E402
+from scripts.demo_review import show_review  # noqa: E402
 
 EVENTS = ROOT / "events"
-
-
-def sample_bodies() -> list[str]:
-    """The sample requests as message bodies: events/requests/*.json, then our own."""
-    bodies = [
-        json.dumps(json.loads(p.read_text("utf-8"))) for p in sorted((EVENTS / "requests").glob("*.json"))
-    ]
-    extra = EVENTS / "guard-requests.jsonl"
-    if extra.is_file():
-        bodies += [line for line in extra.read_text("utf-8").splitlines() if line.strip()]
-    return bodies
 
 
 def load_ses_templates() -> int:
@@ -182,6 +174,7 @@ def run(verbose: bool) -> int:
         print_received()
         print_quarantine_and_queues(stack)
         show_feedback_loop(endpoint, stack=stack.name)
+        show_review()  # a reviewer releases one quarantined message and denies another
     print(f"\ndone in {time.monotonic() - started:.1f} s; the moto server is stopped.")
     return 0
 

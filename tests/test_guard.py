@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from functions import aws, ledger, local
-from functions.guard import app
+from functions.guard import app, delivery
 from linters.findings import Action, Hit
 from linters.models import Contact, Customer
 from linters.registry import RULES, NoSettings, Rule, all_rules
@@ -326,9 +326,11 @@ def test_long_hold_travels_in_steps_then_is_judged_and_sent(
     [step] = aws.client("sqs").receive_message(
         QueueUrl=stack.refs["OutboxQueue"], MessageAttributeNames=["All"], VisibilityTimeout=0
     )["Messages"]
-    attributes = step["MessageAttributes"]
-    assert attributes[app.HOP_ATTR]["StringValue"] == "1"
-    assert datetime.fromisoformat(attributes[app.NOT_BEFORE_ATTR]["StringValue"]) == HOLD_UNTIL
+    # The copy carries only a token; hop and not-before are the guard's own record.
+    assert set(step["MessageAttributes"]) == {app.STEP_ATTR}
+    record = delivery.load("held-1")
+    assert record.state == "held" and record.hop == 1 and record.not_before == HOLD_UNTIL
+    assert record.step == step["MessageAttributes"][app.STEP_ATTR]["StringValue"]
 
     monkeypatch.setattr(app, "clock", lambda: NOW + timedelta(minutes=15))
     [waiting] = drain(stack)  # between steps: passed on unjudged, nothing sent
@@ -389,7 +391,7 @@ def test_unverified_sender_leaves_the_message_on_the_queue_then_sends_once(stack
 
 def test_throttled_send_is_retried_and_sent_once(stack: local.Stack) -> None:
     put(stack, RECEIPT)
-    with Stubber(aws.client("sesv2")) as stub:
+    with Stubber(aws.send_client("sesv2")) as stub:
         stub.add_client_error(
             "send_email", service_error_code="TooManyRequestsException", http_status_code=429
         )
@@ -428,3 +430,11 @@ def test_mask_personal() -> None:
     text = "to ann.lee@example.com or +1 503 555 0188, (555) 010-2233; Ann Lee; on 2026-11-20"
     masked = app.mask_personal(text, ("Ann", "Lee"))
     assert masked == "to a***@example.com or [phone], [phone]; [name] [name]; on 2026-11-20"
+
+
+def test_bookkeeping_clients_retry_on_their_own_and_sending_clients_never(stack: local.Stack) -> None:
+    # A retried write repeats only itself; a retried SendEmail could be a second email.
+    assert aws.table(aws.DECISIONS_TABLE).meta.client.meta.config.retries["mode"] == "standard"
+    assert aws.client("sns").meta.config.retries["total_max_attempts"] == aws.RETRY_ATTEMPTS + 1
+    assert aws.send_client("sesv2").meta.config.retries["total_max_attempts"] == 1
+    assert aws.send_client("sns").meta.config.retries["total_max_attempts"] == 1

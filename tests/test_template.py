@@ -193,6 +193,7 @@ def test_every_function_runs_code_built_by_make_package(template: dict[str, Any]
         # The campaign preflight runs the engine: the guard's code and the spaCy layer.
         "CampaignChunkFunction": "build/lambda/guard",
         "CampaignSummaryFunction": "build/lambda/guard",
+        "ReviewFunction": "build/lambda/guard",  # judges a message again before a release
     }
     layers = {name: f["Properties"].get("Layers", []) for name, f in functions.items()}
     assert layers == {
@@ -201,6 +202,7 @@ def test_every_function_runs_code_built_by_make_package(template: dict[str, Any]
         "FeedbackFunction": [],  # no spaCy
         "CampaignChunkFunction": [{"Ref": "NlpLayer"}],
         "CampaignSummaryFunction": [{"Ref": "NlpLayer"}],
+        "ReviewFunction": [{"Ref": "NlpLayer"}],
     }
     layer = template["Resources"]["NlpLayer"]["Properties"]
     assert layer["ContentUri"] == "build/lambda/nlp-layer"

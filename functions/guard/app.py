@@ -6,8 +6,8 @@ module only moves data between AWS and ``linters.engine.check``:
 - allow / rewrite: send exactly ``result.message`` (SESv2 simple content, or SNS for
   SMS and push), then write the contact to the ledger and the decision row;
 - hold: put the request back on the outbox, delayed until ``retry_at``. SQS delays stop
-  at 15 minutes, so a longer hold travels in 15-minute steps: each step carries the
-  ``sendguard-not-before`` time and is passed on without being judged until that time;
+  at 15 minutes, so a longer hold travels in 15-minute steps, passed on without being
+  judged until the not-before time the guard keeps in the delivery record;
 - block: quarantine (decisions table, ``quarantined``) and a short notice, without
   personal data, to the review topic.
 
@@ -18,9 +18,10 @@ queue with its exact body. Malformed requests take that path too (not straight t
 quarantine): the DLQ keeps bodies that are not even JSON or have no id, which the
 decisions table (keyed by request id) cannot, and it needs no second code path.
 
-Idempotency (Powertools, DynamoDB) is keyed on the request ``id`` and the hold step
-(``sendguard-hop``): a duplicate delivery of the same step returns the stored outcome
-instead of sending again, while each hold step is a new unit of work.
+Duplicates, crashes and failed writes are handled by the delivery record
+(``functions.guard.delivery``): at most one send per request, every request accounted
+for. The guard also watches the invocation's remaining time and hands back records it
+has not started (batch item failures) rather than letting the timeout take the batch.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ import math
 import os
 import re
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -44,14 +46,12 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
 from functions import aws, ledger
+from functions.guard import delivery
+from functions.guard.delivery import Record
 from functions.ses_templates import get_template
 from functions.tracing import make_tracer
 from linters.engine import check, resolve_customer
@@ -63,9 +63,13 @@ from linters.policy import Policy, policy_from_mapping
 MAX_DELAY_SECONDS = 900  # SQS's limit for DelaySeconds
 MAX_HOPS = 700  # about a week of 15-minute hold steps; then the request goes to quarantine
 DEFAULT_HOLD = timedelta(minutes=15)  # a hold finding without a retry time waits one step
-NOT_BEFORE_ATTR = "sendguard-not-before"
-HOP_ATTR = "sendguard-hop"
-IDEMPOTENCY_SECONDS = 48 * 3600  # duplicates later than this are sent again: ids must be unique
+# The token of the outbox copy the guard itself put back. Only a hint: what a copy may do
+# is decided by the delivery record, which a producer cannot write.
+STEP_ATTR = "sendguard-step"
+DECISION_TAG = "sendguard-decision"  # SES email tag / SNS attribute on every sent message
+# A record is started only with this much time left: judging takes under 0.5 s, and each
+# AWS call is bounded by the clients' timeouts and retries.
+TIME_RESERVE_MS = 8_000
 POLICY_MAX_AGE = 300  # seconds an SSM policy document is cached in the container
 TEMPLATE_MAX_AGE = 300  # seconds a stored SES template is cached in the container
 
@@ -109,7 +113,6 @@ def clock() -> datetime:
 def reset() -> None:
     """Forget clients and caches (tests start a fresh moto for each test)."""
     aws.reset()
-    _idempotent_deliver.cache_clear()
     parameters.clear_caches()
     _policies.clear()
     _templates.clear()
@@ -167,7 +170,7 @@ def _customer_names(request: SendRequest) -> tuple[str, ...]:
 # --- sending -------------------------------------------------------------------------
 
 
-def _send_email(request: SendRequest, message: dict[str, str]) -> str:
+def _send_email(request: SendRequest, message: dict[str, str], tag: str) -> str:
     if not request.from_:
         raise RequestError("from", "an email needs a sender address")
     if not message.get("subject"):
@@ -181,36 +184,62 @@ def _send_email(request: SendRequest, message: dict[str, str]) -> str:
         "FromEmailAddress": request.from_,
         "Destination": {"ToAddresses": [request.to]},
         "Content": {"Simple": {"Subject": {"Data": message["subject"], "Charset": "UTF-8"}, "Body": body}},
+        # Every message the guard sends names its decision: feedback can tell guard
+        # sends from mail that went around the guard.
+        "EmailTags": [{"Name": DECISION_TAG, "Value": tag}],
     }
     configuration_set = aws.optional_setting(aws.SES_CONFIGURATION_SET)
     if configuration_set:
         kwargs["ConfigurationSetName"] = configuration_set
-    return aws.client("sesv2").send_email(**kwargs)["MessageId"]
+    return aws.send_client("sesv2").send_email(**kwargs)["MessageId"]
 
 
-def _send_sms(request: SendRequest, text: str) -> str:
+def _tag_attribute(tag: str) -> dict[str, dict[str, str]]:
+    return {DECISION_TAG: {"DataType": "String", "StringValue": tag}}
+
+
+def _send_sms(request: SendRequest, text: str, tag: str) -> str:
     kind = "Promotional" if request.purpose == Purpose.MARKETING else "Transactional"
-    attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": kind}}
+    attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": kind}, **_tag_attribute(tag)}
     # A sender id is 1-11 letters and digits with at least one letter (SNS's rule).
     if request.from_ and re.fullmatch(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}", request.from_):
         attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": request.from_}
-    response = aws.client("sns").publish(PhoneNumber=request.to, Message=text, MessageAttributes=attributes)
+    response = aws.send_client("sns").publish(
+        PhoneNumber=request.to, Message=text, MessageAttributes=attributes
+    )
     return response["MessageId"]
 
 
 @tracer.capture_method
-def send(request: SendRequest, message: dict[str, str]) -> str:
-    """Send exactly the checked (and rewritten) message; returns the provider's id."""
+def send(request: SendRequest, message: dict[str, str], tag: str) -> str:
+    """Send exactly the checked (and rewritten) message; returns the provider's id.
+    ``tag`` is the decision id the message carries (SES email tag, SNS attribute)."""
     if request.channel == Channel.EMAIL:
-        return _send_email(request, message)
+        return _send_email(request, message, tag)
     text = message.get("text") or ""
     if request.channel == Channel.SMS:
-        return _send_sms(request, text)
+        return _send_sms(request, text, tag)
     if request.channel == Channel.PUSH:
-        return aws.client("sns").publish(TargetArn=request.to, Message=text)["MessageId"]
+        publish = aws.send_client("sns").publish
+        return publish(TargetArn=request.to, Message=text, MessageAttributes=_tag_attribute(tag))["MessageId"]
     raise RequestError(
         "channel", "the guard delivers email, sms and push; check voice scripts with `sendguard check`"
     )
+
+
+def certainly_not_sent(exc: Exception) -> bool:
+    """Whether a failed send call certainly sent nothing: the provider answered with a
+    refusal (4xx: throttled, rejected, not verified), the connection was never made, or
+    our own check refused before calling. A 5xx answer, a read timeout or anything
+    unknown may hide an accepted message."""
+    if isinstance(exc, RequestError):
+        return True
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return 400 <= int(status) < 500
+    from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+
+    return isinstance(exc, EndpointConnectionError | ConnectTimeoutError)
 
 
 def _read_text(message: dict[str, str]) -> str | None:
@@ -219,72 +248,313 @@ def _read_text(message: dict[str, str]) -> str | None:
     return visible_text(message["html"]).text if message.get("html") else None
 
 
-def _record_sent(request: SendRequest, result: Result, moment: datetime, now: datetime) -> None:
-    """Ledger contact and decision row. A failure here is logged, not raised: the
-    message is already out, and raising would let a retry send it a second time."""
+# --- bookkeeping ---------------------------------------------------------------------
+
+
+class BookkeepingIncomplete(RuntimeError):
+    """A write after a state change failed; the next delivery finishes it (never resends)."""
+
+
+def _count_event(name: str) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+def _write_ledger(pending: dict[str, Any]) -> None:
+    contact = Contact.model_validate(pending["contact"])
+    ledger.put_contact(aws.table(aws.LEDGER_TABLE), pending["to"], contact, suffix=pending["suffix"])
+
+
+def _write_decision(pending: dict[str, Any]) -> None:
+    aws.table(aws.DECISIONS_TABLE).put_item(Item=pending)
+
+
+def _send_notice(pending: dict[str, Any]) -> None:
+    topic = aws.optional_setting(aws.REVIEW_TOPIC_ARN)
+    if topic:
+        aws.client("sns").publish(TopicArn=topic, Subject=pending["subject"], Message=pending["message"])
+
+
+def _note_notice(record: Record, outcome: str) -> None:
+    """The notice's fate on the decision row, so reviewers can find unannounced ones."""
+    row_id = record.pending.get(delivery.DECISION, {}).get("id") or record.id
     try:
-        contact = Contact(
-            at=moment,
-            channel=request.channel,
-            campaign=request.campaign,
-            purpose=request.purpose,
-            text=_read_text(result.message),
+        aws.table(aws.DECISIONS_TABLE).update_item(
+            Key={"id": row_id},
+            UpdateExpression="SET review_notice = :outcome",
+            ExpressionAttributeValues={":outcome": outcome},
         )
-        ledger.put_contact(aws.table(aws.LEDGER_TABLE), request.to, contact)
-        ledger.put_decision(aws.table(aws.DECISIONS_TABLE), result.to_dict(), now, quarantined=False)
-    except Exception:
-        logger.exception("sent, but the ledger or decision row was not written", request_id=request.id)
-        metrics.add_metric(name="BookkeepingFailed", unit=MetricUnit.Count, value=1)
+    except (ClientError, BotoCoreError):
+        logger.exception("could not note the review notice on the decision row", request_id=record.id)
 
 
-# --- hold and quarantine -------------------------------------------------------------
+def _writer(item: str) -> Callable[[dict[str, Any]], None]:
+    return {
+        delivery.LEDGER: _write_ledger,
+        delivery.DECISION: _write_decision,
+        delivery.NOTICE: _send_notice,
+    }[item]
 
 
-def requeue(body: str, not_before: datetime, hop: int, now: datetime) -> int:
-    """Put ``body`` back on the outbox for ``not_before``; returns the delay in seconds."""
-    delay = max(0, min(MAX_DELAY_SECONDS, math.ceil((not_before - now).total_seconds())))
+def finish_bookkeeping(record: Record) -> None:
+    """Write what the record still lists, each item on its own: one failing never stops
+    another. A failed ledger or decision write raises BookkeepingIncomplete after the
+    others were tried (SQS delivers the record again, which only finishes them). A
+    failed review notice does not: the quarantine itself is recorded, the decision row
+    says ``review_notice = failed``, and the next delivery, if any, tries again."""
+    failed: list[str] = []
+    for item in (delivery.LEDGER, delivery.DECISION, delivery.NOTICE):
+        if item not in record.todo:
+            continue
+        pending = record.pending.get(item)
+        try:
+            if pending is not None:
+                _writer(item)(pending)
+            delivery.done(record, item)
+        except (ClientError, BotoCoreError):
+            logger.exception("bookkeeping write failed", request_id=record.id, item=item)
+            _count_event("BookkeepingFailed")
+            failed.append(item)
+            continue
+        if item == delivery.NOTICE:
+            _note_notice(record, "sent")
+    if delivery.NOTICE in failed:
+        _count_event("ReviewNoticeFailed")
+        _note_notice(record, "failed")
+        failed.remove(delivery.NOTICE)
+    if failed:
+        raise BookkeepingIncomplete(f"not yet written: {', '.join(failed)}")
+
+
+def _notice(
+    request_id: str, result: dict[str, Any], channel: str, campaign: str | None, reason: str
+) -> dict[str, Any]:
+    notice = {
+        "id": request_id,
+        "decision": result.get("decision"),
+        "reason": reason,
+        "channel": channel,
+        "campaign": campaign,
+        "rules": sorted({f["rule"] for f in result.get("findings", [])}),
+        "see": "the decisions table, item with this id (quarantined = true)",
+    }
+    notice.update(_console_link(request_id))  # issue 14: the review console's entry, if deployed
+    subject = re.sub(r"[^ -~]", "?", f"sendguard quarantined {request_id}")[:100]
+    return {"subject": subject, "message": json.dumps(notice, indent=2)}
+
+
+def _console_link(request_id: str) -> dict[str, str]:
+    """The review console's page for this id (REVIEW_CONSOLE_URL), or nothing."""
+    from urllib.parse import quote
+
+    base = os.environ.get("REVIEW_CONSOLE_URL", "").strip()
+    return {"console": f"{base}#item={quote(request_id, safe='')}"} if base else {}
+
+
+# --- the steps a delivery can take ---------------------------------------------------
+
+
+@dataclass
+class Delivery:
+    """One SQS record being delivered: the request and what the delivery record says."""
+
+    request: SendRequest
+    body: str
+    payload_hash: str
+    token: str | None  # the copy's STEP_ATTR
+    record: Record | None
+    now: datetime
+    key: str = ""  # the delivery record's key: the request id, or an id conflict's own key
+
+    def __post_init__(self) -> None:
+        self.key = self.key or self.request.id
+
+    @property
+    def decision_id(self) -> str:
+        return delivery.decision_id(self.request.id, self.payload_hash)
+
+    def next_record(self, state: str, **changes: Any) -> Record:
+        base = self.record or Record(self.key, self.payload_hash, state, decision_id=self.decision_id)
+        fields = {**base.__dict__, "state": state, "decision_id": self.decision_id, **changes}
+        fields.update(todo=set(), pending={})
+        return Record(**fields)
+
+
+def quarantine(current: Delivery, result: dict[str, Any], reason: str) -> dict[str, Any]:
+    """Keep the request (body included) and its findings; tell the reviewers."""
+    request = current.request
+    own_key = current.key != request.id
+    row = ledger.decision_item(
+        {**result, "id": current.key},
+        current.now,
+        quarantined=True,
+        decision_id=current.decision_id,
+        outcome="quarantined",
+        reason=reason,
+        request_id=request.id if own_key else None,
+        body=current.body if own_key else None,
+        campaign=request.campaign,  # issue 14: `sendguard review list --campaign`
+    )
+    pending = {
+        delivery.DECISION: row,
+        delivery.NOTICE: _notice(current.key, result, str(request.channel), request.campaign, reason),
+    }
+    new = current.next_record(delivery.QUARANTINED, reason=reason, step=current.token)
+    record = delivery.transition(current.record, new, current.now, pending, body=current.body)
+    _count_event("Quarantined")
+    finish_bookkeeping(record)
+    return {"outcome": "quarantined", "reason": reason}
+
+
+def _unjudged(request: SendRequest, reason: str) -> dict[str, Any]:
+    """A decision row for a request quarantined without being judged (again)."""
+    return {"id": request.id, "decision": "block", "findings": [], "message": {}, "reason": reason}
+
+
+def move_on(current: Delivery, not_before: datetime, pending: dict[str, Any]) -> dict[str, Any]:
+    """Put the request back on the outbox for ``not_before`` as the one live copy.
+
+    The record is written first (new token, hop + 1, ``requeued`` false), then the copy
+    is sent, then ``requeued`` is set. A crash between them leaves the parent copy (this
+    one) to send the same token again; a second copy with one token is harmless (the
+    first to act wins the conditional write, the other is stale)."""
+    token = uuid.uuid4().hex
+    new = current.next_record(
+        delivery.HELD,
+        step=token,
+        prev_step=current.token,
+        requeued=False,
+        hop=(current.record.hop if current.record else 0) + 1,
+        not_before=not_before,
+    )
+    record = delivery.transition(current.record, new, current.now, pending)
+    delay = requeue(current.body, record, current.now)
+    finish_bookkeeping(record)
+    return {"outcome": "held", "delay_seconds": delay, "hop": record.hop}
+
+
+def requeue(body: str, record: Record, now: datetime) -> int:
+    """Send the copy ``record.step`` to the outbox; returns the delay in seconds."""
+    assert record.not_before is not None
+    delay = max(0, min(MAX_DELAY_SECONDS, math.ceil((record.not_before - now).total_seconds())))
     aws.client("sqs").send_message(
         QueueUrl=aws.setting(aws.OUTBOX_QUEUE_URL),
         MessageBody=body,
         DelaySeconds=delay,
-        MessageAttributes={
-            NOT_BEFORE_ATTR: {"DataType": "String", "StringValue": not_before.astimezone(UTC).isoformat()},
-            HOP_ATTR: {"DataType": "Number", "StringValue": str(hop)},
-        },
+        MessageAttributes={STEP_ATTR: {"DataType": "String", "StringValue": record.step or ""}},
     )
+    try:
+        delivery.mark_requeued(record)
+    except (ClientError, BotoCoreError):
+        # The copy is out; at worst the parent sends it once more (harmless, see move_on).
+        logger.warning("could not mark the copy as sent", request_id=record.id)
     return delay
 
 
-def quarantine(request: SendRequest, result: Result, now: datetime, reason: str) -> None:
-    """Keep the message and its findings, and tell the reviewers (ids and rules only)."""
-    ledger.put_decision(aws.table(aws.DECISIONS_TABLE), result.to_dict(), now, quarantined=True)
-    topic = aws.optional_setting(aws.REVIEW_TOPIC_ARN)
-    if not topic:
-        return
-    notice = {
-        "id": request.id,
-        "decision": str(result.decision),
-        "reason": reason,
-        "channel": str(request.channel),
-        "campaign": request.campaign,
-        "rules": sorted({f.rule for f in result.findings}),
-        "see": "the decisions table, item with this id (quarantined = true)",
-    }
-    subject = re.sub(r"[^ -~]", "?", f"sendguard quarantined {request.id}")[:100]
-    aws.client("sns").publish(TopicArn=topic, Subject=subject, Message=json.dumps(notice, indent=2))
-
-
-def hold(
-    request: SendRequest, result: Result, delivery: dict[str, Any], moment: datetime, now: datetime
-) -> dict:
-    wait = (result.retry_at - moment) if result.retry_at else DEFAULT_HOLD
-    hop = int(delivery["hop"])
+def hold(current: Delivery, result: Result, moment: datetime) -> dict[str, Any]:
+    hop = current.record.hop if current.record else 0
+    row = result.to_dict()
     if hop >= MAX_HOPS:
-        quarantine(request, result, now, f"still held after {MAX_HOPS} hold steps")
-        return {"outcome": "quarantined"}
-    delay = requeue(delivery["body"], now + max(wait, timedelta(0)), hop + 1, now)
-    ledger.put_decision(aws.table(aws.DECISIONS_TABLE), result.to_dict(), now, quarantined=False)
-    return {"outcome": "held", "delay_seconds": delay}
+        return quarantine(current, row, f"still held after {MAX_HOPS} hold steps")
+    wait = (result.retry_at - moment) if result.retry_at else DEFAULT_HOLD
+    decision_row = ledger.decision_item(
+        row, current.now, quarantined=False, decision_id=current.decision_id, outcome="held"
+    )
+    return move_on(current, current.now + max(wait, timedelta(0)), {delivery.DECISION: decision_row})
+
+
+def send_once(
+    current: Delivery, result: Result, moment: datetime, row_extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``sending``, the provider call, ``sent``: the one path that sends. ``row_extra``:
+    more fields for the decision row (a reviewer's release keeps its audit record)."""
+    request = current.request
+    tag = current.decision_id
+    contact = Contact(
+        at=moment,
+        channel=request.channel,
+        campaign=request.campaign,
+        purpose=request.purpose,
+        text=_read_text(result.message),
+    )
+    bookkeeping = {
+        delivery.LEDGER: {"to": request.to, "contact": contact.model_dump(mode="json"), "suffix": tag[:12]},
+        delivery.DECISION: ledger.decision_item(
+            result.to_dict(), current.now, quarantined=False, decision_id=tag, outcome="sent", **(row_extra or {})
+        ),
+    }
+    sending = current.next_record(delivery.SENDING, sending_at=current.now, step=current.token)
+    # What to write after the send is stored before it, but not yet due: a later
+    # delivery that learns of the send (unknown_send) can then complete it.
+    record = delivery.transition(current.record, sending, current.now, bookkeeping, todo=set())
+    try:
+        provider_id = send(request, result.message, tag)
+    except Exception as exc:
+        if certainly_not_sent(exc):
+            retry = current.next_record(delivery.RETRY, step=current.token, sending_at=None)
+            delivery.transition(record, retry, current.now, {})
+        raise
+    bookkeeping[delivery.DECISION]["provider_id"] = provider_id
+    return after_send(record, provider_id, bookkeeping, current.now)
+
+
+def after_send(
+    record: Record, provider_id: str, bookkeeping: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Record the send. If the record itself cannot be written, the ledger and the
+    decision row (which names the provider id) are still written, each on its own, and
+    the decision row is what a later delivery reads to repair the record."""
+    try:
+        record = delivery.mark_sent(record, provider_id, now, bookkeeping)
+    except (ClientError, BotoCoreError):
+        logger.exception(
+            "sent, but the delivery record was not updated", request_id=record.id, provider_id=provider_id
+        )
+        _count_event("BookkeepingFailed")
+        for item in (delivery.LEDGER, delivery.DECISION):
+            try:
+                _writer(item)(bookkeeping[item])
+            except (ClientError, BotoCoreError):
+                logger.exception("bookkeeping write failed", request_id=record.id, item=item)
+        raise BookkeepingIncomplete("the delivery record still says sending") from None
+    _count_event("Sent")
+    finish_bookkeeping(record)
+    return {"outcome": "sent", "provider_id": provider_id}
+
+
+def unknown_send(current: Delivery) -> dict[str, Any]:
+    """A delivery found ``sending``: an attempt that died, or one still running. Never
+    send. Before SENDING_GRACE, fail (SQS retries later); after it, repair the record
+    from the decision row when that proves the send, else quarantine as delivery-unknown."""
+    record = current.record
+    assert record is not None and record.sending_at is not None
+    if current.now - record.sending_at < delivery.SENDING_GRACE:
+        raise delivery.RaceLost("a send attempt may still be running; judged again later")
+    row = ledger.get_decision(aws.table(aws.DECISIONS_TABLE), record.id)
+    if row and row.get("decision_id") == record.decision_id and row.get("provider_id"):
+        # The decision row is written already (it is the proof); the contact may not be.
+        bookkeeping = (
+            {delivery.LEDGER: record.pending[delivery.LEDGER]} if delivery.LEDGER in record.pending else {}
+        )
+        return {**after_send(record, row["provider_id"], bookkeeping, current.now), "repaired": True}
+    _count_event("DeliveryUnknown")
+    reason = "delivery-unknown: a send was attempted and its outcome was not recorded; check the provider"
+    return quarantine(current, _unjudged(current.request, reason), reason)
+
+
+def id_conflict(current: Delivery) -> dict[str, Any]:
+    """The same id with another payload: quarantined under its own key, never dropped,
+    never merged with the first request (which goes on as it was)."""
+    key = delivery.conflict_key(current.request.id, current.payload_hash)
+    existing = delivery.load(key)
+    if existing is not None:
+        finish_bookkeeping(existing)
+        return {"outcome": "duplicate", "state": existing.state}
+    _count_event("IdConflict")
+    reason = "id-conflict: another request with this id and a different payload came first"
+    conflict = Delivery(
+        current.request, current.body, current.payload_hash, current.token, None, current.now, key
+    )
+    return quarantine(conflict, _unjudged(current.request, reason), reason)
 
 
 # --- one request ---------------------------------------------------------------------
@@ -314,79 +584,95 @@ def _count(result: Result) -> None:
             metric.add_dimension(name="rule", value=rule_id)
 
 
-@tracer.capture_method
-def deliver(delivery: dict[str, Any]) -> dict[str, Any]:
-    """Judge one request and act on the decision. Idempotent per (id, hop)."""
-    now = clock()
-    request = parse_request(delivery["body"])
-    moment = request.now or now
-    request = with_customer_and_ledger(request, moment)
+def judge(current: Delivery) -> tuple[Result, datetime]:
+    """Render, lint and decide (no side effects but metrics and a log line)."""
+    moment = current.request.now or current.now
+    request = with_customer_and_ledger(current.request, moment)
     _names_to_mask.set(_customer_names(request))
     result = check(request, current_policy(), templates=stored_template, now=moment)
+    current.request = request
     _count(result)
-    rules = sorted({f.rule for f in result.findings})
     logger.info(
         "decided",
         request_id=request.id,
         decision=str(result.decision),
-        rules=rules,
+        rules=sorted({f.rule for f in result.findings}),
         channel=str(request.channel),
         recipient_ref=hashlib.sha256(ledger.recipient_key(request.to).encode()).hexdigest()[:12],
     )
-    summary: dict[str, Any] = {"id": request.id, "decision": str(result.decision), "rules": rules}
+    return result, moment
+
+
+@tracer.capture_method
+def judge_and_act(current: Delivery) -> dict[str, Any]:
+    """Judge the request and act on the decision: send once, hold, or quarantine.
+
+    The hook for a reviewer's release (issue 14): a release judges the request again
+    with an override of the block and reaches ``send_once`` through the same record,
+    whose conditional ``quarantined -> sending`` write lets it send at most once."""
+    result, moment = judge(current)
+    summary: dict[str, Any] = {
+        "id": current.request.id,
+        "decision": str(result.decision),
+        "rules": sorted({f.rule for f in result.findings}),
+    }
     if result.sendable:
-        summary["provider_id"] = send(request, result.message)
-        _record_sent(request, result, moment, now)
-        return {**summary, "outcome": "sent"}
+        return {**summary, **send_once(current, result, moment)}
     if result.decision == Decision.HOLD:
-        return {**summary, **hold(request, result, delivery, moment, now)}
-    quarantine(request, result, now, "blocked by policy")
-    return {**summary, "outcome": "quarantined"}
+        return {**summary, **hold(current, result, moment)}
+    return {**summary, **quarantine(current, result.to_dict(), "blocked by policy")}
 
 
-@cache
-def _idempotent_deliver() -> tuple[IdempotencyConfig, Callable[..., dict[str, Any]]]:
-    """Built on first use, so the table name and client come from the environment then."""
-    config = IdempotencyConfig(
-        event_key_jmespath="[id, hop]",
-        expires_after_seconds=IDEMPOTENCY_SECONDS,
-        raise_on_no_idempotency_key=True,
-    )
-    store = DynamoDBPersistenceLayer(
-        table_name=aws.setting(aws.IDEMPOTENCY_TABLE), boto3_client=aws.client("dynamodb")
-    )
-    wrapped = idempotent_function(data_keyword_argument="delivery", config=config, persistence_store=store)(
-        deliver
-    )
-    return config, wrapped
+def deliver(current: Delivery) -> dict[str, Any]:
+    """What this delivery of the request may do, as the delivery record says."""
+    record = current.record
+    if record is not None and record.payload_hash != current.payload_hash:
+        return id_conflict(current)
+    if record is not None:
+        finish_bookkeeping(record)
+        if record.is_parent_of_missing_copy(current.token):
+            requeue(current.body, record, current.now)
+            return {"outcome": "held", "resent_copy": True}
+        if record.state in delivery.FINAL or not record.is_live(current.token):
+            _count_event("Duplicate")
+            return {"outcome": "duplicate", "state": record.state}
+        if record.state == delivery.SENDING:
+            return unknown_send(current)
+        if record.hop >= MAX_HOPS:
+            reason = f"still held after {MAX_HOPS} hold steps"
+            return quarantine(current, _unjudged(current.request, reason), reason)
+        if record.state == delivery.HELD and record.not_before and record.not_before > current.now:
+            # A long hold between steps: passed on unjudged (cheap; nothing is sent).
+            return move_on(current, record.not_before, {})
+    return judge_and_act(current)
 
 
-def _attribute(record: SQSRecord, name: str) -> str | None:
-    found = (record.raw_event.get("messageAttributes") or {}).get(name) or {}
-    return found.get("stringValue")
+class NotStarted(RuntimeError):
+    """Too little time left in the invocation to judge this record; SQS delivers it again."""
 
 
-def handle_record(record: SQSRecord) -> dict[str, Any]:
-    """One SQS record. Raising marks it failed: it stays on the queue (then the DLQ)."""
+def handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> dict[str, Any]:
+    """One SQS record. Raising marks it failed: it stays on the queue (then the DLQ).
+    Powertools passes ``lambda_context`` (it looks for that parameter name)."""
     _names_to_mask.set(())
-    hop = int(_attribute(record, HOP_ATTR) or 0)
-    not_before_text = _attribute(record, NOT_BEFORE_ATTR)
-    now = clock()
-    if not_before_text and datetime.fromisoformat(not_before_text) > now:
-        # A long hold, between steps: pass it on unjudged (cheap, and nothing is sent).
-        requeue(record.body, datetime.fromisoformat(not_before_text), hop + 1, now)
-        return {"outcome": "waiting"}
+    if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < TIME_RESERVE_MS:
+        _count_event("NotStarted")
+        raise NotStarted("too little time left in this invocation; not started")
     try:
-        request_id = parse_request(record.body).id
+        request = parse_request(record.body)
+        body_hash = delivery.payload_hash(record.body)
     except RequestError as exc:
         logger.warning("malformed send request", message_id=record.message_id, error=str(exc))
-        metrics.add_metric(name="Malformed", unit=MetricUnit.Count, value=1)
+        _count_event("Malformed")
         raise
-    _, deliver_once = _idempotent_deliver()
+    # SQSMessageAttributes' item access gives the typed attribute (its .get the raw dict).
+    attributes = record.message_attributes
+    token = attributes[STEP_ATTR].string_value if STEP_ATTR in attributes else None
     try:
-        return deliver_once(delivery={"id": request_id, "hop": hop, "body": record.body})
+        current = Delivery(request, record.body, body_hash, token or None, delivery.load(request.id), clock())
+        return deliver(current)
     except Exception:
-        logger.exception("not sent; SQS delivers the record again", request_id=request_id)
+        logger.exception("not finished; SQS delivers the record again", request_id=request.id)
         raise
 
 
@@ -394,8 +680,11 @@ def handle_record(record: SQSRecord) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    config, _ = _idempotent_deliver()
-    config.register_lambda_context(context)
+    if "sendguard_release" in event:  # issue 14: a reviewer's release, invoked by the review API
+        from functions.review.release import handle_release_event
+
+        _count_event("ReleaseInvoked")
+        return handle_release_event(event["sendguard_release"])
     response = process_partial_response(
         event=event, record_handler=handle_record, processor=processor, context=context
     )

@@ -45,6 +45,7 @@ from linters.models import (
     RequestError,
     SendRequest,
     describe_validation_error,
+    load_json,
     parse_request,
 )
 from linters.policy import Policy, PolicyError, policy_from_mapping
@@ -193,7 +194,7 @@ def json_body() -> Any:
     if not text.strip():
         raise RequestError("", "empty body: expected a JSON object")
     try:
-        return json.loads(text)
+        return load_json(text)  # too-deep nesting: a decode error, so a 400
     except json.JSONDecodeError as exc:
         raise RequestError("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
 

@@ -1,0 +1,1 @@
+"""Review and release: the human side of quarantine (issue 14)."""

@@ -1,0 +1,299 @@
+"""The review console: one small page and four JSON routes, behind IAM.
+
+Routes (template.yaml's ReviewFunction, on the lint API's IAM-authorised HTTP API):
+
+- ``GET /review``: the page (HTML, inline CSS and script, no external assets);
+- ``GET /review/items?state=&rule=&campaign=&since=``: the list;
+- ``GET /review/item?id=``: one message, its rendered parts with the findings' spans;
+- ``POST /review/release`` and ``POST /review/deny``: ``{"id", "reason"}`` (and
+  ``"accept"``: rule ids, for a release).
+
+Who decided is the caller's IAM principal (``requestContext.authorizer.iam.userArn``);
+a request without one is refused, so every decision names a person or role. A browser
+cannot sign with SigV4, so reviewers open the console through ``sendguard review
+--serve``, which serves the same routes on 127.0.0.1 with their own AWS credentials
+and identity (or, with no endpoint, against an embedded moto holding the demo's
+quarantine).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from functions.review import release, store
+from linters.html_text import visible_text
+from linters.models import RequestError, load_json
+
+PAGE = Path(__file__).with_name("console.html")
+MAX_BODY = 16 * 1024
+logger = Logger(service="sendguard-review")
+router = APIGatewayHttpRouter()
+
+
+# --- what the routes answer ----------------------------------------------------------
+
+
+def readable_parts(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each rendered part as the rules read it, with the findings' spans on it."""
+    try:
+        message = json.loads(row.get("message") or "{}")
+    except json.JSONDecodeError:
+        message = {}
+    findings = store.findings_of(row)
+    parts = []
+    for name in ("subject", "text", "html"):
+        raw = message.get(name) if isinstance(message, dict) else None
+        if not isinstance(raw, str):
+            continue
+        text = visible_text(raw).text if name == "html" else raw
+        marks = [
+            {
+                "start": max(0, min(int(f.get("start", 0)), len(text))),
+                "end": max(0, min(int(f.get("end", 0)), len(text))),
+                "rule": f.get("rule"),
+                "action": f.get("action"),
+                "message": f.get("message"),
+            }
+            for f in findings
+            if f.get("part") == name  # an empty span marks where something is missing
+        ]
+        parts.append({"part": name, "text": text, "marks": sorted(marks, key=lambda m: m["start"])})
+    return parts
+
+
+def detail(key: str) -> dict[str, Any]:
+    row = store.get(key)
+    now = datetime.now(UTC)
+    return {
+        "id": row["id"],
+        "state": store.state_of(row, now),
+        "at": row.get("at"),
+        "campaign": row.get("campaign"),
+        "decision": row.get("decision"),
+        "reason": row.get("reason"),
+        "findings": store.findings_of(row),
+        "parts": readable_parts(row),
+        "review_log": row.get("review_log") or [],
+        "review_override": row.get("review_override") or [],
+        "release_outcome": row.get("release_outcome"),
+        "never_waived": sorted(release.NEVER_WAIVED),
+    }
+
+
+def _who() -> str:
+    event = router.current_event
+    iam = event.request_context.authorizer.iam if event.request_context.authorizer else None
+    who = iam.user_arn if iam else None
+    if not who:
+        raise PermissionError("no IAM principal on the request; the console needs IAM authorisation")
+    return str(who)
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(status, content_types.APPLICATION_JSON, json.dumps(body, default=str))
+
+
+def _answer(call: Any) -> Response:
+    """Run one action; known refusals become clear 4xx answers."""
+    try:
+        return _json(200, call())
+    except RequestError as exc:
+        return _json(400, {"error": str(exc), "field": exc.field})
+    except PermissionError as exc:
+        return _json(403, {"error": str(exc)})
+    except store.NotFound as exc:
+        return _json(404, {"error": str(exc)})
+    except (store.AlreadyDecided, release.ReleaseRefused) as exc:
+        return _json(409, {"error": str(exc)})
+
+
+@router.get("/review")
+def page() -> Response:
+    return Response(
+        200,
+        "text/html; charset=utf-8",
+        PAGE.read_text("utf-8"),
+        headers={
+            # Everything is inline; nothing may load from elsewhere.
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+            "script-src 'unsafe-inline'; connect-src 'self'; img-src data:",
+            "X-Frame-Options": "DENY",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/review/items")
+def items() -> Response:
+    query = router.current_event.query_string_parameters or {}
+
+    def listing() -> list[dict[str, Any]]:
+        from functions.review.command import summary
+
+        state = query.get("state") or store.PENDING
+        if state != "all" and state not in store.STATES:
+            raise RequestError("state", f"unknown state {state!r}")
+        filters = store.Filters(
+            state=None if state == "all" else state, rule=query.get("rule"), campaign=query.get("campaign")
+        )
+        now = datetime.now(UTC)
+        return [summary(row, now) for row in store.find(filters, now, limit=store.MAX_BATCH)]
+
+    return _answer(listing)
+
+
+@router.get("/review/item")
+def item() -> Response:
+    key = (router.current_event.query_string_parameters or {}).get("id") or ""
+    return _answer(lambda: detail(key))
+
+
+def _decision_body() -> dict[str, Any]:
+    raw = router.current_event.body or ""
+    if len(raw) > MAX_BODY:
+        raise RequestError("", f"the body is larger than {MAX_BODY // 1024} KiB")
+    try:
+        body = load_json(raw or "{}")
+    except json.JSONDecodeError:
+        raise RequestError("", "not valid JSON") from None
+    if not isinstance(body, dict) or not isinstance(body.get("id"), str) or not body["id"]:
+        raise RequestError("id", "the id of a quarantined message is required")
+    return body
+
+
+@router.post("/review/release")
+def post_release() -> Response:
+    def act() -> dict[str, Any]:
+        body = _decision_body()
+        accept = body.get("accept")
+        if accept is not None and not (isinstance(accept, list) and all(isinstance(a, str) for a in accept)):
+            raise RequestError("accept", "a list of rule ids")
+        accepted = release.check_accepted(set(accept)) if accept is not None else None
+        outcome = release.release(body["id"], str(body.get("reason") or ""), _who(), accept=accepted)
+        logger.info("released", extra={"id": body["id"], "by": _who()})
+        return outcome.to_dict()
+
+    return _answer(act)
+
+
+@router.post("/review/deny")
+def post_deny() -> Response:
+    def act() -> dict[str, Any]:
+        body = _decision_body()
+        outcome = release.deny(body["id"], str(body.get("reason") or ""), _who())
+        logger.info("denied", extra={"id": body["id"], "by": _who()})
+        return outcome.to_dict()
+
+    return _answer(act)
+
+
+app = APIGatewayHttpResolver()
+app.include_router(router)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
+
+
+# --- sendguard review --serve ----------------------------------------------------------
+
+
+def http_event(method: str, target: str, headers: dict[str, str], body: str, who: str) -> dict[str, Any]:
+    """The HTTP API (payload 2.0) event API Gateway would pass for this request, with
+    the reviewer's identity where IAM authorisation puts it."""
+    parts = urlsplit(target)
+    query = dict(parse_qsl(parts.query))
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": parts.path,
+        "rawQueryString": parts.query,
+        "headers": {k.lower(): v for k, v in headers.items()},
+        "queryStringParameters": query or None,
+        "requestContext": {
+            "accountId": "local",
+            "apiId": "local",
+            "authorizer": {"iam": {"userArn": who, "userId": who, "accountId": "local"}},
+            "http": {"method": method, "path": parts.path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+            "requestId": uuid.uuid4().hex,
+            "routeKey": "$default",
+            "stage": "$default",
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def make_handler(who: str) -> type[BaseHTTPRequestHandler]:
+    class ConsoleHandler(BaseHTTPRequestHandler):
+        def _refused(self) -> str | None:
+            # Only this machine's own page may act: no other Host (DNS rebinding) and,
+            # for a POST, JSON only (a cross-site form cannot send it without CORS).
+            host = (self.headers.get("Host") or "").split(":")[0]
+            if host not in ("127.0.0.1", "localhost"):
+                return "unexpected Host"
+            if self.command == "POST" and not (self.headers.get("Content-Type") or "").startswith(
+                "application/json"
+            ):
+                return "POST needs Content-Type: application/json"
+            return None
+
+        def _handle(self) -> None:
+            problem = self._refused()
+            if problem:
+                self.send_error(403, problem)
+                return
+            length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY + 1)
+            body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+            event = http_event(self.command, self.path, dict(self.headers), body, who)
+            answer = app.resolve(event, None)
+            self.send_response(int(answer["statusCode"]))
+            for name, value in (answer.get("headers") or {}).items():
+                self.send_header(name, value)
+            payload = (answer.get("body") or "").encode("utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = _handle
+        do_POST = _handle
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return ConsoleHandler
+
+
+def console_server(who: str, port: int = 0) -> HTTPServer:
+    """The console on 127.0.0.1 (never another interface); port 0 picks a free one."""
+    return HTTPServer(("127.0.0.1", port), make_handler(who))
+
+
+def serve(args: Any) -> int:
+    from functions.review import command, sample
+
+    with sample.stack_for(args) as note:
+        command.configure(args)
+        who = store.who_am_i()
+        server = console_server(who, args.port)
+        url = f"http://127.0.0.1:{server.server_port}/review"
+        print(f"{note}\nreview console: {url} (as {who}); Ctrl-C stops it", file=sys.stderr)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+    return 0

@@ -1,0 +1,260 @@
+"""Limits checked before anything is rendered, so every request is judged or refused fast.
+
+One hostile request must not stall the guard: a batch of ten shares one Lambda timeout.
+Each limit is far above what a real message needs (a receipt with fifty line items, a
+newsletter of a few thousand words) and far below what makes the engine slow. A request
+over a limit is refused with a RequestError naming the field, never judged partly.
+
+What is bounded, and why:
+
+- ``data``: nesting depth, the length of each text value, the number of values and
+  the total size. Every value is wrapped, rendered and analysed; deep nesting is
+  recursion for the renderer.
+- each template part: its size, its merge tags and its block nesting depth. Every tag
+  is a lookup per render; nested blocks multiply the output.
+- the rendered size, estimated from the template and the data before rendering (a text
+  part repeated in ``{{#each}}`` over a long list) and checked again after rendering.
+- text the engine cannot encode: a lone surrogate escape (``"\\ud800"``) is valid JSON
+  but not Unicode text; no provider could send it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from linters.handlebars import Block, Mustache, Node, TemplateSyntaxError, Text, parse, walk
+from linters.html_text import visible_text
+from linters.models import InlineTemplate, RequestError, SendRequest
+
+MAX_DATA_DEPTH = 12  # {"order": {"items": [{"options": {...}}]}} is 5
+MAX_VALUE_CHARS = 20_000  # one merge value: a name, an address, a product description
+MAX_DATA_VALUES = 5_000  # leaves in ``data`` (a receipt with 200 items of 10 fields)
+MAX_DATA_CHARS = 200_000  # all of ``data`` as JSON
+MAX_TEMPLATE_CHARS = 100_000  # one template part (Gmail clips HTML mail at 102 KB)
+MAX_MERGE_TAGS = 500  # {{...}} tags in one part (a long receipt template has ~60)
+MAX_BLOCK_DEPTH = 6  # {{#each}} inside {{#if}} inside {{#each}}...
+MAX_RENDERED_CHARS = 100_000  # one rendered part as sent (HTML with its markup)
+# The text a reader reads in one part (subject, text, the visible text of the HTML): what
+# the NLP pipeline and the rules analyse, so what sets the time. About 1,600 words; real
+# messages are a few hundred. Estimated before rendering, checked after.
+MAX_READABLE_CHARS = 10_000
+MAX_HISTORY_TEXT_CHARS = 200_000  # the text of all ``history`` contacts together
+MAX_CUSTOMER_CHARS = 50_000  # the inline customer record as JSON
+MAX_HISTORY = 500  # contacts in ``history``; the ledger keeps 90 days
+MAX_EVENTS = 500
+MAX_TEXT_NODES = 10_000  # pieces of literal text between tags
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Private-use characters the renderer marks merge values with (linters.render): in a
+# customer's name they would reach the sent message through a rewrite.
+_MARKERS = re.compile("[\uf8f0-\uf8f4]")
+
+
+def check_request(request: SendRequest) -> None:
+    """Raise RequestError when ``request`` is over a limit; cheap (linear in its size)."""
+    check_data(request.data, "data")
+    if request.customer is not None:
+        customer = request.customer.model_dump(mode="python")
+        check_data(customer, "customer")
+        _check_size(customer, "customer", MAX_CUSTOMER_CHARS)
+    if request.history is not None and len(request.history) > MAX_HISTORY:
+        raise RequestError("history", f"{len(request.history)} contacts; at most {MAX_HISTORY}")
+    history_text = sum(len(c.text or "") for c in request.history or ())
+    if history_text > MAX_HISTORY_TEXT_CHARS:
+        raise RequestError(
+            "history", f"{history_text:,} characters of text; at most {MAX_HISTORY_TEXT_CHARS:,}"
+        )
+    if len(request.events) > MAX_EVENTS:
+        raise RequestError("events", f"{len(request.events)} events; at most {MAX_EVENTS}")
+    if request.audience:
+        check_data(request.audience, "audience")
+
+
+def check_template(template: InlineTemplate, data: dict[str, Any]) -> None:
+    """Every part of ``template`` within the template limits, and its rendering with
+    ``data`` within the rendered-size limit (estimated: nothing is rendered here)."""
+    for name in ("subject", "text", "html"):
+        source = getattr(template, name)
+        if source is not None:
+            check_part(f"template.{name}", source, data)
+
+
+def check_part(field: str, source: str, data: dict[str, Any] | None = None) -> None:
+    if len(source) > MAX_TEMPLATE_CHARS:
+        raise RequestError(field, f"{len(source):,} characters; at most {MAX_TEMPLATE_CHARS:,}")
+    if _SURROGATE.search(source):
+        raise RequestError(field, "contains a lone surrogate (not Unicode text)")
+    if source.count("{{") > 2 * MAX_MERGE_TAGS:
+        # Refuse before parsing: the count of "{{" bounds the number of tags.
+        raise RequestError(field, f"more than {MAX_MERGE_TAGS:,} merge tags")
+    try:
+        nodes = parse(source)
+    except TemplateSyntaxError as exc:
+        raise RequestError(field, str(exc)) from exc
+    tags, texts, depth = _shape(nodes)
+    if tags > MAX_MERGE_TAGS:
+        raise RequestError(field, f"{tags:,} merge tags; at most {MAX_MERGE_TAGS:,}")
+    if texts > MAX_TEXT_NODES:
+        raise RequestError(field, f"{texts:,} pieces of text between tags; at most {MAX_TEXT_NODES:,}")
+    if depth > MAX_BLOCK_DEPTH:
+        raise RequestError(field, f"blocks nested {depth} deep; at most {MAX_BLOCK_DEPTH}")
+    estimate = rendered_size_bound(nodes, data or {})
+    if estimate > MAX_RENDERED_CHARS:
+        raise RequestError(
+            field,
+            f"could render to about {estimate:,} characters with this data; at most {MAX_RENDERED_CHARS:,}",
+        )
+    readable = estimate if not field.endswith("html") else _readable_share(nodes, estimate)
+    if readable > MAX_READABLE_CHARS:
+        raise RequestError(
+            field,
+            f"could render to about {readable:,} characters of readable text; at most {MAX_READABLE_CHARS:,}",
+        )
+
+
+def _readable_share(nodes: list[Node], estimate: int) -> int:
+    """The readable part of an HTML estimate: the share of the template's own text a
+    reader sees (markup, styles and hidden elements are not read)."""
+    fixed = "".join(node.text for node in walk(nodes) if isinstance(node, Text))
+    if not fixed:
+        return estimate
+    return estimate * len(visible_text(fixed).text) // len(fixed)
+
+
+def check_rendered(field: str, sent: str, readable: str | None = None) -> None:
+    """After rendering: the estimate is an upper bound, this is the exact check.
+    ``readable`` is the visible text of an HTML part (None: ``sent`` is read as it is)."""
+    if len(sent) > MAX_RENDERED_CHARS:
+        raise RequestError(field, f"renders to {len(sent):,} characters; at most {MAX_RENDERED_CHARS:,}")
+    read = sent if readable is None else readable
+    if len(read) > MAX_READABLE_CHARS:
+        raise RequestError(
+            field, f"renders to {len(read):,} characters of readable text; at most {MAX_READABLE_CHARS:,}"
+        )
+
+
+def check_data(value: Any, field: str) -> None:
+    """Depth, value count, value length and encodability of a JSON-like value, walked
+    without recursion (a deeply nested value must not overflow the stack here)."""
+    count = 0
+    stack: list[tuple[Any, str, int]] = [(value, field, 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if depth > MAX_DATA_DEPTH:
+            raise RequestError(path, f"nested more than {MAX_DATA_DEPTH} levels deep")
+        if isinstance(item, dict):
+            for key, child in item.items():
+                key_text = str(key)
+                _check_text(key_text, f"{path} (a key)")
+                stack.append((child, f"{path}.{key_text}", depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, f"{path}.{i}", depth + 1) for i, child in enumerate(item))
+        else:
+            count += 1
+            if count > MAX_DATA_VALUES:
+                raise RequestError(field, f"more than {MAX_DATA_VALUES:,} values")
+            if isinstance(item, str):
+                _check_text(item, path)
+    if field == "data":
+        _check_size(value, field, MAX_DATA_CHARS)
+
+
+def _check_text(text: str, path: str) -> None:
+    if len(text) > MAX_VALUE_CHARS:
+        raise RequestError(
+            path, f"{len(text):,} characters; a merge value may have at most {MAX_VALUE_CHARS:,}"
+        )
+    if _SURROGATE.search(text):
+        raise RequestError(path, "contains a lone surrogate (not Unicode text)")
+    if _MARKERS.search(text):
+        raise RequestError(path, "contains U+F8F0..U+F8F4, characters sendguard reserves for its own use")
+
+
+def _check_size(value: Any, field: str, limit: int) -> None:
+    size = len(json.dumps(value, default=str))
+    if size > limit:
+        raise RequestError(field, f"{size:,} characters as JSON; at most {limit:,}")
+
+
+def _shape(nodes: list[Node]) -> tuple[int, int, int]:
+    """(merge tags, text pieces, deepest block nesting), without recursion."""
+    tags = texts = deepest = 0
+    stack: list[tuple[list[Node], int]] = [(nodes, 0)]
+    while stack:
+        children, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for node in children:
+            if isinstance(node, Text):
+                texts += 1
+            elif isinstance(node, Mustache):
+                tags += 1
+            elif isinstance(node, Block):
+                tags += 1
+                stack.append((node.children, depth + 1))
+                stack.append((node.inverse, depth + 1))
+    return tags, texts, deepest
+
+
+def rendered_size_bound(nodes: list[Node], data: dict[str, Any]) -> int:
+    """An upper bound of the rendered length: each piece of text and each value, times
+    the longest list for every ``{{#each}}`` (or section) around it. Coarse on purpose:
+    it needs no knowledge of which list a block walks. A tag outside every block prints
+    the value its path names; inside one, it is counted as the longest value."""
+    longest_list = max(_longest_list(data), 1)
+    longest_value = max(_longest_value(data), 1)
+    total = 0
+    # (nodes, how often they render at most, whether paths still name top-level data)
+    stack: list[tuple[list[Node], int, bool]] = [(nodes, 1, True)]
+    while stack:
+        children, times, top = stack.pop()
+        for node in children:
+            if isinstance(node, Text):
+                total += len(node.text) * times
+            elif isinstance(node, Mustache):
+                size = _value_length(data, node.path) if top else None
+                total += (longest_value if size is None else size) * times
+            elif isinstance(node, Block):
+                loops = node.helper == "each" or node.section
+                same_scope = node.helper in ("if", "unless")
+                stack.append((node.children, times * (longest_list if loops else 1), top and same_scope))
+                stack.append((node.inverse, times, top))
+        if total > MAX_RENDERED_CHARS * 1000:
+            break  # far over the limit already; stop counting
+    return total
+
+
+def _value_length(data: dict[str, Any], path: str) -> int | None:
+    """Length of the value a top-level dotted path names; None when it cannot tell."""
+    value: Any = data
+    for key in re.split(r"[./]", path):
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return 0 if isinstance(value, dict) else None
+    return None if isinstance(value, dict | list) else len(str(value))
+
+
+def _walk_values(value: Any) -> Iterator[Any]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            yield item
+            stack.extend(item)
+        else:
+            yield item
+
+
+def _longest_list(data: Any) -> int:
+    return max((len(v) for v in _walk_values(data) if isinstance(v, list)), default=0)
+
+
+def _longest_value(data: Any) -> int:
+    return max((len(str(v)) for v in _walk_values(data) if not isinstance(v, list)), default=0)

@@ -1,0 +1,123 @@
+"""The worst case over the worst-case corpus (tests/data/worst_case). Run by `make bench`.
+
+Every request must be judged or refused in under 0.5 s on this machine (DESIGN section
+6): limits are checked before rendering. This prints, for each case of the corpus, the
+outcome and the slowest of a few runs (the first one is cold: nothing cached), then the
+worst case overall. A figure to read, not a timed test.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CORPUS = ROOT / "tests" / "data" / "worst_case"
+RUNS = 3
+GOAL_SECONDS = 0.5
+
+
+def _step(document: Any, key: str) -> tuple[Any, Any]:
+    return (int(key), document) if isinstance(document, list) else (key, document)
+
+
+def _apply(request: dict[str, Any], grow: dict[str, Any]) -> None:
+    *parents, last = grow["path"].split(".")
+    target: Any = request
+    for key in parents:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    key = int(last) if isinstance(target, list) else last
+    if "unit" in grow:
+        target[key] = (target.get(key) or "") + grow["unit"] * grow["times"]
+    elif "nest" in grow:
+        value: Any = grow["leaf"]
+        for _ in range(grow["nest"]):
+            value = [value]
+        target[key] = value
+    elif "list" in grow:
+        target[key] = [copy.deepcopy(grow["item"]) for _ in range(grow["list"])]
+
+
+def build(recipe: dict[str, Any]) -> str:
+    """The request of a recipe, as the JSON text a producer would send."""
+    request = copy.deepcopy(recipe["request"])
+    for grow in recipe.get("grow", []):
+        _apply(request, grow)
+    return json.dumps(request)
+
+
+def load_corpus() -> list[tuple[str, dict[str, Any]]]:
+    return [(path.stem, json.loads(path.read_text(encoding="utf-8"))) for path in sorted(CORPUS.glob("*.json"))]
+
+
+def judge(body: str) -> str:
+    """"judged (decision)" or the field of the RequestError that refused it."""
+    from linters.engine import check
+    from linters.models import RequestError, parse_request
+
+    try:
+        return f"judged ({check(parse_request(body)).decision})"
+    except RequestError as exc:
+        return f"refused: {exc.field or '(request)'}"
+
+
+def compile_time(body: str) -> float:
+    """Seconds to compile the request's template parts (the renderer caches them);
+    0 when the request is refused before rendering."""
+    from linters.engine import within_limits
+    from linters.models import InlineTemplate, RequestError, parse_request
+    from linters.render import compile_template
+
+    try:
+        request = parse_request(body)
+        if not isinstance(request.template, InlineTemplate):
+            return 0.0
+        within_limits(request, request.template)
+    except RequestError:
+        return 0.0
+    started = time.perf_counter()
+    for name in ("subject", "text", "html"):
+        source = getattr(request.template, name)
+        if source:
+            compile_template(source, name == "html")
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    from linters.engine import check
+    from linters.models import parse_request
+
+    # Warm the pipeline once (spaCy load), so the first case is not charged for it.
+    check(parse_request(build(load_corpus()[0][1])))
+    rows = []
+    for name, recipe in load_corpus():
+        body = build(recipe)
+        compiling = compile_time(body)
+        times = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            outcome = judge(body)
+            times.append(time.perf_counter() - started)
+        rows.append((compiling + times[0], compiling, times[0], min(times), name, outcome, len(body)))
+    print(f"worst-case corpus ({len(rows)} requests; goal: each judged or refused in under {GOAL_SECONDS} s)")
+    print("  first run = compiling the template + judging it with nothing cached; warm = fastest of later runs")
+    print("  first run  compile    judge     warm")
+    for total, compiling, first, warm, name, outcome, size in sorted(rows, reverse=True):
+        figures = " ".join(f"{value * 1000:8.1f}" for value in (total, compiling, first, warm))
+        print(f"  {figures} ms  {name:30} {size:>8,} bytes  {outcome}")
+    worst = max(rows)
+    verdict = "within" if worst[0] < GOAL_SECONDS else "OVER"
+    print(f"worst case: {worst[0] * 1000:.1f} ms ({worst[4]}), {verdict} the {GOAL_SECONDS} s goal")
+    slowest_judge = max(rows, key=lambda row: row[2])
+    print(f"slowest judgement once compiled: {slowest_judge[2] * 1000:.1f} ms ({slowest_judge[4]})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Each input class that once crashed the engine, and each limit, is a RequestError
+naming the field: in the engine, in `sendguard check` (an error line, the others still
+judged) and in the lint API (a 400)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linters.cli import main as cli
+from linters.engine import check
+from linters.models import RequestError, parse_request
+from scripts.bench_worst_case import build, load_corpus
+from tests.conftest import make_request
+from tests.test_lint_api import call, plain_environment  # noqa: F401 - an autouse fixture
+
+HELLO = {
+    "subject": "Your order has shipped",
+    "text": "Hi {{first_name}},\n\nYour order {{order}} is on its way.",
+}
+
+
+def refused(raw: str | dict[str, Any]) -> RequestError:
+    with pytest.raises(RequestError) as caught:
+        check(parse_request(raw))
+    return caught.value
+
+
+def test_a_lone_surrogate_in_data_names_the_value() -> None:
+    raw = json.dumps(make_request(HELLO, data={"first_name": "Ann", "order": "\ud800"}))
+    assert "\\ud800" in raw
+    error = refused(raw)
+    assert error.field == "data.order" and "surrogate" in error.problem
+
+
+def test_an_unknown_marked_section_in_html_is_read_like_a_browser_reads_it() -> None:
+    html = "<p>Hi {{first_name}}, <![CDATZ[ junk</p> your order {{order}} shipped.</p>"
+    result = check(
+        parse_request(
+            make_request({"subject": "Shipped", "html": html}, data={"first_name": "Ann", "order": "NW-1"})
+        )
+    )
+    assert result.message["html"].startswith("<p>Hi Ann,")
+
+
+@pytest.mark.parametrize("field", ["now", "history.0.at", "events.0.at", "customer.customer_since"])
+def test_times_at_the_ends_of_the_calendar_are_refused(field: str) -> None:
+    request = make_request(HELLO, data={"first_name": "Ann", "order": "NW-1"}, customer={"first_name": "Ann"})
+    moment = "9999-12-31T23:59:00Z"
+    if field == "now":
+        request["now"] = moment
+    elif field == "history.0.at":
+        request["history"] = [{"at": moment, "channel": "email"}]
+    elif field == "events.0.at":
+        request["events"] = [{"type": "login", "at": moment}]
+    else:
+        request["customer"]["customer_since"] = "0001-01-01T00:00:00+14:00"
+    assert refused(request).field == field
+
+
+def test_deeply_nested_json_is_refused_not_a_recursion_error() -> None:
+    raw = json.dumps(make_request(HELLO))[:-1] + ', "audience": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert "nested too deeply" in str(refused(raw))
+    data = {"first_name": "Ann", "order": [[[[[[[[[[[[[["NW-1"]]]]]]]]]]]]]]}
+    assert refused(make_request(HELLO, data=data)).field.startswith("data.order.0.0")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"template": {"subject": "Hi", "text": "{{first_name}} " * 600}}, "template.text"),
+        ({"template": {"subject": "Hi", "text": "word " * 3000}}, "template.text"),
+        ({"template": {"subject": "Hi", "text": "{{#if a}}" * 7 + "x" + "{{/if}}" * 7}}, "template.text"),
+        ({"data": {"first_name": "Ann", "order": "x" * 25_000}}, "data.order"),
+        ({"data": {"first_name": "Ann", "order": "NW-1", "items": list(range(6000))}}, "data"),
+        (
+            {
+                "template": {
+                    "subject": "Hi",
+                    "text": "{{#each items}}{{#each this}}{{.}} {{/each}}{{/each}}",
+                },
+                "data": {"items": [list(range(60))] * 60},
+            },
+            "template.text",
+        ),
+    ],
+)
+def test_limits_refuse_before_rendering_and_name_the_field(change: dict[str, Any], field: str) -> None:
+    template = change.pop("template", HELLO)
+    assert refused(make_request(template, **change)).field == field
+
+
+def test_worst_case_corpus_outcomes() -> None:
+    for name, recipe in load_corpus():
+        body = build(recipe)
+        if recipe["expect"] == "judged":
+            check(parse_request(body))
+        else:
+            assert refused(body).field == recipe["expect"], name
+
+
+def test_check_prints_an_error_line_and_judges_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = make_request(
+        HELLO, id="good-1", data={"first_name": "Ann", "order": "NW-1"}, purpose="transactional"
+    )
+    hostile = [
+        make_request(HELLO, id="surrogate", data={"first_name": "Ann", "order": "\ud800"}),
+        make_request(HELLO, id="year-9999", now="9999-12-31T23:59:00Z"),
+        make_request(
+            {"subject": "Hi", "html": "<![CDATZ[ {{first_name}}"}, id="cdatz", data={"first_name": "Ann"}
+        ),
+    ]
+    lines = [json.dumps(r) for r in [*hostile, good]]
+    lines.insert(3, '{"id": "deep", "data": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    status = cli(["check", "--format", "json", str(path)])
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status == 2
+    assert len(out) == 5
+    assert [o.get("field") for o in out[:2]] == ["data.order", "now"]
+    assert "decision" in out[2]  # the CDATZ email is judged
+    assert "nested too deeply" in out[3]["error"]
+    assert out[4]["id"] == "good-1" and out[4]["decision"] == "allow"
+
+
+def test_the_lint_api_answers_400_for_each_class() -> None:
+    status, answer = call("/check", make_request(HELLO, data={"first_name": "Ann", "order": "\ud800"}))
+    assert status == 400 and answer.get("field") == "data.order"
+    status, _ = call("/check", '{"id": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert status == 400
+    status, _ = call("/check", make_request(HELLO, now="9999-12-31T23:59:00Z"))
+    assert status == 400
