@@ -4,8 +4,8 @@ The rules themselves live in ``linters/rules/`` (one family per module) and regi
 with ``linters.registry``. Importing them loads spaCy, which `sendguard rule` and
 `sendguard --help` must not pay for, so ``linters/data/catalog.json`` keeps a snapshot:
 id, name, default action, summary, full explanation and settings of every rule,
-engine and lint-only. ``python -m linters.catalog`` (``make catalog``) writes it, and the README's one
-rules table, from the registry; a test fails when either is stale.
+engine and lint-only. ``python -m linters.catalog`` (``make catalog``) writes it, the README's one rules
+table and docs/rules.md's reference from the registry; a test fails when any is stale.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from linters.vocabulary import load
 
 CATALOG_FILE = Path(__file__).parent / "data" / "catalog.json"
 README = Path(__file__).parent.parent / "README.md"
+RULES_PAGE = Path(__file__).parent.parent / "docs" / "rules.md"
 TABLE_START, TABLE_END = "<!-- rules-table:start -->", "<!-- rules-table:end -->"
+REFERENCE_START, REFERENCE_END = "<!-- rule-reference:start -->", "<!-- rule-reference:end -->"
 DOCS_URL = "https://github.com/sendguard/sendguard/blob/main/docs/rules.md"
 
 # Rules only `sendguard lint` reports: the engine never sees a file or a suppression comment.
@@ -105,10 +107,31 @@ def markdown_table(entries: list[dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
+def rule_reference(entries: list[dict[str, Any]]) -> str:
+    """docs/rules.md's reference: one section per rule, anchored by its id (SARIF's helpUri)."""
+    sections = []
+    for entry in entries:
+        lines = [f'### <a id="{entry["id"].lower()}"></a>{entry["id"]} {entry["name"]}', ""]
+        lines += [f"Default action: **{entry['default_action']}**.", "", entry["doc"]]
+        if entry["settings"]:
+            lines += ["", f"Settings (`[tool.sendguard.rules.{entry['id']}]`):", ""]
+            lines += [
+                f"- `{key}` = `{json.dumps(setting['default'])}`: {setting['description']}"
+                for key, setting in entry["settings"].items()
+            ]
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)
+
+
+def between(text: str, start_marker: str, end_marker: str, content: str) -> str:
+    """``text`` with what stands between the two markers replaced by ``content``."""
+    start, end = text.index(start_marker) + len(start_marker), text.index(end_marker)
+    return f"{text[:start]}\n{content}\n{text[end:]}"
+
+
 def with_table(readme: str, entries: list[dict[str, Any]]) -> str:
     """``readme`` with the text between the rules-table markers replaced by the table."""
-    start, end = readme.index(TABLE_START) + len(TABLE_START), readme.index(TABLE_END)
-    return f"{readme[:start]}\n{markdown_table(entries)}\n{readme[end:]}"
+    return between(readme, TABLE_START, TABLE_END, markdown_table(entries))
 
 
 def main() -> int:
@@ -116,7 +139,9 @@ def main() -> int:
     entries = build_catalog()
     CATALOG_FILE.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n", "utf-8")
     README.write_text(with_table(README.read_text("utf-8"), entries), "utf-8")
-    print(f"wrote {CATALOG_FILE} and the table in {README} ({len(entries)} rules)")
+    page = RULES_PAGE.read_text("utf-8")
+    RULES_PAGE.write_text(between(page, REFERENCE_START, REFERENCE_END, rule_reference(entries)), "utf-8")
+    print(f"wrote {CATALOG_FILE}, the table in {README} and {RULES_PAGE} ({len(entries)} rules)")
     return 0
 
 

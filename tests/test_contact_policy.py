@@ -554,8 +554,8 @@ def test_the_documented_policy_example_loads(tmp_path, regular):
 
     from linters.policy import load_policy_file
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
-    section = readme.split("## Contact policy", 1)[1].split("### Example policy", 1)[1]
+    page = (Path(__file__).resolve().parents[1] / "docs" / "rules.md").read_text("utf-8")
+    section = page.split("## Contact policy", 1)[1].split("### Example policy", 1)[1]
     example = section.split("```toml\n", 1)[1].split("```", 1)[0]
     (tmp_path / "sendguard.toml").write_text(example, "utf-8")
     loaded = load_policy_file(tmp_path / "sendguard.toml")

@@ -7,7 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from linters.catalog import README, TABLE_END, TABLE_START, build_catalog, catalog, markdown_table
+from linters.catalog import (
+    README,
+    REFERENCE_END,
+    REFERENCE_START,
+    RULES_PAGE,
+    TABLE_END,
+    TABLE_START,
+    build_catalog,
+    catalog,
+    markdown_table,
+    rule_reference,
+)
 from linters.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +37,14 @@ def test_the_readme_has_one_rules_table_and_it_matches_rule_all(capsys):
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     in_table = [row.split("|")[1].strip() for row in table.splitlines()[2:]]
     assert listed == in_table
+
+
+def test_the_rules_page_explains_every_rule_under_its_help_uri_anchor():
+    page = RULES_PAGE.read_text("utf-8")
+    reference = page[page.index(REFERENCE_START) + len(REFERENCE_START) : page.index(REFERENCE_END)].strip()
+    assert reference == rule_reference(catalog()), "stale docs/rules.md reference: run `make catalog`"
+    for entry in catalog():
+        assert f'<a id="{entry["id"].lower()}"></a>' in reference
 
 
 def test_every_rule_has_help_text_and_a_help_uri():
