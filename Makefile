@@ -16,6 +16,9 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml client/pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]" -e ./client
+	# The installed distribution keeps linters/ and functions/ under sendguard/_engine (see
+	# setup.py); in this dev environment scripts and tests import them from the checkout.
+	$(BIN)/python -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'sendguard-checkout.pth').write_text('$(CURDIR)\n')"
 	touch $(STAMP)
 
 demo: $(STAMP)
