@@ -257,11 +257,6 @@ def test_an_empty_decision_tag_does_not_count_as_guarded(account: tuple[SesAccou
 # --- the real guard's sends are not flagged ------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the guard tags its sends with sendguard-decision on the delivery-record branch; "
-    "remove this mark once that is merged (strict: this test then fails as XPASS until you do)",
-)
 def test_an_email_the_guard_sends_is_not_an_unguarded_send(monkeypatch: pytest.MonkeyPatch) -> None:
     from functions.guard import app as guard
 
@@ -275,7 +270,7 @@ def test_an_email_the_guard_sends_is_not_an_unguarded_send(monkeypatch: pytest.M
         for key, value in stack.function_environment("GuardFunction").items():
             monkeypatch.setenv(key, value)
         local.verify_senders([RECEIPT["from"]])
-        ses = SesAccount.watching(aws.client("sesv2"))
+        ses = SesAccount.watching(aws.send_client("sesv2"))  # the guard sends with its no-retry client
         aws.client("sqs").send_message(QueueUrl=stack.refs["OutboxQueue"], MessageBody=json.dumps(RECEIPT))
         local.drain(stack.refs["OutboxQueue"], stack.arns["OutboxQueue"], guard.lambda_handler, rounds=1)
         [request] = ses.requests
