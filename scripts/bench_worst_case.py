@@ -38,7 +38,8 @@ def _apply(request: dict[str, Any], grow: dict[str, Any]) -> None:
     elif "nest" in grow:
         value: Any = grow["leaf"]
         for _ in range(grow["nest"]):
-            value = [value]
+            width = grow.get("width", 1)
+            value = [value] if width == 1 else [copy.deepcopy(value) for _ in range(width)]
         target[key] = value
     elif "list" in grow:
         target[key] = [copy.deepcopy(grow["item"]) for _ in range(grow["list"])]
