@@ -161,11 +161,14 @@ def _token_forms(entry: str, attr: str) -> list[str]:
     A one-token entry stays as written (lower-cased unless ``ORTH``), so a list keeps
     exactly the words its author chose.
     """
+    # Only words and phrases are split: the tokenizer would also cut a contraction
+    # piece written alone ("'ve", "n't") that is one token in running text. Testing the
+    # text first keeps the tokenizer off the thousands of one-word entries (cold start).
+    if not _SEVERAL_WORDS.search(entry):
+        return [entry if attr == "ORTH" else entry.lower()]
     nlp = pipeline()
     doc = nlp.make_doc(entry)
-    # Only words and phrases are split: the tokenizer would also cut a contraction
-    # piece written alone ("'ve", "n't") that is one token in running text.
-    if len(doc) <= 1 or not _SEVERAL_WORDS.search(entry):
+    if len(doc) <= 1:
         return [entry if attr == "ORTH" else entry.lower()]
     if attr == "LEMMA":
         return [t.lemma_ for t in nlp(entry)]
