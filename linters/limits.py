@@ -48,9 +48,6 @@ MAX_EVENTS = 500
 MAX_TEXT_NODES = 10_000  # pieces of literal text between tags
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Private-use characters the renderer marks merge values with (linters.render): in a
-# customer's name they would reach the sent message through a rewrite.
-_MARKERS = re.compile("[\uf8f0-\uf8f4]")
 
 
 def check_request(request: SendRequest) -> None:
@@ -169,8 +166,6 @@ def _check_text(text: str, path: str) -> None:
         )
     if _SURROGATE.search(text):
         raise RequestError(path, "contains a lone surrogate (not Unicode text)")
-    if _MARKERS.search(text):
-        raise RequestError(path, "contains U+F8F0..U+F8F4, characters sendguard reserves for its own use")
 
 
 def _check_size(value: Any, field: str, limit: int) -> None:
