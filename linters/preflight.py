@@ -1,7 +1,8 @@
 """``sendguard preflight``: what the guard would do to each recipient of a campaign.
 
     sendguard preflight --template winback.hbs --recipients customers.jsonl \\
-        [--format text|json|html] [--jobs N] [--output FILE] [--policy FILE] [--now TIME]
+        [--format text|json|html] [--jobs N] [--output-file FILE] [--config FILE] [--now TIME]
+        [--select|--ignore RULES] [--statistics] [--exit-zero] [--quiet] [--show-settings]
 
 Recipients are read and judged as a stream (linters/recipients.py), in batches, on
 ``--jobs`` processes, and written in input order, so memory stays flat however long
@@ -24,8 +25,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from linters.campaign import Campaign, CampaignTemplate, Verdict
+from linters.options import add_common_options, policy_settings, print_settings, statistics_lines
 from linters.preflight_report import Summary, format_html, format_text
 from linters.recipients import FORMATS, Item, guess_format, open_binary, read_items
+from linters.selection import selection_from_args
 
 EXIT_OK, EXIT_STOPPED, EXIT_BAD_INPUT = 0, 1, 2
 BATCH = 256  # records per task: large enough to pay for the pickling, small enough to stream
@@ -43,12 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--recipients-format", choices=FORMATS, help="default: from the file name or content")
     parser.add_argument("--format", choices=["text", "json", "html"], default="text")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="processes to judge on (default 1)")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    parser.add_argument("--policy", metavar="FILE", help="policy file (default: as `sendguard check`)")
     parser.add_argument(
         "--now", metavar="TIME", help="judge as of this ISO 8601 time (default: the time preflight starts)"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    add_common_options(parser, policy_alias=True)
 
 
 def load_template(path: str) -> CampaignTemplate:
@@ -171,24 +173,29 @@ def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
 
     try:
         template = load_template(args.template)
-        policy = load_policy(args.policy)
+        selection = selection_from_args(args.select, args.extend_select, args.ignore)
+        policy = selection.apply(load_policy(args.config))
         now = _parse_now(args.now)
         stream = open_binary(args.recipients)
     except (PolicyError, ValueError) as exc:
         print(f"sendguard preflight: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.show_settings:
+        stream.close()
+        print_settings(policy_settings(policy))
+        return EXIT_OK
     origin = "<stdin>" if args.recipients == "-" else args.recipients
     kind = args.recipients_format or guess_format(
         origin, stream.peek(64)[:64] if hasattr(stream, "peek") else b""
     )
     summary = Summary(template=args.template, recipients=origin, now=now.isoformat())
-    show = not args.no_progress and sys.stderr.isatty()
+    show = not (args.no_progress or args.quiet) and sys.stderr.isatty()
     try:
         with stream, _progress(show) as bar:
             for batch in verdicts(read_items(stream, kind), template, policy, now, max(1, args.jobs)):
                 for verdict in batch:
                     summary.add(verdict)
-                    line = _report_line(verdict, args.format, origin)
+                    line = None if args.statistics else _report_line(verdict, args.format, origin)
                     if line is not None:
                         out.write(line + "\n")
                 bar.update(len(batch))
@@ -198,7 +205,11 @@ def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
             f"sendguard preflight: a worker process died after {summary.total:,} recipients", file=sys.stderr
         )
         return EXIT_BAD_INPUT
-    if args.format == "json":
+    if args.statistics:
+        out.write(statistics_lines(_rule_rows(summary)) + "\n")
+    elif args.quiet and args.format == "text":
+        pass  # the blocked and held recipients only, no summary
+    elif args.format == "json":
         out.write(json.dumps({"summary": summary.to_dict()}, ensure_ascii=False) + "\n")
     elif args.format == "html":
         out.write(format_html(summary))
@@ -206,18 +217,32 @@ def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
         out.write(format_text(summary) + "\n")
     if summary.decisions["error"]:
         return EXIT_BAD_INPUT
-    return EXIT_STOPPED if summary.stopped_count else EXIT_OK
+    return EXIT_STOPPED if summary.stopped_count and not args.exit_zero else EXIT_OK
+
+
+def _rule_rows(summary: Summary) -> list[tuple[str, str, str]]:
+    """(id, name, default action) once per finding, for ``--statistics``."""
+    from linters.catalog import catalog
+
+    known = {entry["id"]: entry for entry in catalog()}
+    rows = []
+    for rule_id, count in summary.rules.items():
+        entry = known.get(rule_id, {"name": rule_id.lower(), "default_action": "?"})
+        rows += [(rule_id, entry["name"], entry["default_action"])] * count
+    return rows
 
 
 def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("sendguard preflight: --jobs must be 1 or more", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if not args.output:
+    if not args.output_file:
         return run_preflight(args, sys.stdout)
     try:
-        with open(args.output, "w", encoding="utf-8") as out:
+        target = Path(args.output_file)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("w", encoding="utf-8") as out:
             return run_preflight(args, out)
     except OSError as exc:
-        print(f"sendguard preflight: cannot write {args.output} ({exc.strerror})", file=sys.stderr)
+        print(f"sendguard preflight: cannot write {args.output_file} ({exc.strerror})", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -204,7 +204,7 @@ def test_html_report_is_self_contained(campaign, capsys):
     recipients = _write_jsonl(folder / "r.jsonl", RECIPIENTS)
     report = folder / "report.html"
     code, out, _ = _run(
-        capsys, "--template", template, "--recipients", recipients, "--format", "html", "--output", report
+        capsys, "--template", template, "--recipients", recipients, "--format", "html", "--output-file", report
     )
     page = report.read_text()
     assert code == 2 and out == ""
@@ -212,3 +212,21 @@ def test_html_report_is_self_contained(campaign, capsys):
     assert "SG201 unearned-status" in page and "customer.purchase_count" in page
     assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", page)  # no external assets
     assert "<script" not in page
+
+
+def test_the_ruff_style_flags_work_as_in_check_and_lint(campaign, capsys):
+    folder, template = campaign
+    stopped = _write_jsonl(folder / "stopped.jsonl", [RECIPIENTS[0], RECIPIENTS[1], RECIPIENTS[0]])
+    args = ("--template", template, "--recipients", stopped)
+    code, out, _ = _run(capsys, *args, "--statistics")
+    assert code == 1
+    assert {line.split()[1] for line in out.splitlines()} >= {"SG101", "SG201"}
+    code, out, _ = _run(capsys, *args, "--exit-zero", "--quiet")
+    assert code == 0
+    assert out.startswith("c2  block  ") and "would block" not in out
+    code, out, _ = _run(capsys, *args, "--format", "json", "--ignore", "SG1,SG2,SG4")
+    rules = {r for line in out.splitlines()[:-1] for r in json.loads(line)["rules"]}
+    assert not {r for r in rules if r.startswith(("SG1", "SG2", "SG4"))}
+    report = folder / "reports" / "nested" / "preflight.json"
+    code, out, _ = _run(capsys, *args, "--format", "json", "--output-file", report)
+    assert out == "" and json.loads(report.read_text().splitlines()[-1])["summary"]["recipients"] == 3
