@@ -27,10 +27,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from linters.engine import active_rules, check, render_parts, run_rules
+from linters.engine import active_rules, check, judge_safely, render_parts, run_rules, within_limits
 from linters.findings import Decision, Result, decide
 from linters.message import Message, Part, build_part
 from linters.models import InlineTemplate, RequestError, SendRequest, aware, parse_request
+from linters.nlp import Extension, current_vocabulary
 from linters.policy import Policy
 
 # One recipient record may be this large; the file as a whole has no limit.
@@ -108,11 +109,15 @@ def _put(record: dict[str, Any], path: list[str], value: Any, column: str) -> No
     here[path[-1]] = value
 
 
-@lru_cache(maxsize=2048)
 def shared_part(name: str, sent: str, values: tuple) -> Part:
-    """A part is a function of its rendered text and values alone (rules never change
-    one), so recipients whose merge values render the same text share it: "Hi Ana," is
-    analysed once for all the Anas of a campaign."""
+    """A part is a function of its rendered text, values and the vocabulary in force alone
+    (rules never change one), so recipients whose merge values render the same text share
+    it: "Hi Ana," is analysed once for all the Anas of a campaign."""
+    return _shared_part(current_vocabulary(), name, sent, values)
+
+
+@lru_cache(maxsize=2048)
+def _shared_part(vocabulary: Extension, name: str, sent: str, values: tuple) -> Part:
     return build_part(name, sent, values)
 
 
@@ -149,6 +154,10 @@ class Campaign:
             request.customer is None and request.customer_id is not None
         ):
             return check(request, self.policy, now=self.now)  # needs lookups: the reference path
+        within_limits(request, request.template)  # as check: refused before rendering
+        return judge_safely(self.policy, lambda: self._judge_inline(request))
+
+    def _judge_inline(self, request: SendRequest) -> Result:
         from linters.rewrite import rewrite_message
 
         moment = aware(request.now or self.now)

@@ -53,7 +53,9 @@ def render_parts(
             rendered = render(source, data, escape_html=name == "html")
         except TemplateSyntaxError as exc:
             raise RequestError(f"template.{name}", str(exc)) from exc
-        readable = visible_text(rendered.text).text if name == "html" else None
+        # Visible text is never longer than its HTML: parse it only when the HTML is over.
+        over = name == "html" and len(rendered.text) > limits.MAX_READABLE_CHARS
+        readable = visible_text(rendered.text).text if over else None
         limits.check_rendered(f"template.{name}", rendered.text, readable)
         parts[name] = build(name, rendered.text, rendered.values)
     return parts
@@ -168,15 +170,22 @@ def check(
     template = resolve_template(request, templates)
     within_limits(request, template)
     customer = resolve_customer(request, customers)
+    return judge_safely(policy, lambda: _judge(request, template, customer, policy, now))
+
+
+def judge_safely(policy: Policy, judge: Callable[[], Result]) -> Result:
+    """Run ``judge`` with the policy's vocabulary in force; any crash is a RequestError.
+
+    Each known crash (deep nesting, years near 9999, lone surrogates) has its own limit
+    or check; this net refuses an unknown one instead of failing a whole batch (a CLI
+    run, the lint API's 500). The message names the class, so it gets found.
+    """
     try:
         with vocabulary_in_force(policy.vocabulary):
-            return _judge(request, template, customer, policy, now)
+            return judge()
     except RequestError:
         raise
     except Exception as exc:
-        # Each known crash (deep nesting, years near 9999, lone surrogates) has its own
-        # limit or check; this net refuses an unknown one instead of failing a whole batch
-        # (a CLI run, the lint API's 500). The message names the class, so it gets found.
         raise RequestError("", f"the request could not be judged ({type(exc).__name__}: {exc})") from exc
 
 

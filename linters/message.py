@@ -34,11 +34,6 @@ class Part:
     normal: Normalised | None = None
     rendered: tuple[Value, ...] = ()
 
-    @property
-    def readable(self) -> str:
-        """What a reader reads before normalisation (HTML: the visible text)."""
-        return self.normal.original if self.normal else self.text
-
     def written(self, start: int, end: int) -> str:
         """The characters really written where ``text`` has [start, end)."""
         return self.normal.original_text(start, end) if self.normal else self.text[start:end]

@@ -46,7 +46,6 @@ MAX_OUTPUT = 10_000_000  # characters of one rendered part (SES's message limit 
 _HTML_ESCAPES = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "`": "&#x60;", "=": "&#x3D;"}
 )
-_DATA_VARIABLES = frozenset({"index", "key", "first", "last"})
 
 
 @dataclass(frozen=True, slots=True)

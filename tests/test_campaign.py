@@ -246,3 +246,32 @@ def test_a_value_spacy_is_skipped_for_could_match_nothing(words):
     value = " ".join(words)
     if not value_needs_pipeline(value):
         assert _analyse_value(value, ()).hits == {}
+
+
+def test_a_policy_vocabulary_and_the_limits_apply_as_in_check():
+    from linters.policy import policy_from_mapping
+
+    template = CampaignTemplate(
+        {
+            "subject": "Your December perks",
+            "text": "Hi {{first_name}},\n\nAs a Diamond Circle member, you get first pick of the spring range.",
+        },
+        {"channel": "email", "purpose": "marketing", "campaign": "perks", "automated": True},
+    )
+    policy = policy_from_mapping({"vocabulary": {"status_words": ["Diamond Circle"]}}, "test")
+    standard = {"first_name": "Lena", "purchase_count": 1, "tier": "standard", "consent": {"email_marketing": True}}
+    record = {"id": "d1", "to": "d1@example.com", "customer": standard, "data": {"first_name": "Lena"}}
+    request = request_from_record(record, template)
+    expected = check(request, policy, now=NOW)
+    assert "SG201" in {f.rule for f in expected.findings}
+    assert _comparable(Campaign(template, policy, now=NOW).judge(request)) == _comparable(expected)
+    # The base vocabulary does not know the tier name, and the shared parts do not leak it.
+    assert "SG201" not in {f.rule for f in Campaign(template, now=NOW).judge(request).findings}
+
+    deep: dict = {"leaf": "x"}
+    for _ in range(20):
+        deep = {"a": deep}
+    nested = request_from_record({**record, "data": {"first_name": "Lena", "deep": deep}}, template)
+    with pytest.raises(RequestError) as refused:
+        Campaign(template, policy, now=NOW).judge(nested)
+    assert refused.value.field.startswith("data.deep")
