@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-dev
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: demo test lint bench fuzz clean checkov catalog package package-smoke validate browser
+.PHONY: demo test bench fuzz clean checkov catalog package package-smoke validate browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

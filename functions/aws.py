@@ -52,6 +52,9 @@ def optional_setting(name: str) -> str | None:
 RETRY_ATTEMPTS = 5
 _RETRYING = Config(retries={"mode": "standard", "max_attempts": RETRY_ATTEMPTS}, connect_timeout=3, read_timeout=5)
 _SENDING = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=10)
+# Invoking the guard (a release) waits for its whole run (Timeout 30 s) and is never
+# repeated by botocore: a timed-out invoke may still be sending.
+_INVOKING = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=60)
 
 
 @cache
@@ -64,6 +67,12 @@ def client(service: str) -> Any:
 def send_client(service: str) -> Any:
     """A client for SES / SNS sends: one attempt only (a retry may be a second send)."""
     return boto3.client(service, config=_SENDING)
+
+
+@cache
+def invoke_client() -> Any:
+    """A Lambda client that waits for the function's whole run and never retries on its own."""
+    return boto3.client("lambda", config=_INVOKING)
 
 
 @cache
@@ -81,6 +90,7 @@ def reset() -> None:
     """Forget every client and table (tests start a fresh moto per test)."""
     client.cache_clear()
     send_client.cache_clear()
+    invoke_client.cache_clear()
     _dynamodb.cache_clear()
     table.cache_clear()
 

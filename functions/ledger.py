@@ -33,6 +33,10 @@ from typing import Any
 
 from linters.models import Contact, Customer, Event
 
+# The SES email tag / SNS message attribute the guard puts on every message it sends;
+# the feedback function calls a send without it unguarded.
+DECISION_TAG = "sendguard-decision"
+
 LEDGER_DAYS = 90
 
 
@@ -132,10 +136,6 @@ def put_customer(table: Any, customer: Customer) -> None:
     if not customer.customer_id:
         raise ValueError("customer_id: a stored customer needs an id")
     table.put_item(Item={"customer_id": customer.customer_id, "record": customer.model_dump_json()})
-
-
-def put_decision(table: Any, result: dict[str, Any], now: datetime, quarantined: bool) -> None:
-    table.put_item(Item=decision_item(result, now, quarantined))
 
 
 def decision_item(result: dict[str, Any], now: datetime, quarantined: bool, **extra: Any) -> dict[str, Any]:

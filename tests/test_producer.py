@@ -81,16 +81,12 @@ def test_send_reads_the_queue_from_the_environment(outbox: Any, monkeypatch: pyt
     assert len(queued(sqs, url)) == 1
 
 
-def test_a_fifo_outbox_groups_by_recipient_and_deduplicates_by_id(outbox: Any) -> None:
+def test_a_fifo_outbox_is_refused_because_the_guard_requeues_with_a_delay(outbox: Any) -> None:
     sqs, _ = outbox
     url = sqs.create_queue(QueueName="sendguard-outbox.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
-
-    send({**RECEIPT, "id": "r-1"}, queue_url=url, sqs=sqs)
-    send({**RECEIPT, "id": "r-1"}, queue_url=url, sqs=sqs)
-
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
-    assert len(messages) == 1
-    assert messages[0]["Attributes"]["MessageGroupId"] == "ada@example.com"
+    with pytest.raises(OutboxError, match=r"^queue_url: the outbox is a standard queue"):
+        send({**RECEIPT, "id": "r-1"}, queue_url=url, sqs=sqs)
+    assert queued(sqs, url) == []
 
 
 @pytest.mark.parametrize(

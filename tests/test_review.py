@@ -413,7 +413,7 @@ def test_deployed_release_invokes_the_guard_which_sends(
     run_guard(stack, BOOTS)
     monkeypatch.setenv(release.GUARD_FUNCTION, "sendguard-GuardFunction")
     invoked: list[dict[str, Any]] = []
-    lambda_client = aws.client("lambda")
+    lambda_client = aws.invoke_client()
     with Stubber(lambda_client) as stubber:
         payload = json.dumps({"sendguard_release": {"id": "winter-boots-julia"}}).encode()
         stubber.add_response(

@@ -10,7 +10,7 @@ from typing import Any
 # The guard refuses anything larger (SQS's own limit is 256 KiB per message).
 MAX_MESSAGE_BYTES = 256 * 1024
 REQUIRED = ("channel", "to", "template")
-CHANNELS = ("email", "sms", "push", "voice")
+CHANNELS = ("email", "sms", "push")  # what the guard delivers; voice scripts: `sendguard check`
 
 
 class OutboxError(ValueError):
@@ -58,9 +58,8 @@ def send(request: dict[str, Any], *, queue_url: str | None = None, sqs: Any = No
         import boto3
 
         sqs = boto3.client("sqs")
-    extra: dict[str, Any] = {}
     if url.endswith(".fifo"):
-        # FIFO queues: one group per recipient keeps their messages in order.
-        extra = {"MessageGroupId": str(message["to"]), "MessageDeduplicationId": message["id"][:128]}
-    sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
+        # The guard re-queues held requests with a per-message delay, which FIFO queues refuse.
+        raise OutboxError("queue_url: the outbox is a standard queue (template.yaml), not a FIFO queue")
+    sqs.send_message(QueueUrl=url, MessageBody=body)
     return message["id"]

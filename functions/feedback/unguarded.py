@@ -19,10 +19,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from functions.ledger import DECISION_TAG
 from linters.models import aware, describe_validation_error
 
 # The message tag (SESv2 EmailTags) the guard puts on every email it sends.
-DECISION_TAG = "sendguard-decision"
 
 
 class SesMail(BaseModel):

@@ -66,7 +66,7 @@ DEFAULT_HOLD = timedelta(minutes=15)  # a hold finding without a retry time wait
 # The token of the outbox copy the guard itself put back. Only a hint: what a copy may do
 # is decided by the delivery record, which a producer cannot write.
 STEP_ATTR = "sendguard-step"
-DECISION_TAG = "sendguard-decision"  # SES email tag / SNS attribute on every sent message
+DECISION_TAG = ledger.DECISION_TAG  # SES email tag / SNS attribute on every sent message
 # A record is started only with this much time left: judging takes under 0.5 s, and each
 # AWS call is bounded by the clients' timeouts and retries.
 TIME_RESERVE_MS = 8_000

@@ -256,7 +256,7 @@ def handle_release_event(event: Any) -> dict[str, Any]:
 
 def invoke_guard(function_name: str) -> Callable[[str], dict[str, Any]]:
     def send(key: str) -> dict[str, Any]:
-        response = aws.client("lambda").invoke(
+        response = aws.invoke_client().invoke(
             FunctionName=function_name, Payload=json.dumps({"sendguard_release": {"id": key}}).encode()
         )
         return json.loads(response["Payload"].read() or b"{}")
