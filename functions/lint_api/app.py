@@ -122,8 +122,7 @@ def load_policy() -> Policy:
     if found is None:
         return Policy()
     document, source = found
-    # A "lint" table configures /lint only; the engine policy is the rest.
-    return policy_from_mapping({k: v for k, v in document.items() if k != "lint"}, source)
+    return policy_from_mapping(document, source)  # it leaves the "lint" table to /lint
 
 
 def load_lint_config() -> Any:
