@@ -373,15 +373,21 @@ def drain(
             break
         response = handler(sqs_event(received, queue_arn), LocalContext())
         responses.append(response)
-        failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
-        for message in received:
-            if message["MessageId"] in failed:
-                sqs.change_message_visibility(
-                    QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                )
-            else:
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        settle(queue_url, received, {f["itemIdentifier"] for f in response.get("batchItemFailures", [])})
     return responses
+
+
+def settle(queue_url: str, received: list[dict], failed: set[str]) -> None:
+    """As the event source mapping does after an invocation: delete what succeeded, and
+    make the failed messages visible again at once (no visibility timeout to wait for)."""
+    sqs = _client("sqs")
+    for message in received:
+        if message["MessageId"] in failed:
+            sqs.change_message_visibility(
+                QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+        else:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 @contextlib.contextmanager

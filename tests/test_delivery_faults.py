@@ -75,13 +75,7 @@ def run(stack: local.Stack, rounds: int = 10) -> list[dict[str, Any] | str]:
         else:
             outcomes.append(response)
             failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
-        for message in received:
-            if message["MessageId"] in failed:
-                sqs.change_message_visibility(
-                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                )
-            else:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        local.settle(url, received, failed)
     return outcomes
 
 
