@@ -76,6 +76,19 @@ def invoke_client() -> Any:
 
 
 @cache
+def ssm_parameters() -> Any:
+    """Powertools' SSM parameter provider, on ``client("ssm")``.
+
+    ``parameters.get_parameter`` would use Powertools' default provider, which builds a
+    boto3 session of its own: botocore then loads its endpoint, partition and retry data
+    a second time, a measurable part of the guard's cold start.
+    """
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    return SSMProvider(boto3_client=client("ssm"))
+
+
+@cache
 def _dynamodb() -> Any:
     return boto3.resource("dynamodb", config=_RETRYING)
 
@@ -91,6 +104,7 @@ def reset() -> None:
     client.cache_clear()
     send_client.cache_clear()
     invoke_client.cache_clear()
+    ssm_parameters.cache_clear()
     _dynamodb.cache_clear()
     table.cache_clear()
 

@@ -12,6 +12,7 @@ placeholder vocabulary in ``linters/data/placeholders.json``. A list or brand ta
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from linters.vocabulary import load
 
@@ -40,17 +41,29 @@ _FOREIGN = (
     r"|" + _BRACKETED
 )
 
-# Other tools' merge tags and bracketed scaffolding: what a template must not contain.
-FOREIGN_TAGS = re.compile(_FOREIGN)
+
+@cache
+def foreign_tags() -> re.Pattern[str]:
+    """Other tools' merge tags and bracketed scaffolding: what a template must not contain.
+
+    Compiled on first use, like ``unrendered``: the case-insensitive word alternations
+    take ``re`` a few hundredths of a second, a cold start's worth, and most texts hold
+    no tag start at all.
+    """
+    return re.compile(_FOREIGN)
+
 
 # Every tag starts with one of these; most texts have none, and one C-speed scan for
 # them is much cheaper than trying each alternative at every position.
 TAG_START = re.compile(r"[{*%$<\[]")
 
-# In rendered text, also Handlebars ("{{first_name}}" from data) and "{first_name}".
-UNRENDERED = re.compile(
-    r"(?=[{*%$<\[])(?:\{\{[^{}\n]{0,60}\}\}|\{\$?[a-z_][a-z0-9_]{1,30}\}|" + _FOREIGN + ")"
-)
+
+@cache
+def unrendered() -> re.Pattern[str]:
+    """Tags in rendered text: ``foreign_tags``, Handlebars ("{{first_name}}" from data)
+    and "{first_name}"."""
+    return re.compile(r"(?=[{*%$<\[])(?:\{\{[^{}\n]{0,60}\}\}|\{\$?[a-z_][a-z0-9_]{1,30}\}|" + _FOREIGN + ")")
+
 
 _FIELD_TOKENS = frozenset(_VOCABULARY["field_tokens"])
 

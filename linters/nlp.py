@@ -135,20 +135,36 @@ def _anchors(pattern: list[dict[str, Any]], common: frozenset[str]) -> Anchors |
     return min(candidates, key=lambda a: (sum(v in common for _, v in a), len(a)))
 
 
-@dataclass(frozen=True, slots=True)
 class _LabelMatcher:
     """Patterns sharing anchors (of one label or several); run only when the text holds an anchor.
 
     spaCy evaluates ``IN`` sets with a Python callback for every live state, so running
     every pattern over every text made the Matcher 90% of a cold check. Most texts hold
     the anchor words of a few labels only.
+
+    The spaCy Matcher itself is compiled the first time a text holds an anchor, then
+    kept for the life of the process: a cold start compiles only the groups its first
+    message needs (a few of some 150), not the whole vocabulary.
     """
 
-    anchors: Anchors | None
-    matcher: Matcher
+    __slots__ = ("_matcher", "_patterns", "anchors")
+
+    def __init__(self, anchors: Anchors | None, patterns: dict[str, list[Pattern]]) -> None:
+        self.anchors = anchors
+        self._patterns = patterns
+        self._matcher: Matcher | None = None
 
     def may_match(self, words: set[tuple[str, str]]) -> bool:
         return self.anchors is None or not self.anchors.isdisjoint(words)
+
+    @property
+    def matcher(self) -> Matcher:
+        if self._matcher is None:
+            matcher = Matcher(pipeline().vocab)
+            for label, patterns in self._patterns.items():
+                matcher.add(label, patterns)
+            self._matcher = matcher
+        return self._matcher
 
 
 _EXPANDABLE = ("LOWER", "LEMMA", "ORTH")
@@ -212,7 +228,8 @@ def _expand_multiword(pattern: Pattern) -> list[Pattern]:
 def _matchers(
     extension: Extension = (), scope: str = MESSAGE_SCOPE
 ) -> tuple[list[_LabelMatcher], list[PhraseMatcher]]:
-    """The matchers of the base vocabulary plus ``extension``, built once for each."""
+    """The matchers of the base vocabulary plus ``extension``, built once for each (the
+    label matchers' spaCy Matchers on first need, see ``_LabelMatcher``)."""
     nlp = pipeline()
     common = frozenset(nlp.Defaults.stop_words)
     # One Matcher per anchor set, whatever the labels: each Matcher run walks the whole
@@ -223,12 +240,7 @@ def _matchers(
             for expanded in _expand_multiword(pattern):
                 by_label = grouped.setdefault(_anchors(expanded, common), {})
                 by_label.setdefault(label, []).append(expanded)
-    label_matchers = []
-    for anchors, by_label in grouped.items():
-        matcher = Matcher(nlp.vocab)
-        for label, patterns in by_label.items():
-            matcher.add(label, patterns)
-        label_matchers.append(_LabelMatcher(anchors, matcher))
+    label_matchers = [_LabelMatcher(anchors, by_label) for anchors, by_label in grouped.items()]
     phrase_matchers = []
     for attr, labels in phrase_lists(extension, scope).items():
         if not labels:

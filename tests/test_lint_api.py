@@ -56,10 +56,7 @@ def plain_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.chdir(tmp_path)
-    aws.reset()
-    from aws_lambda_powertools.utilities import parameters
-
-    parameters.clear_caches()
+    aws.reset()  # also forgets the SSM provider and its cache
 
 
 def cli_json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, Any]:

@@ -43,7 +43,6 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -113,7 +112,6 @@ def clock() -> datetime:
 def reset() -> None:
     """Forget clients and caches (tests start a fresh moto for each test)."""
     aws.reset()
-    parameters.clear_caches()
     _policies.clear()
     _templates.clear()
 
@@ -126,7 +124,7 @@ def current_policy() -> Policy:
     name = aws.optional_setting(aws.POLICY_PARAMETER)
     if not name:
         return Policy()
-    document = parameters.get_parameter(name, transform="json", max_age=POLICY_MAX_AGE)
+    document = aws.ssm_parameters().get(name, transform="json", max_age=POLICY_MAX_AGE)
     key = json.dumps(document, sort_keys=True)
     if key not in _policies:
         _policies.clear()

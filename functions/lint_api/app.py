@@ -109,9 +109,7 @@ def policy_document() -> tuple[dict[str, Any], str] | None:
     name = aws.optional_setting(aws.POLICY_PARAMETER)
     if not name:
         return None
-    from aws_lambda_powertools.utilities import parameters
-
-    document = parameters.get_parameter(name, max_age=300, transform="json")
+    document = aws.ssm_parameters().get(name, max_age=300, transform="json")
     if not isinstance(document, dict):
         raise PolicyError(f"ssm:{name}: the policy must be a JSON object")
     return document, f"ssm:{name}"

@@ -16,7 +16,7 @@ from linters.findings import Action
 from linters.handlebars import Mustache
 from linters.lint.config import LintSettings
 from linters.lint.segments import Condition, Segment, compatible
-from linters.merge_tags import FOREIGN_TAGS
+from linters.merge_tags import foreign_tags
 from linters.nlp import PLACEHOLDER, Analysis, analyse_fixed
 from linters.rules.sg8_integrity import invisible_marks, visible_form
 
@@ -192,7 +192,7 @@ def _merge_problems(items: list[_Analysed], settings: LintSettings) -> Iterator[
     previous_text = ""
     for item in items:
         segment = item.segment
-        for match in FOREIGN_TAGS.finditer(segment.text):
+        for match in foreign_tags().finditer(segment.text):
             yield _hit(
                 "SG103",
                 f"'{match.group()}' is scaffolding or another tool's merge tag; SES prints it as it is",

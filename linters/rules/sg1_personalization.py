@@ -22,7 +22,7 @@ from linters.address import (
     salutations,
 )
 from linters.findings import Action, Hit
-from linters.merge_tags import TAG_START, UNRENDERED, is_subject_tag
+from linters.merge_tags import TAG_START, is_subject_tag, unrendered
 from linters.message import Message, Part
 from linters.models import AddressAs, Customer
 from linters.registry import NoSettings, Settings, rule
@@ -300,7 +300,7 @@ def _broken_in(part: Part) -> Iterator[Hit]:
                 value.start,
                 value.end,
             )
-    tags = UNRENDERED.finditer(part.text) if TAG_START.search(part.text) else ()
+    tags = unrendered().finditer(part.text) if TAG_START.search(part.text) else ()
     for match in tags:
         if part.name == "subject" and is_subject_tag(part.text, match.start(), match.end()):
             continue
