@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from linters.handlebars import Block, Mustache, Node, TemplateSyntaxError, Text, parse, walk
@@ -52,11 +53,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def check_request(request: SendRequest) -> None:
     """Raise RequestError when ``request`` is over a limit; cheap (linear in its size)."""
-    check_data(request.data, "data")
+    check_data(request.data, "data", MAX_DATA_CHARS)
     if request.customer is not None:
-        customer = request.customer.model_dump(mode="python")
-        check_data(customer, "customer")
-        _check_size(customer, "customer", MAX_CUSTOMER_CHARS)
+        check_data(request.customer.model_dump(mode="python"), "customer", MAX_CUSTOMER_CHARS)
     if request.history is not None and len(request.history) > MAX_HISTORY:
         raise RequestError("history", f"{len(request.history)} contacts; at most {MAX_HISTORY}")
     history_text = sum(len(c.text or "") for c in request.history or ())
@@ -80,6 +79,28 @@ def check_template(template: InlineTemplate, data: dict[str, Any]) -> None:
 
 
 def check_part(field: str, source: str, data: dict[str, Any] | None = None) -> None:
+    nodes = _template_nodes(field, source)
+    estimate = rendered_size_bound(nodes, data or {})
+    if estimate > MAX_RENDERED_CHARS:
+        raise RequestError(
+            field,
+            f"could render to about {estimate:,} characters with this data; at most {MAX_RENDERED_CHARS:,}",
+        )
+    readable = estimate
+    if field.endswith("html"):
+        seen, fixed = _readable_share(source)
+        readable = estimate * seen // fixed
+    if readable > MAX_READABLE_CHARS:
+        raise RequestError(
+            field,
+            f"could render to about {readable:,} characters of readable text; at most {MAX_READABLE_CHARS:,}",
+        )
+
+
+@lru_cache(maxsize=256)
+def _template_nodes(field: str, source: str) -> list[Node]:
+    """The parsed template, once its own limits hold; cached, so a campaign (one template,
+    many recipients) parses and measures it once. Refusals are not cached."""
     if len(source) > MAX_TEMPLATE_CHARS:
         raise RequestError(field, f"{len(source):,} characters; at most {MAX_TEMPLATE_CHARS:,}")
     if _SURROGATE.search(source):
@@ -98,27 +119,17 @@ def check_part(field: str, source: str, data: dict[str, Any] | None = None) -> N
         raise RequestError(field, f"{texts:,} pieces of text between tags; at most {MAX_TEXT_NODES:,}")
     if depth > MAX_BLOCK_DEPTH:
         raise RequestError(field, f"blocks nested {depth} deep; at most {MAX_BLOCK_DEPTH}")
-    estimate = rendered_size_bound(nodes, data or {})
-    if estimate > MAX_RENDERED_CHARS:
-        raise RequestError(
-            field,
-            f"could render to about {estimate:,} characters with this data; at most {MAX_RENDERED_CHARS:,}",
-        )
-    readable = estimate if not field.endswith("html") else _readable_share(nodes, estimate)
-    if readable > MAX_READABLE_CHARS:
-        raise RequestError(
-            field,
-            f"could render to about {readable:,} characters of readable text; at most {MAX_READABLE_CHARS:,}",
-        )
+    return nodes
 
 
-def _readable_share(nodes: list[Node], estimate: int) -> int:
-    """The readable part of an HTML estimate: the share of the template's own text a
-    reader sees (markup, styles and hidden elements are not read)."""
-    fixed = "".join(node.text for node in walk(nodes) if isinstance(node, Text))
+@lru_cache(maxsize=256)
+def _readable_share(source: str) -> tuple[int, int]:
+    """(characters a reader sees, characters) of an HTML template's own text: markup,
+    styles and hidden elements are not read, so the estimate is scaled by this share."""
+    fixed = "".join(node.text for node in walk(parse(source)) if isinstance(node, Text))
     if not fixed:
-        return estimate
-    return estimate * len(visible_text(fixed).text) // len(fixed)
+        return 1, 1
+    return len(visible_text(fixed).text), len(fixed)
 
 
 def check_rendered(field: str, sent: str, readable: str | None = None) -> None:
@@ -133,30 +144,46 @@ def check_rendered(field: str, sent: str, readable: str | None = None) -> None:
         )
 
 
-def check_data(value: Any, field: str) -> None:
+def check_data(value: Any, field: str, size_limit: int | None = None) -> None:
     """Depth, value count, value length and encodability of a JSON-like value, walked
-    without recursion (a deeply nested value must not overflow the stack here)."""
+    without recursion (a deeply nested value must not overflow the stack here); and,
+    with ``size_limit``, its size as JSON.
+
+    One pass, and a path is spelled out only for an error: this runs for every
+    recipient of a campaign.
+    """
     count = 0
-    stack: list[tuple[Any, str, int]] = [(value, field, 0)]
+    # Upper bound of the JSON size: every character written six times (the longest
+    # escape, "\\u00e9"), and eight more around each key and value.
+    size = 0
+    stack: list[tuple[Any, tuple[str, ...], int]] = [(value, (field,), 0)]
     while stack:
         item, path, depth = stack.pop()
         if depth > MAX_DATA_DEPTH:
-            raise RequestError(path, f"nested more than {MAX_DATA_DEPTH} levels deep")
+            raise RequestError(".".join(path), f"nested more than {MAX_DATA_DEPTH} levels deep")
         if isinstance(item, dict):
+            size += 2
             for key, child in item.items():
-                key_text = str(key)
-                _check_text(key_text, f"{path} (a key)")
-                stack.append((child, f"{path}.{key_text}", depth + 1))
+                key_text = key if isinstance(key, str) else str(key)
+                size += 6 * len(key_text) + 8
+                if len(key_text) > MAX_VALUE_CHARS or not key_text.isascii():
+                    _check_text(key_text, f"{'.'.join(path)} (a key)")
+                stack.append((child, (*path, key_text), depth + 1))
         elif isinstance(item, list | tuple):
-            stack.extend((child, f"{path}.{i}", depth + 1) for i, child in enumerate(item))
+            size += 2 + 2 * len(item)
+            stack.extend((child, (*path, str(i)), depth + 1) for i, child in enumerate(item))
         else:
             count += 1
             if count > MAX_DATA_VALUES:
                 raise RequestError(field, f"more than {MAX_DATA_VALUES:,} values")
-            if isinstance(item, str):
-                _check_text(item, path)
-    if field == "data":
-        _check_size(value, field, MAX_DATA_CHARS)
+            text = item if isinstance(item, str) else str(item)
+            size += 6 * len(text) + 8
+            if isinstance(item, str) and (len(item) > MAX_VALUE_CHARS or not item.isascii()):
+                _check_text(item, ".".join(path))
+    if size_limit is not None and size > size_limit:
+        exact = len(json.dumps(value, default=str))
+        if exact > size_limit:
+            raise RequestError(field, f"{exact:,} characters as JSON; at most {size_limit:,}")
 
 
 def _check_text(text: str, path: str) -> None:
@@ -166,12 +193,6 @@ def _check_text(text: str, path: str) -> None:
         )
     if _SURROGATE.search(text):
         raise RequestError(path, "contains a lone surrogate (not Unicode text)")
-
-
-def _check_size(value: Any, field: str, limit: int) -> None:
-    size = len(json.dumps(value, default=str))
-    if size > limit:
-        raise RequestError(field, f"{size:,} characters as JSON; at most {limit:,}")
 
 
 def _shape(nodes: list[Node]) -> tuple[int, int, int]:
