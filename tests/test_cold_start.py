@@ -70,3 +70,47 @@ def test_a_disabled_tracer_still_wraps_handlers():
         return 2 * x
 
     assert double(21) == 42
+
+
+def test_a_decision_compiles_only_the_matchers_its_text_needs():
+    """A cold start compiles the Matchers of the anchor groups its first message holds,
+    not the whole vocabulary; a later text with other anchors compiles theirs then."""
+    loaded = modules_after(
+        "from linters import nlp\n"
+        "nlp.analyse_fixed('Your parcel left our warehouse this morning.')\n"
+        "groups, _ = nlp._matchers((), nlp.MESSAGE_SCOPE)\n"
+        "built = sum(g._matcher is not None for g in groups)\n"
+        "assert 0 < built < len(groups) // 4, (built, len(groups))\n"
+        "hits = nlp.analyse_fixed('Act now: this is your last chance!').hits\n"
+        "assert sum(g._matcher is not None for g in groups) > built, hits"
+    )
+    assert "linters.nlp" in loaded
+
+
+def test_the_policy_is_read_on_the_shared_ssm_client(monkeypatch):
+    """Powertools' default SSM provider builds a boto3 session of its own (botocore's
+    data loaded twice at a cold start); the guard and the lint API use ours."""
+    from functions import aws
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    aws.reset()
+    try:
+        assert aws.ssm_parameters().client is aws.client("ssm")
+        assert aws.ssm_parameters() is aws.ssm_parameters()
+    finally:
+        aws.reset()
+
+
+def test_the_merge_tag_patterns_are_compiled_only_when_a_tag_may_be_there():
+    loaded = modules_after(
+        "from linters import merge_tags\n"
+        "from linters.engine import check\nfrom linters.models import parse_request\n"
+        "r = parse_request({'id': 'r1', 'to': 'a@example.com', 'from': 'shop@example.com',"
+        " 'channel': 'email', 'purpose': 'transactional',"
+        " 'template': {'subject': 'Your receipt', 'text': 'Thanks for your order.'}})\n"
+        "check(r)\n"
+        "assert merge_tags.unrendered.cache_info().currsize == 0\n"
+        "assert merge_tags.foreign_tags.cache_info().currsize == 0\n"
+        "assert merge_tags.unrendered().search('Hi *|FNAME|*,')"
+    )
+    assert "linters.merge_tags" in loaded
