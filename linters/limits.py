@@ -23,8 +23,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NoReturn
 
 from linters.handlebars import Block, Mustache, Node, TemplateSyntaxError, Text, parse, walk
 from linters.html_text import visible_text
@@ -72,15 +73,31 @@ def check_request(request: SendRequest) -> None:
 def check_template(template: InlineTemplate, data: dict[str, Any]) -> None:
     """Every part of ``template`` within the template limits, and its rendering with
     ``data`` within the rendered-size limit (estimated: nothing is rendered here)."""
+    longest = DataExtent.of(data)
     for name in ("subject", "text", "html"):
         source = getattr(template, name)
         if source is not None:
-            check_part(f"template.{name}", source, data)
+            check_part(f"template.{name}", source, data, longest)
 
 
-def check_part(field: str, source: str, data: dict[str, Any] | None = None) -> None:
+@dataclass(frozen=True, slots=True)
+class DataExtent:
+    """The longest list and the longest value in the data: what a block may repeat, and
+    what a tag inside one may print (measured once for all parts)."""
+
+    longest_list: int
+    longest_value: int
+
+    @classmethod
+    def of(cls, data: Any) -> DataExtent:
+        return cls(max(_longest_list(data), 1), max(_longest_value(data), 1))
+
+
+def check_part(
+    field: str, source: str, data: dict[str, Any] | None = None, extent: DataExtent | None = None
+) -> None:
     nodes = _template_nodes(field, source)
-    estimate = rendered_size_bound(nodes, data or {})
+    estimate = rendered_size_bound(nodes, data or {}, extent)
     if estimate > MAX_RENDERED_CHARS:
         raise RequestError(
             field,
@@ -149,41 +166,67 @@ def check_data(value: Any, field: str, size_limit: int | None = None) -> None:
     without recursion (a deeply nested value must not overflow the stack here); and,
     with ``size_limit``, its size as JSON.
 
-    One pass, and a path is spelled out only for an error: this runs for every
-    recipient of a campaign.
+    One pass that keeps no paths (this runs for every recipient of a campaign); only
+    a value over a limit is looked for again, by ``_first_over``, to name its field.
     """
     count = 0
     # Upper bound of the JSON size: every character written six times (the longest
     # escape, "\\u00e9"), and eight more around each key and value.
     size = 0
-    stack: list[tuple[Any, tuple[str, ...], int]] = [(value, (field,), 0)]
+    stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
-        item, path, depth = stack.pop()
-        if depth > MAX_DATA_DEPTH:
-            raise RequestError(".".join(path), f"nested more than {MAX_DATA_DEPTH} levels deep")
+        item, depth = stack.pop()
         if isinstance(item, dict):
+            if depth >= MAX_DATA_DEPTH and item:
+                _first_over(value, field)
             size += 2
             for key, child in item.items():
                 key_text = key if isinstance(key, str) else str(key)
                 size += 6 * len(key_text) + 8
-                if len(key_text) > MAX_VALUE_CHARS or not key_text.isascii():
-                    _check_text(key_text, f"{'.'.join(path)} (a key)")
-                stack.append((child, (*path, key_text), depth + 1))
+                if len(key_text) > MAX_VALUE_CHARS or (
+                    not key_text.isascii() and _SURROGATE.search(key_text)
+                ):
+                    _first_over(value, field)
+                stack.append((child, depth + 1))
         elif isinstance(item, list | tuple):
+            if depth >= MAX_DATA_DEPTH and item:
+                _first_over(value, field)
             size += 2 + 2 * len(item)
-            stack.extend((child, (*path, str(i)), depth + 1) for i, child in enumerate(item))
+            stack.extend((child, depth + 1) for child in item)
         else:
             count += 1
             if count > MAX_DATA_VALUES:
                 raise RequestError(field, f"more than {MAX_DATA_VALUES:,} values")
             text = item if isinstance(item, str) else str(item)
             size += 6 * len(text) + 8
-            if isinstance(item, str) and (len(item) > MAX_VALUE_CHARS or not item.isascii()):
-                _check_text(item, ".".join(path))
+            if isinstance(item, str) and (
+                len(item) > MAX_VALUE_CHARS or (not item.isascii() and _SURROGATE.search(item))
+            ):
+                _first_over(value, field)
     if size_limit is not None and size > size_limit:
         exact = len(json.dumps(value, default=str))
         if exact > size_limit:
             raise RequestError(field, f"{exact:,} characters as JSON; at most {size_limit:,}")
+
+
+def _first_over(value: Any, field: str) -> NoReturn:
+    """Raise RequestError naming the first field of ``value`` (in ``check_data``'s order)
+    that is nested too deep, or a key or text over a limit."""
+    stack: list[tuple[Any, str, int]] = [(value, field, 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if depth > MAX_DATA_DEPTH:
+            raise RequestError(path, f"nested more than {MAX_DATA_DEPTH} levels deep")
+        if isinstance(item, dict):
+            for key, child in item.items():
+                key_text = str(key)
+                _check_text(key_text, f"{path} (a key)")
+                stack.append((child, f"{path}.{key_text}", depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, f"{path}.{i}", depth + 1) for i, child in enumerate(item))
+        elif isinstance(item, str):
+            _check_text(item, path)
+    raise RequestError(field, "over a limit")  # not reached: check_data saw a value over one
 
 
 def _check_text(text: str, path: str) -> None:
@@ -214,13 +257,13 @@ def _shape(nodes: list[Node]) -> tuple[int, int, int]:
     return tags, texts, deepest
 
 
-def rendered_size_bound(nodes: list[Node], data: dict[str, Any]) -> int:
+def rendered_size_bound(nodes: list[Node], data: dict[str, Any], extent: DataExtent | None = None) -> int:
     """An upper bound of the rendered length: each piece of text and each value, times
     the longest list for every ``{{#each}}`` (or section) around it. Coarse on purpose:
     it needs no knowledge of which list a block walks. A tag outside every block prints
     the value its path names; inside one, it is counted as the longest value."""
-    longest_list = max(_longest_list(data), 1)
-    longest_value = max(_longest_value(data), 1)
+    extent = extent or DataExtent.of(data)
+    longest_list, longest_value = extent.longest_list, extent.longest_value
     total = 0
     # (nodes, how often they render at most, whether paths still name top-level data)
     stack: list[tuple[list[Node], int, bool]] = [(nodes, 1, True)]

@@ -137,3 +137,33 @@ def test_the_lint_api_answers_400_for_each_class() -> None:
     assert status == 400
     status, _ = call("/check", make_request(HELLO, now="9999-12-31T23:59:00Z"))
     assert status == 400
+
+
+def test_data_limits_name_the_field_for_keys_and_the_json_size() -> None:
+    from linters.limits import MAX_DATA_CHARS, MAX_DATA_DEPTH, check_data
+
+    check_data({"first_name": "José", "city": "Zürich", "note": "naïve café ✓"}, "data", MAX_DATA_CHARS)
+    with pytest.raises(RequestError) as long_key:
+        check_data({"order": {"k" * 25_000: 1}}, "data")
+    assert long_key.value.field == "data.order (a key)"
+    with pytest.raises(RequestError) as bad_key:
+        check_data({"order": {"x\ud800": 1}}, "data")
+    assert bad_key.value.field == "data.order (a key)" and "surrogate" in bad_key.value.problem
+    nested: Any = "deep"
+    for _ in range(MAX_DATA_DEPTH):
+        nested = {"a": nested}
+    check_data(nested, "data")  # a leaf at the deepest level allowed
+    with pytest.raises(RequestError) as too_deep:
+        check_data({"a": nested}, "data")
+    assert too_deep.value.field == "data" + ".a" * (MAX_DATA_DEPTH + 1)
+    # Escaped text: under the limit as written, over it as JSON (each "\u00e9" is 6 long).
+    with pytest.raises(RequestError) as big:
+        check_data({f"v{i}": "\x01" * 15_000 for i in range(3)}, "data", MAX_DATA_CHARS)
+    assert big.value.field == "data" and "as JSON" in big.value.problem
+    check_data({f"v{i}": "a" * 15_000 for i in range(3)}, "data", MAX_DATA_CHARS)  # 45,000: fine
+
+
+def test_an_oversized_customer_record_is_refused_by_its_json_size() -> None:
+    segments = [f"segment-{i}-" + "x" * 10_000 for i in range(6)]
+    request = make_request(HELLO, customer={"customer_id": "c1", "first_name": "Ann", "segments": segments})
+    assert refused(request).field == "customer"
