@@ -101,6 +101,31 @@ def test_empathy_near_misses(body: str, regular: dict[str, Any]) -> None:
     assert "SG303" not in rules_of(judge(text(body), customer=regular))
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "We're here for you at <support@zulip.com> if you have any questions.",
+        "We are here for you on +44 20 7946 0958, day and night.",
+        "We're here for you via https://help.northwind.example/contact any time.",
+    ],
+)
+def test_empathy_that_goes_on_to_a_channel_offers_help(body: str, regular: dict[str, Any]) -> None:
+    assert "SG303" not in rules_of(judge(text(body), customer=regular))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "We're here for you at every step of the journey.",
+        "We're here for you. Call us at 0800 123 4567.",  # the channel is another sentence
+        "We're here for you at noreply@northwind.example.",  # a reply reaches nobody
+        "We care about you on this special day.",
+    ],
+)
+def test_empathy_with_no_channel_right_after_is_still_judged(body: str, regular: dict[str, Any]) -> None:
+    assert "SG303" in rules_of(judge(text(body), customer=regular))
+
+
 def test_policy_action_wins_over_the_voice_block(regular: dict[str, Any]) -> None:
     policy = policy_from_mapping({"rules": {"SG303": "warn"}})
     result = judge(
@@ -242,6 +267,22 @@ def test_receipt_crowded_with_offers(regular: dict[str, Any]) -> None:
 def test_receipt_with_one_offer_is_fine(regular: dict[str, Any]) -> None:
     body = "Your order #10482 has shipped and arrives Thursday.\n\nYou might also like our Winter Collection."
     assert "SG502" not in rules_of(judge(text(body), customer=regular, purpose="transactional"))
+
+
+def test_one_amount_offered_twice_in_the_same_words_is_one_offer(regular: dict[str, Any]) -> None:
+    """The Postmark receipt template: a heading and the line under it state one coupon."""
+    body = (
+        "This is the receipt for your purchase.\n\n10% off your next purchase!\n\n"
+        "Thanks for your support! Here's a coupon for 10% off your next purchase if used by 31 December."
+    )
+    assert "SG502" not in rules_of(judge(text(body), customer=regular, purpose="transactional"))
+    two_amounts = body.replace("a coupon for 10% off", "a coupon for 15% off")
+    assert "SG502" in rules_of(judge(text(two_amounts), customer=regular, purpose="transactional"))
+
+
+def test_a_call_to_buy_counts_each_time(regular: dict[str, Any]) -> None:
+    body = "Your order #10482 has shipped.\n\nThe walnut desk: shop now.\n\nThe oak shelf: shop now."
+    assert "SG502" in rules_of(judge(text(body), customer=regular, purpose="transactional"))
 
 
 def test_offers_in_marketing_are_not_upsell_overload(regular: dict[str, Any]) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from linters.contact_paths import offers_channel
 from linters.findings import Action, Hit
 from linters.message import Message
 from linters.registry import NoSettings, rule
@@ -11,6 +13,15 @@ from linters.rules.common import longest_first, spans
 
 # The labels GENERIC_ADDRESSEE, IMPORTANCE, PRESSURE, FALSE_URGENCY and AUTOMATED_EMPATHY
 # are matched from linters/data/pressure.json.
+
+# Where a sentence ends: a line break, or ".", "!" or "?" before a space or the end
+# (not the dots of "support@example.com" or "example.com/help").
+_SENTENCE_END = re.compile(r"\n|[.!?](?=\s|$)")
+
+
+def _sentence_end(text: str, at: int) -> int:
+    found = _SENTENCE_END.search(text, at)
+    return found.start() if found else len(text)
 
 
 def _generic_addressee(message: Message) -> str | None:
@@ -95,7 +106,9 @@ def find_automated_empathy(message: Message, settings: NoSettings) -> Iterator[H
     with you", "we're here for you", in an automated message (`automated` true, the
     default). Blocked on `voice`, where a recording that says it cares while the
     caller waits is the complaint itself; a warning on other channels. A message a
-    person wrote (`automated: false`) is not judged.
+    person wrote (`automated: false`) is not judged, nor a phrase that goes straight
+    on to a way to reach someone ("We're here for you at support@example.com if you
+    have questions"): that offers help, it does not claim a feeling.
 
     Why it hurts: empathy is something a person shows, not a sentence a system
     plays. Said by a machine it sounds like the opposite of what it claims.
@@ -109,6 +122,8 @@ def find_automated_empathy(message: Message, settings: NoSettings) -> Iterator[H
         return
     on_voice = message.request.channel == "voice"
     for part, start, end in spans(message, "AUTOMATED_EMPATHY"):
+        if offers_channel(part.text[end : _sentence_end(part.text, end)]):
+            continue
         yield Hit(
             f"'{part.text[start:end]}' claims care an automated message cannot give",
             part.name,

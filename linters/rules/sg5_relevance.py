@@ -222,7 +222,10 @@ def find_upsell_overload(message: Message, settings: UpsellSettings) -> Iterator
     Catches: a message whose `purpose` is `transactional` (a receipt, a shipping
     notice, a password reset) with more than `max_offers` offers or calls to buy:
     "20% off", "shop now", "use code", "you might also like", "recommended for you",
-    "upgrade to", "buy 2 get 1 free". Counted per part (subject, text, HTML).
+    "upgrade to", "buy 2 get 1 free". Counted per part (subject, text, HTML). An offer
+    of an amount said again in the same words ("10% off your next purchase!" as a
+    heading, then "a coupon for 10% off your next purchase") is one offer; a call to
+    buy counts each time it is made.
 
     Why it hurts: the reader opened the email to find their tracking number; three
     offers later they have learned that even receipts are ads, and stop opening them.
@@ -235,7 +238,7 @@ def find_upsell_overload(message: Message, settings: UpsellSettings) -> Iterator
     if message.request.purpose != "transactional":
         return
     for part in message.readable():
-        offers = longest_first(part.analysis.spans("OFFER"))
+        offers = _distinct_offers(part.text, longest_first(part.analysis.spans("OFFER")))
         if len(offers) <= settings.max_offers:
             continue
         start, end = offers[settings.max_offers]
@@ -246,6 +249,20 @@ def find_upsell_overload(message: Message, settings: UpsellSettings) -> Iterator
             start,
             end,
         )
+
+
+def _distinct_offers(text: str, offers: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``offers`` without the repeats of an amount already offered in the same words."""
+    seen: set[str] = set()
+    kept = []
+    for start, end in offers:
+        said = " ".join(text[start:end].casefold().split())
+        if any(ch.isdigit() for ch in said):
+            if said in seen:
+                continue
+            seen.add(said)
+        kept.append((start, end))
+    return kept
 
 
 class CartDiscountSettings(Settings):
