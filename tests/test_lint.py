@@ -102,6 +102,21 @@ def test_scaffolding_and_foreign_merge_tags(tmp_path):
     assert where(findings) == [("SG103", 1, 6), ("SG103", 2, 19)]
 
 
+def test_a_tag_opening_the_subject_is_judged_as_at_send_time(tmp_path):
+    """ "[Product] New export options" opens with a list tag (SG103 lets it pass when
+    the message is sent, so lint does too); a field on its own, or a tag later in the
+    subject or in the body, is still scaffolding."""
+
+    def subject_findings(subject: str, body: str = "Hello,\n\nReports can now be exported as CSV.\n"):
+        front = f'---\nchannel: email\npurpose: transactional\nsubject: "{subject}"\n---\n'
+        return [f.rule for f in lint_text(tmp_path, front + body)]
+
+    assert subject_findings("[Product] New export options") == []
+    assert subject_findings("[FNAME], your export is ready") == ["SG103"]
+    assert subject_findings("New export options for [Product]") == ["SG103"]
+    assert subject_findings("[Product] New export options", "Hello,\n\nTry [Product] today.\n") == ["SG103"]
+
+
 def test_urgency_next_to_a_generic_salutation_fallback(tmp_path):
     findings = lint_text(
         tmp_path,

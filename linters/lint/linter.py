@@ -72,7 +72,14 @@ def lint_template(template: TemplateSource, config: LintConfig) -> list[LintFind
     known = known_rule_ids()
     for p in parsed:
         hits = list(
-            check_segments(analysed[id(p)], every_part, config.lint, purpose, template.meta.automated)
+            check_segments(
+                analysed[id(p)],
+                every_part,
+                config.lint,
+                purpose,
+                template.meta.automated,
+                subject=p.part.name == "subject",
+            )
         )
         hits += invisible_characters(analysed[id(p)], _allows_soft_hyphens(config))
         active, problems = suppressions(p.part.text, p.tree, known)

@@ -16,7 +16,7 @@ from linters.findings import Action
 from linters.handlebars import Mustache
 from linters.lint.config import LintSettings
 from linters.lint.segments import Condition, Segment, compatible
-from linters.merge_tags import foreign_tags
+from linters.merge_tags import foreign_tags, is_subject_tag
 from linters.nlp import PLACEHOLDER, Analysis, analyse_fixed
 from linters.rules.sg8_integrity import invisible_marks, visible_form
 
@@ -104,9 +104,15 @@ def analyse_segments(found: list[Segment]) -> list[_Analysed]:
 
 
 def check_segments(
-    items: list[_Analysed], every_part: list[_Analysed], settings: LintSettings, purpose: str, automated: bool
+    items: list[_Analysed],
+    every_part: list[_Analysed],
+    settings: LintSettings,
+    purpose: str,
+    automated: bool,
+    subject: bool = False,
 ) -> Iterator[StaticHit]:
-    """All static findings of one part; ``every_part`` lets SG301 see a salutation in another part."""
+    """All static findings of one part; ``every_part`` lets SG301 see a salutation in another
+    part; ``subject``: the part is the subject line (a tag may open it, see SG103)."""
     marketing = purpose == "marketing"
     yield from _status_claims(items, settings)
     yield from _history_claims(items, settings)
@@ -114,7 +120,7 @@ def check_segments(
     if marketing and automated:
         for item, start, end, said in _spans(items, "FAKE_INTIMACY"):
             yield _hit("SG102", f"'{said}' is small talk an automated message cannot mean", item, start, end)
-    yield from _merge_problems(items, settings)
+    yield from _merge_problems(items, settings, subject)
     if marketing:
         yield from _pressure(items, every_part)
 
@@ -188,11 +194,15 @@ def invisible_characters(items: list[_Analysed], allow_soft_hyphens: bool = Fals
             yield StaticHit("SG801", message, start, end, excerpt, Action.BLOCK if mark.reorders else None)
 
 
-def _merge_problems(items: list[_Analysed], settings: LintSettings) -> Iterator[StaticHit]:
+def _merge_problems(items: list[_Analysed], settings: LintSettings, subject: bool) -> Iterator[StaticHit]:
     previous_text = ""
-    for item in items:
+    for position, item in enumerate(items):
         segment = item.segment
         for match in foreign_tags().finditer(segment.text):
+            # As at send time (SG103): "[Product] New export options" opens with a list
+            # or brand tag. Only the subject's first segment can open it.
+            if subject and position == 0 and is_subject_tag(segment.text, match.start(), match.end()):
+                continue
             yield _hit(
                 "SG103",
                 f"'{match.group()}' is scaffolding or another tool's merge tag; SES prints it as it is",
