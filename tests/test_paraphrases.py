@@ -108,7 +108,7 @@ FIFTY_EIGHT = {**STANDARD, "attributes": {"birth_year": 1968}}
     "body",
     [
         "It's never too early to start planning for retirement: book a free session with our advisers.",
-        "Our pension transfer service is now free of charge.",
+        "Take your pension from 55: see how pension drawdown works.",
         "Compare Medicare Advantage plans in one place.",
         "Retirement income you can count on: see our annuity rates.",
     ],
@@ -117,6 +117,19 @@ def test_age_targeted_topics_to_someone_in_their_early_twenties(body: str) -> No
     result = judge(email(body), customer=YOUNG)
     assert "SG501" in rules_of(result), body
     assert "born 2004" in next(f for f in result.findings if f.rule == "SG501").message
+
+
+@pytest.mark.parametrize(
+    ("body", "purpose"),
+    [
+        ("Your annual pension statement is ready. Your pension pot grew by 4% this year.", "transactional"),
+        ("Our pension transfer service is now free of charge.", "marketing"),
+        ("Your employer pays into your workplace pension plan every month.", "service"),
+    ],
+)
+def test_a_pension_is_not_only_for_the_old(body: str, purpose: str) -> None:
+    """Workers of every age have a pension (UK auto-enrolment starts at 22)."""
+    assert "SG501" not in rules_of(judge(email(body), customer=YOUNG, purpose=purpose)), body
 
 
 def test_retirement_planning_is_fine_at_fifty_eight_and_without_a_birth_year() -> None:

@@ -183,8 +183,8 @@ def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterat
     record rules out, and, when no audience is declared, product and life-stage words
     in the text ("diapers", "puppy food", "prom dress", "hearing aids") for a segment
     the record rules out, including age-targeted topics ("retirement planning",
-    "pension", "Medicare") for someone whose `birth_year` puts them outside the age
-    range. What each tag means (children's ages, pets, age from `birth_year`, the
+    "pension drawdown", "Medicare") for someone whose `birth_year` puts them outside the
+    age range (a pension itself is not one: workers of every age have one). What each tag means (children's ages, pets, age from `birth_year`, the
     other names a tag goes by in `segments`, such as "teen_parent" for `parent_teen`,
     and the tags that conflict with it) and its vocabulary are data, in
     `linters/data/segments.json`. Only a known mismatch is a finding: a record that
