@@ -69,14 +69,25 @@ def has_contact_link(text: str, links: list[str]) -> bool:
     return any(_CONTACT_WORDS.search(url) for url in urls)
 
 
-# "at", "on", "via"... then a channel: "We're here for you at support@example.com".
-_CHANNEL_OFFERED = re.compile(r"(?i)[ \t]*,?[ \t]*(?:at|on|via|by|through)\b")
+# "at", "on", "via"... then, at once, a channel: "We're here for you at <support@...>".
+_CHANNEL_OFFERED = re.compile(r"(?i)[ \t]*,?[ \t]*(?:at|on|via|by|through)[ \t]+<?")
 
 
 def offers_channel(text: str) -> bool:
-    """Whether ``text`` (what follows a phrase, to the end of its sentence) starts by
-    offering a way to reach someone: "at <support@...>", "on 0800 123 4567", "via
-    https://example.com/help"."""
-    if not _CHANNEL_OFFERED.match(text):
+    """Whether ``text`` (what follows a phrase) goes straight on to a way to reach
+    someone: "at <support@example.com>", "on 0800 123 4567", "via
+    https://example.com/contact". The channel must follow the preposition at once, and
+    a link must lead to people (its address names contact, support, help...): "at
+    Northwind, 0800 ..." or "at every step, see https://example.com/blog" offer none."""
+    offered = _CHANNEL_OFFERED.match(text)
+    if offered is None:
         return False
-    return has_phone(text) or has_reply_address(text, []) or bool(_URL.search(text))
+    rest = text[offered.end() :]
+    address = _EMAIL.match(rest)
+    if address:
+        return not is_no_reply(address.group(1))
+    phone = _PHONE.match(rest)
+    if phone:
+        return has_phone(phone.group())
+    link = _URL.match(rest)
+    return bool(link and _CONTACT_WORDS.search(link.group()))

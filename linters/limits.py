@@ -114,7 +114,12 @@ def check_part(
         )
 
 
-@lru_cache(maxsize=256)
+# Templates (up to MAX_TEMPLATE_CHARS each) kept parsed; a guard serves a handful, a
+# campaign one. Bounded so that many large templates cannot fill a Lambda's memory.
+_CACHED_TEMPLATES = 32
+
+
+@lru_cache(maxsize=_CACHED_TEMPLATES)
 def _template_nodes(field: str, source: str) -> list[Node]:
     """The parsed template, once its own limits hold; cached, so a campaign (one template,
     many recipients) parses and measures it once. Refusals are not cached."""
@@ -139,7 +144,7 @@ def _template_nodes(field: str, source: str) -> list[Node]:
     return nodes
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=_CACHED_TEMPLATES)
 def _readable_share(source: str) -> tuple[int, int]:
     """(characters a reader sees, characters) of an HTML template's own text: markup,
     styles and hidden elements are not read, so the estimate is scaled by this share."""
@@ -171,7 +176,9 @@ def check_data(value: Any, field: str, size_limit: int | None = None) -> None:
     """
     count = 0
     # Upper bound of the JSON size: every character written six times (the longest
-    # escape, "\\u00e9"), and eight more around each key and value.
+    # escape, "\\u00e9") or, outside ASCII, twelve (a character beyond the Basic
+    # Multilingual Plane, an emoji, is two escapes: "\\ud83d\\ude00"), and eight more
+    # around each key and value.
     size = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
@@ -182,7 +189,7 @@ def check_data(value: Any, field: str, size_limit: int | None = None) -> None:
             size += 2
             for key, child in item.items():
                 key_text = key if isinstance(key, str) else str(key)
-                size += 6 * len(key_text) + 8
+                size += _escaped_bound(key_text)
                 if len(key_text) > MAX_VALUE_CHARS or (
                     not key_text.isascii() and _SURROGATE.search(key_text)
                 ):
@@ -198,7 +205,7 @@ def check_data(value: Any, field: str, size_limit: int | None = None) -> None:
             if count > MAX_DATA_VALUES:
                 raise RequestError(field, f"more than {MAX_DATA_VALUES:,} values")
             text = item if isinstance(item, str) else str(item)
-            size += 6 * len(text) + 8
+            size += _escaped_bound(text)
             if isinstance(item, str) and (
                 len(item) > MAX_VALUE_CHARS or (not item.isascii() and _SURROGATE.search(item))
             ):
@@ -207,6 +214,11 @@ def check_data(value: Any, field: str, size_limit: int | None = None) -> None:
         exact = len(json.dumps(value, default=str))
         if exact > size_limit:
             raise RequestError(field, f"{exact:,} characters as JSON; at most {size_limit:,}")
+
+
+def _escaped_bound(text: str) -> int:
+    """At least as many characters as ``text`` takes in JSON, quoted and separated."""
+    return (6 if text.isascii() else 12) * len(text) + 8
 
 
 def _first_over(value: Any, field: str) -> NoReturn:

@@ -120,10 +120,29 @@ def test_empathy_that_goes_on_to_a_channel_offers_help(body: str, regular: dict[
         "We're here for you. Call us at 0800 123 4567.",  # the channel is another sentence
         "We're here for you at noreply@northwind.example.",  # a reply reaches nobody
         "We care about you on this special day.",
+        # The channel must come at once, and a link must lead to people:
+        "We care about you at Northwind, so shop the winter sale at https://northwind.example/sale",
+        "We're here for you at every step, see https://northwind.example/blog",
+        "We care about you at Northwind; ref 2026-11-20 order 123 456 7890",
+        "We're here for you at https://northwind.example/sale",
     ],
 )
 def test_empathy_with_no_channel_right_after_is_still_judged(body: str, regular: dict[str, Any]) -> None:
     assert "SG303" in rules_of(judge(text(body), customer=regular))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Your call is important to us at Northwind Bank, 0800 123 4567. Please continue to hold.",
+        "Your call is important to us on this line, 0800 123 4567. Please continue to hold.",
+    ],
+)
+def test_a_number_later_in_the_sentence_does_not_excuse_a_hold_message(
+    body: str, regular: dict[str, Any]
+) -> None:
+    result = judge({"text": body}, customer=regular, channel="voice", to="+14155550100", purpose="service")
+    assert [f.action for f in findings(result, "SG303")] == [Action.BLOCK]
 
 
 def test_policy_action_wins_over_the_voice_block(regular: dict[str, Any]) -> None:
@@ -278,6 +297,19 @@ def test_one_amount_offered_twice_in_the_same_words_is_one_offer(regular: dict[s
     assert "SG502" not in rules_of(judge(text(body), customer=regular, purpose="transactional"))
     two_amounts = body.replace("a coupon for 10% off", "a coupon for 15% off")
     assert "SG502" in rules_of(judge(text(two_amounts), customer=regular, purpose="transactional"))
+
+
+@pytest.mark.parametrize(
+    "offers",
+    [
+        "20% off coats. 20% off boots. 20% off scarves.",
+        "Save $10 on coats. Save $10 on boots. Save $10 on hats.",
+        "Buy 2 get 1 free on socks. Buy 2 get 1 free on hats.",
+    ],
+)
+def test_one_amount_for_different_things_is_several_offers(offers: str, regular: dict[str, Any]) -> None:
+    body = f"Your order #10482 has shipped.\n\n{offers}"
+    assert "SG502" in rules_of(judge(text(body), customer=regular, purpose="transactional"))
 
 
 def test_a_call_to_buy_counts_each_time(regular: dict[str, Any]) -> None:

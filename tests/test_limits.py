@@ -161,6 +161,10 @@ def test_data_limits_name_the_field_for_keys_and_the_json_size() -> None:
         check_data({f"v{i}": "\x01" * 15_000 for i in range(3)}, "data", MAX_DATA_CHARS)
     assert big.value.field == "data" and "as JSON" in big.value.problem
     check_data({f"v{i}": "a" * 15_000 for i in range(3)}, "data", MAX_DATA_CHARS)  # 45,000: fine
+    # An emoji is one character and two escapes in JSON ("\ud83d\ude00", 12 long).
+    with pytest.raises(RequestError) as emoji:
+        check_data({"note": "\U0001f600" * 17_000}, "data", MAX_DATA_CHARS)
+    assert emoji.value.problem == "204,012 characters as JSON; at most 200,000"
 
 
 def test_an_oversized_customer_record_is_refused_by_its_json_size() -> None:

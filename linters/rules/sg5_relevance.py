@@ -222,10 +222,10 @@ def find_upsell_overload(message: Message, settings: UpsellSettings) -> Iterator
     Catches: a message whose `purpose` is `transactional` (a receipt, a shipping
     notice, a password reset) with more than `max_offers` offers or calls to buy:
     "20% off", "shop now", "use code", "you might also like", "recommended for you",
-    "upgrade to", "buy 2 get 1 free". Counted per part (subject, text, HTML). An offer
-    of an amount said again in the same words ("10% off your next purchase!" as a
-    heading, then "a coupon for 10% off your next purchase") is one offer; a call to
-    buy counts each time it is made.
+    "upgrade to", "buy 2 get 1 free". Counted per part (subject, text, HTML). An amount
+    offered again for the same thing in the same words ("10% off your next purchase!"
+    as a heading, then "a coupon for 10% off your next purchase") is one offer; "20% off
+    coats. 20% off boots." are two, and a call to buy counts each time it is made.
 
     Why it hurts: the reader opened the email to find their tracking number; three
     offers later they have learned that even receipts are ads, and stop opening them.
@@ -251,18 +251,36 @@ def find_upsell_overload(message: Message, settings: UpsellSettings) -> Iterator
         )
 
 
+# The words that say what an offer is for ("10% off *your next purchase*").
+_OFFER_OBJECT = re.compile(r"[^\W\d_]+")
+_OBJECT_WORDS = 3
+
+
 def _distinct_offers(text: str, offers: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``offers`` without the repeats of an amount already offered in the same words."""
-    seen: set[str] = set()
+    """``offers`` without the repeats of an amount already offered for the same thing in
+    the same words: "10% off your next purchase!" then "a coupon for 10% off your next
+    purchase" is one offer; "20% off coats. 20% off boots." are two."""
+    seen: set[tuple[str, tuple[str, ...]]] = set()
     kept = []
     for start, end in offers:
         said = " ".join(text[start:end].casefold().split())
         if any(ch.isdigit() for ch in said):
-            if said in seen:
+            key = (said, _offered_for(text, end))
+            if key in seen:
                 continue
-            seen.add(said)
+            seen.add(key)
         kept.append((start, end))
     return kept
+
+
+def _offered_for(text: str, end: int) -> tuple[str, ...]:
+    """The first words after an offer, up to the end of its sentence."""
+    stop = len(text)
+    for mark in ".!?\n":
+        found = text.find(mark, end)
+        if found >= 0:
+            stop = min(stop, found)
+    return tuple(w.casefold() for w in _OFFER_OBJECT.findall(text, end, stop)[:_OBJECT_WORDS])
 
 
 class CartDiscountSettings(Settings):
