@@ -160,8 +160,12 @@ class _LabelMatcher:
     @property
     def matcher(self) -> Matcher:
         if self._matcher is None:
-            matcher = Matcher(pipeline().vocab)
+            vocab = pipeline().vocab
+            matcher = Matcher(vocab)
             for label, patterns in self._patterns.items():
+                # Compiled during an analysis, inside its memory zone (``_transient``):
+                # the label must outlive it, since matches are read back by name.
+                vocab.strings.add(label, allow_transient=False)
                 matcher.add(label, patterns)
             self._matcher = matcher
         return self._matcher
@@ -333,7 +337,26 @@ def analyse_fixed(text: str) -> Analysis:
     cached = _fixed_cache.get((extension, text))
     if cached is not None:
         return cached
-    return _fixed_cache.put((extension, text), _analyse_doc(pipeline()(text), extension))
+    with _transient(extension, MESSAGE_SCOPE) as nlp:
+        analysis = _analyse_doc(nlp(text), extension)
+    return _fixed_cache.put((extension, text), analysis)
+
+
+@contextmanager
+def _transient(extension: Extension, scope: str) -> Iterator[Language]:
+    """The pipeline, inside a spaCy memory zone: the strings and lexemes a text adds to
+    the vocabulary are dropped at the end, once its Analysis (plain offsets and label
+    names) is taken. Without it every distinct order number or tracking code stayed in
+    the vocabulary for the life of the process (about 2 KB a message: a guard container
+    that judged 300,000 such messages would run out of memory).
+
+    The matchers are built first, outside the zone: their labels and phrase patterns
+    must stay. Zones do not nest, and no caller of this holds another.
+    """
+    _matchers(extension, scope)
+    nlp = pipeline()
+    with nlp.memory_zone():
+        yield nlp
 
 
 _NOTHING = Analysis({}, ())
@@ -398,7 +421,8 @@ def value_needs_pipeline(text: str, extension: Extension = ()) -> bool:
 
 @lru_cache(maxsize=65536)
 def _analyse_value(text: str, extension: Extension, scope: str = MESSAGE_SCOPE) -> Analysis:
-    return _analyse_doc(pipeline()(text), extension, scope)
+    with _transient(extension, scope) as nlp:
+        return _analyse_doc(nlp(text), extension, scope)
 
 
 def analyse_scope(text: str, scope: str) -> Analysis:
@@ -410,8 +434,12 @@ def warm(texts: Iterable[str]) -> None:
     """Analyse many texts in one ``nlp.pipe`` pass, filling the cache ``analyse_fixed`` reads."""
     extension = _vocabulary.get()
     todo = [t for t in dict.fromkeys(texts) if (extension, t) not in _fixed_cache]
-    for text, doc in zip(todo, pipeline().pipe(todo), strict=True):
-        _fixed_cache.put((extension, text), _analyse_doc(doc, extension))
+    if not todo:
+        return
+    with _transient(extension, MESSAGE_SCOPE) as nlp:
+        analyses = [_analyse_doc(doc, extension) for doc in nlp.pipe(todo)]
+    for text, analysis in zip(todo, analyses, strict=True):
+        _fixed_cache.put((extension, text), analysis)
 
 
 def is_short_value(text: str) -> bool:
