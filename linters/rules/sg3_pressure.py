@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from linters.contact_paths import offers_channel
@@ -13,15 +12,6 @@ from linters.rules.common import longest_first, spans
 
 # The labels GENERIC_ADDRESSEE, IMPORTANCE, PRESSURE, FALSE_URGENCY and AUTOMATED_EMPATHY
 # are matched from linters/data/pressure.json.
-
-# Where a sentence ends: a line break, or ".", "!" or "?" before a space or the end
-# (not the dots of "support@example.com" or "example.com/help").
-_SENTENCE_END = re.compile(r"\n|[.!?](?=\s|$)")
-
-
-def _sentence_end(text: str, at: int) -> int:
-    found = _SENTENCE_END.search(text, at)
-    return found.start() if found else len(text)
 
 
 def _generic_addressee(message: Message) -> str | None:
@@ -122,7 +112,7 @@ def find_automated_empathy(message: Message, settings: NoSettings) -> Iterator[H
         return
     on_voice = message.request.channel == "voice"
     for part, start, end in spans(message, "AUTOMATED_EMPATHY"):
-        if offers_channel(part.text[end : _sentence_end(part.text, end)]):
+        if offers_channel(part.text[end : part.analysis.sentence_at(start)[1]]):
             continue
         yield Hit(
             f"'{part.text[start:end]}' claims care an automated message cannot give",

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from linters.findings import Action, Hit
-from linters.message import Message
+from linters.message import Message, Part
 from linters.models import Customer
 from linters.registry import Settings, rule
 from linters.rules.common import longest_first, spans
@@ -184,11 +184,12 @@ def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterat
     in the text ("diapers", "puppy food", "prom dress", "hearing aids") for a segment
     the record rules out, including age-targeted topics ("retirement planning",
     "pension drawdown", "Medicare") for someone whose `birth_year` puts them outside the
-    age range (a pension itself is not one: workers of every age have one). What each tag means (children's ages, pets, age from `birth_year`, the
-    other names a tag goes by in `segments`, such as "teen_parent" for `parent_teen`,
-    and the tags that conflict with it) and its vocabulary are data, in
-    `linters/data/segments.json`. Only a known mismatch is a finding: a record that
-    says nothing about children is not judged on diapers.
+    age range (a pension itself is not one: workers of every age have one). What each
+    tag means (children's ages, pets, age from `birth_year`, the other names a tag goes
+    by in `segments`, such as "teen_parent" for `parent_teen`, and the tags that
+    conflict with it) and its vocabulary are data, in `linters/data/segments.json`.
+    Only a known mismatch is a finding: a record that says nothing about children is
+    not judged on diapers.
 
     Why it hurts: diaper offers to the parent of a 15-year-old say the company's idea
     of them is fifteen years old, or belongs to someone else.
@@ -238,7 +239,7 @@ def find_upsell_overload(message: Message, settings: UpsellSettings) -> Iterator
     if message.request.purpose != "transactional":
         return
     for part in message.readable():
-        offers = _distinct_offers(part.text, longest_first(part.analysis.spans("OFFER")))
+        offers = _distinct_offers(part, longest_first(part.analysis.spans("OFFER")))
         if len(offers) <= settings.max_offers:
             continue
         start, end = offers[settings.max_offers]
@@ -256,16 +257,16 @@ _OFFER_OBJECT = re.compile(r"[^\W\d_]+")
 _OBJECT_WORDS = 3
 
 
-def _distinct_offers(text: str, offers: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _distinct_offers(part: Part, offers: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """``offers`` without the repeats of an amount already offered for the same thing in
     the same words: "10% off your next purchase!" then "a coupon for 10% off your next
     purchase" is one offer; "20% off coats. 20% off boots." are two."""
     seen: set[tuple[str, tuple[str, ...]]] = set()
     kept = []
     for start, end in offers:
-        said = " ".join(text[start:end].casefold().split())
+        said = " ".join(part.text[start:end].casefold().split())
         if any(ch.isdigit() for ch in said):
-            key = (said, _offered_for(text, end))
+            key = (said, _offered_for(part, start, end))
             if key in seen:
                 continue
             seen.add(key)
@@ -273,14 +274,11 @@ def _distinct_offers(text: str, offers: list[tuple[int, int]]) -> list[tuple[int
     return kept
 
 
-def _offered_for(text: str, end: int) -> tuple[str, ...]:
+def _offered_for(part: Part, start: int, end: int) -> tuple[str, ...]:
     """The first words after an offer, up to the end of its sentence."""
-    stop = len(text)
-    for mark in ".!?\n":
-        found = text.find(mark, end)
-        if found >= 0:
-            stop = min(stop, found)
-    return tuple(w.casefold() for w in _OFFER_OBJECT.findall(text, end, stop)[:_OBJECT_WORDS])
+    stop = max(part.analysis.sentence_at(start)[1], end)
+    words = _OFFER_OBJECT.findall(part.text, end, stop)
+    return tuple(w.casefold() for w in words[:_OBJECT_WORDS])
 
 
 class CartDiscountSettings(Settings):
