@@ -15,13 +15,16 @@ timeout may be a second email. The guard's delivery record handles their failure
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import Any, overload
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.exceptions import DataNotFoundError
+from botocore.loaders import Loader
 
 # Environment variable names: template.yaml sets them on the functions.
 OUTBOX_QUEUE_URL = "OUTBOX_QUEUE_URL"
@@ -57,22 +60,94 @@ _SENDING = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect
 _INVOKING = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=60)
 
 
+class ServiceNames(Sequence[str]):
+    """The services botocore has data of type ``type_name`` for, as botocore's loader
+    lists them, except that ``name in services`` looks in that one service's folder.
+
+    Before it loads a model, botocore's ``Loader.load_service_model`` asks whether the
+    service is known, and answers by listing all its service folders (about 400, and
+    once per kind of data: service model, endpoint rules, boto3 resources). That
+    listing was about a third of the guard's first client, a cost on every cold start.
+    The folder test gives the same answer; the full list is made only when something
+    iterates (botocore's error message for an unknown service, ``get_available_services``).
+    """
+
+    def __init__(self, loader: Loader, type_name: str) -> None:
+        self._loader, self._type_name = loader, type_name
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or not name or os.sep in name or name.startswith("."):
+            return False
+        try:
+            return bool(self._loader.list_api_versions(name, self._type_name))
+        except DataNotFoundError:
+            return False
+
+    def _listed(self) -> list[str]:
+        return Loader.list_available_services(self._loader, self._type_name)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._listed()[index]
+
+    def __len__(self) -> int:
+        return len(self._listed())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._listed())
+
+    def __repr__(self) -> str:
+        return repr(self._listed())
+
+
+class FolderTestLoader(Loader):
+    """botocore's data loader, with ``list_available_services`` as a ``ServiceNames``."""
+
+    def list_available_services(self, type_name: str) -> Sequence[str]:  # type: ignore[override]
+        return ServiceNames(self, type_name)
+
+
+def _data_loader(core: botocore.session.Session) -> Loader:
+    """As ``botocore.loaders.create_loader``: extra search paths from AWS_DATA_PATH."""
+    search = core.get_config_variable("data_path")
+    if not search:
+        return FolderTestLoader()
+    paths = [os.path.expanduser(os.path.expandvars(path)) for path in search.split(os.pathsep)]
+    return FolderTestLoader(extra_search_paths=paths)
+
+
+@cache
+def session() -> boto3.Session:
+    """The one boto3 session every client of the process comes from, with a
+    ``FolderTestLoader`` (registered before boto3 adds its own data folder to it).
+
+    Like boto3's default session, it lives as long as the process: ``reset()`` keeps it,
+    so a test's fresh clients reuse the models it has already parsed.
+    """
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _data_loader(core))
+    return boto3.Session(botocore_session=core)
+
+
 @cache
 def client(service: str) -> Any:
     """A client that retries on its own (standard mode)."""
-    return boto3.client(service, config=_RETRYING)
+    return session().client(service, config=_RETRYING)
 
 
 @cache
 def send_client(service: str) -> Any:
     """A client for SES / SNS sends: one attempt only (a retry may be a second send)."""
-    return boto3.client(service, config=_SENDING)
+    return session().client(service, config=_SENDING)
 
 
 @cache
 def invoke_client() -> Any:
     """A Lambda client that waits for the function's whole run and never retries on its own."""
-    return boto3.client("lambda", config=_INVOKING)
+    return session().client("lambda", config=_INVOKING)
 
 
 @cache
@@ -90,7 +165,7 @@ def ssm_parameters() -> Any:
 
 @cache
 def _dynamodb() -> Any:
-    return boto3.resource("dynamodb", config=_RETRYING)
+    return session().resource("dynamodb", config=_RETRYING)
 
 
 @cache

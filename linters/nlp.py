@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 from itertools import accumulate
 from typing import Any
 
-import spacy
+from spacy.lang.en import English
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import Lemmatizer
@@ -96,7 +96,9 @@ def paragraph_breaks(doc: Doc) -> Doc:
 
 @cache
 def pipeline() -> Language:
-    nlp = spacy.blank("en")
+    # ``English()`` is what ``spacy.blank("en")`` builds, without blank's round trip
+    # through a default config that it fills and validates first (a cold-start cost).
+    nlp = English()
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("paragraph_breaks")
     # Only the lemmatizer needs initialising, with the table sendguard ships (linters.lemmas).

@@ -114,3 +114,75 @@ def test_the_merge_tag_patterns_are_compiled_only_when_a_tag_may_be_there():
         "assert merge_tags.unrendered().search('Hi *|FNAME|*,')"
     )
     assert "linters.merge_tags" in loaded
+
+
+def test_clients_are_made_without_listing_every_service(monkeypatch):
+    """botocore lists its ~400 service folders before loading any model (once per kind
+    of data); ``functions.aws.session`` answers "is this a service?" from the one folder."""
+    from botocore.loaders import Loader
+
+    from functions import aws
+
+    def listed(self, type_name):
+        raise AssertionError(f"listed every {type_name} folder")
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv(aws.CUSTOMERS_TABLE, "customers")
+    monkeypatch.setattr(Loader, "list_available_services", listed)
+    aws.reset()
+    try:
+        aws.client("ssm")
+        aws.table(aws.CUSTOMERS_TABLE)
+        aws.send_client("sesv2")
+    finally:
+        aws.reset()
+
+
+def test_service_names_answer_as_botocore_does():
+    from botocore.exceptions import UnknownServiceError
+    from botocore.loaders import Loader
+
+    from functions import aws
+
+    loader = aws.session()._session.get_component("data_loader")
+    assert isinstance(loader, aws.FolderTestLoader)
+    for kind in ("service-2", "resources-1", "endpoint-rule-set-1"):
+        names = loader.list_available_services(kind)
+        everything = Loader.list_available_services(loader, kind)
+        assert list(names) == everything and len(names) == len(everything)
+        assert all(name in names for name in everything)
+        assert not any(name in names for name in ("", "nope", "../dynamodb", "dynamodb/2012-08-10", ".", 3))
+    assert "ssm" not in loader.list_available_services("resources-1")
+    try:
+        aws.session().client("no-such-service", region_name="us-east-1")
+    except UnknownServiceError as exc:
+        assert "Valid service names are" in str(exc) and "dynamodb" in str(exc)
+    else:
+        raise AssertionError("an unknown service was accepted")
+
+
+def test_the_data_loader_keeps_aws_data_path(monkeypatch, tmp_path):
+    import botocore.session
+
+    from functions import aws
+
+    monkeypatch.setenv("AWS_DATA_PATH", f"{tmp_path}{os.pathsep}~/models")
+    loader = aws._data_loader(botocore.session.Session())
+    assert str(tmp_path) in loader.search_paths
+    assert os.path.expanduser("~/models") in loader.search_paths
+
+
+def test_the_pipeline_tokenizes_as_spacy_blank_en():
+    """``linters.nlp.pipeline`` builds ``English()`` rather than ``spacy.blank("en")``
+    (no default config to fill and validate): the same tokenizer either way."""
+    import spacy
+
+    from linters.nlp import pipeline
+
+    ours, blank = pipeline().tokenizer, spacy.blank("en").tokenizer
+    assert ours.rules == blank.rules and ours.faster_heuristics == blank.faster_heuristics
+    for name in ("prefix_search", "suffix_search", "infix_finditer", "token_match", "url_match"):
+        assert getattr(getattr(ours, name), "__self__", None) == getattr(getattr(blank, name), "__self__", None)
+    text = "Hi Ana, don't miss it: 20% off (today only) at https://shop.example/sale. Mr. O'Neil's U.S. order #A-17!"
+    assert [t.text for t in ours(text)] == [t.text for t in blank(text)]
+
