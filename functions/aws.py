@@ -15,6 +15,7 @@ timeout may be a second email. The guard's delivery record handles their failure
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -61,26 +62,22 @@ _INVOKING = Config(retries={"mode": "standard", "total_max_attempts": 1}, connec
 
 
 class ServiceNames(Sequence[str]):
-    """The services botocore has data of type ``type_name`` for, as botocore's loader
-    lists them, except that ``name in services`` looks in that one service's folder.
-
-    Before it loads a model, botocore's ``Loader.load_service_model`` asks whether the
-    service is known, and answers by listing all its service folders (about 400, and
-    once per kind of data: service model, endpoint rules, boto3 resources). That
-    listing was about a third of the guard's first client, a cost on every cold start.
-    The folder test gives the same answer; the full list is made only when something
-    iterates (botocore's error message for an unknown service, ``get_available_services``).
-    """
+    """The services botocore has data of type ``type_name`` for, as botocore lists them,
+    except that ``name in services`` looks in that one service's folder; the full list
+    is made only when something iterates (botocore's message for an unknown service)."""
 
     def __init__(self, loader: Loader, type_name: str) -> None:
         self._loader, self._type_name = loader, type_name
 
     def __contains__(self, name: object) -> bool:
-        if not isinstance(name, str) or not name or os.sep in name or name.startswith("."):
+        # botocore's list holds the names of folders directly in its search paths.
+        if not isinstance(name, str) or name in ("", ".", "..") or os.sep in name:
+            return False
+        if os.altsep and os.altsep in name:
             return False
         try:
             return bool(self._loader.list_api_versions(name, self._type_name))
-        except DataNotFoundError:
+        except (DataNotFoundError, OSError):  # OSError: a file, not a folder, of that name
             return False
 
     def _listed(self) -> list[str]:
@@ -104,10 +101,31 @@ class ServiceNames(Sequence[str]):
 
 
 class FolderTestLoader(Loader):
-    """botocore's data loader, with ``list_available_services`` as a ``ServiceNames``."""
+    """botocore's data loader, except that loading a model checks the service by its folder.
 
-    def list_available_services(self, type_name: str) -> Sequence[str]:  # type: ignore[override]
-        return ServiceNames(self, type_name)
+    Before it loads a model, ``Loader.load_service_model`` asks ``list_available_services``
+    whether the service is known, and botocore answers by listing all its service
+    folders (about 400, once per kind of data: service model, endpoint rules, boto3's
+    resource model): about a third of the guard's first client, at every cold start.
+    While a model loads, this loader answers with ``ServiceNames``; anyone else who asks
+    (``get_available_services``) gets botocore's own list.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loading = threading.local()
+
+    def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:
+        self._loading.active = True
+        try:
+            return super().load_service_model(service_name, type_name, api_version)
+        finally:
+            self._loading.active = False
+
+    def list_available_services(self, type_name: str) -> Sequence[str]:
+        if getattr(self._loading, "active", False):
+            return ServiceNames(self, type_name)
+        return super().list_available_services(type_name)
 
 
 def _data_loader(core: botocore.session.Session) -> Loader:
@@ -124,8 +142,9 @@ def session() -> boto3.Session:
     """The one boto3 session every client of the process comes from, with a
     ``FolderTestLoader`` (registered before boto3 adds its own data folder to it).
 
-    Like boto3's default session, it lives as long as the process: ``reset()`` keeps it,
-    so a test's fresh clients reuse the models it has already parsed.
+    ``reset()`` forgets it with the clients, as moto's ``mock_aws`` forgets boto3's
+    default session: a session built before moto is imported lacks moto's hook (its
+    calls would go to AWS), and one keeps the credentials it first resolved.
     """
     core = botocore.session.get_session()
     core.register_component("data_loader", _data_loader(core))
@@ -175,7 +194,8 @@ def table(env_name: str) -> Any:
 
 
 def reset() -> None:
-    """Forget every client and table (tests start a fresh moto per test)."""
+    """Forget the session, every client and table (tests start a fresh moto per test)."""
+    session.cache_clear()
     client.cache_clear()
     send_client.cache_clear()
     invoke_client.cache_clear()

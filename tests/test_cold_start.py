@@ -147,18 +147,44 @@ def test_service_names_answer_as_botocore_does():
     loader = aws.session()._session.get_component("data_loader")
     assert isinstance(loader, aws.FolderTestLoader)
     for kind in ("service-2", "resources-1", "endpoint-rule-set-1"):
-        names = loader.list_available_services(kind)
+        names = aws.ServiceNames(loader, kind)
         everything = Loader.list_available_services(loader, kind)
         assert list(names) == everything and len(names) == len(everything)
         assert all(name in names for name in everything)
-        assert not any(name in names for name in ("", "nope", "../dynamodb", "dynamodb/2012-08-10", ".", 3))
-    assert "ssm" not in loader.list_available_services("resources-1")
-    try:
-        aws.session().client("no-such-service", region_name="us-east-1")
-    except UnknownServiceError as exc:
-        assert "Valid service names are" in str(exc) and "dynamodb" in str(exc)
-    else:
-        raise AssertionError("an unknown service was accepted")
+        strays = ("", "nope", "../dynamodb", "dynamodb/2012-08-10", ".", "..", "endpoints.json", 3)
+        assert not any(name in names for name in strays)
+    assert "ssm" not in aws.ServiceNames(loader, "resources-1")
+    # Outside a model's loading, botocore's own list, as before.
+    assert aws.session().get_available_services() == Loader.list_available_services(loader, "service-2")
+    assert aws.session().get_available_resources() == Loader.list_available_services(loader, "resources-1")
+    for unknown in ("no-such-service", "endpoints.json"):
+        try:
+            aws.session().client(unknown, region_name="us-east-1")
+        except UnknownServiceError as exc:
+            assert "Valid service names are" in str(exc) and "dynamodb" in str(exc)
+        else:
+            raise AssertionError(f"{unknown!r} was accepted as a service")
+
+
+def test_reset_forgets_a_session_made_before_moto():
+    """moto hooks botocore at import and each ``mock_aws`` drops boto3's default
+    session; ``aws.reset()`` drops ours, so a session made earlier never reaches AWS."""
+    loaded = modules_after(
+        "import os\n"
+        "for name in [n for n in os.environ if n.startswith('AWS_ENDPOINT_URL')]:\n"
+        "    del os.environ[name]\n"
+        "os.environ.update(AWS_DEFAULT_REGION='us-east-1', AWS_ACCESS_KEY_ID='early', AWS_SECRET_ACCESS_KEY='x')\n"
+        "from functions import aws\n"
+        "early = aws.session()\n"
+        "from moto import mock_aws\n"
+        "with mock_aws():\n"
+        "    aws.reset()\n"
+        "    assert aws.session() is not early\n"
+        "    aws.client('sqs').create_queue(QueueName='outbox')\n"
+        "    assert aws.client('sqs').list_queues()['QueueUrls']\n"
+        "aws.reset()"
+    )
+    assert "moto" in loaded
 
 
 def test_the_data_loader_keeps_aws_data_path(monkeypatch, tmp_path):
