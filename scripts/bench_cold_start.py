@@ -94,6 +94,15 @@ open(sys.argv[2], "w").write(json.dumps(marks))
 """
 
 
+YARDSTICK = 'python -c "import spacy"'
+SPACY_COMMAND = [sys.executable, "-c", "import spacy"]
+CHECK_COMMAND = [sys.executable, "-c", CHECK_CHILD, str(REQUEST)]
+
+
+def guard_command(event_file: Path, marks_file: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-c", GUARD_CHILD, str(event_file), str(marks_file), *extra]
+
+
 def child_cpu(command: list[str], env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,)) -> float:
     """User + system CPU seconds of one child process, start to exit."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -106,7 +115,7 @@ def child_cpu(command: list[str], env: dict[str, str] | None = None, ok: tuple[i
 
 def check_cpu(work: Path, env: dict[str, str]) -> float:
     """CPU of `sendguard check one.json` (exit 1 is "stopped", a normal answer)."""
-    return child_cpu([sys.executable, "-c", CHECK_CHILD, str(REQUEST)], env, ok=(0, 1))
+    return child_cpu(CHECK_COMMAND, env, ok=(0, 1))
 
 
 def batch_with_fresh_ids(run: int) -> dict[str, Any]:
@@ -122,7 +131,7 @@ def batch_with_fresh_ids(run: int) -> dict[str, Any]:
 def guard_cpu(run: int, env: dict[str, str], work: Path) -> dict[str, Any]:
     event_file, marks_file = work / f"event-{run}.json", work / f"marks-{run}.json"
     event_file.write_text(json.dumps(batch_with_fresh_ids(run)), encoding="utf-8")
-    child_cpu([sys.executable, "-c", GUARD_CHILD, str(event_file), str(marks_file)], env)
+    child_cpu(guard_command(event_file, marks_file), env)
     marks = json.loads(marks_file.read_text(encoding="utf-8"))
     if "decision" not in marks:
         raise SystemExit("bench_cold_start: the guard made no decision; see its output")
@@ -166,26 +175,15 @@ def instructions(command: list[str], env: dict[str, str]) -> int:
 def count_instructions(plain_env: dict[str, str], guard_env: dict[str, str], work: Path) -> None:
     event_file = work / "event-instructions.json"
     event_file.write_text(json.dumps(batch_with_fresh_ids(10**6)), encoding="utf-8")
-    yardstick = instructions([sys.executable, "-c", "import spacy"], plain_env)
+    yardstick = instructions(SPACY_COMMAND, plain_env)
     counts = {
-        "sendguard check one.json": instructions(
-            [sys.executable, "-c", CHECK_CHILD, str(REQUEST)], plain_env
-        ),
+        "sendguard check one.json": instructions(CHECK_COMMAND, plain_env),
         "guard: start to first decision": instructions(
-            [
-                sys.executable,
-                "-c",
-                GUARD_CHILD,
-                str(event_file),
-                str(work / "unused.json"),
-                "--exit-at-decision",
-            ],
-            guard_env,
+            guard_command(event_file, work / "unused.json", "--exit-at-decision"), guard_env
         ),
     }
     print("\ncold start, instructions (valgrind; compare runs of two versions, not with the CPU target)")
-    label = 'python -c "import spacy"'
-    print(f"  {label:<44}{yardstick / 1e9:>7.3f} G")
+    print(f"  {YARDSTICK:<44}{yardstick / 1e9:>7.3f} G")
     for label, count in counts.items():
         print(f"  {label:<44}{count / 1e9:>7.3f} G   {count / yardstick:.3f}x")
 
@@ -213,15 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         bytecode = bytecode_env(Path(work))
         guard_env = {**bytecode, **stack.function_environment("GuardFunction")}
         plain_env = {k: v for k, v in bytecode.items() if not k.startswith("AWS_ENDPOINT")}
-        if args.instructions:
-            # Compiles the bytecode first, as run -1 does below.
-            child_cpu([sys.executable, "-c", "import spacy"], plain_env)
-            check_cpu(Path(work), plain_env)
-            guard_cpu(-1, guard_env, Path(work))
-            count_instructions(plain_env, guard_env, Path(work))
-            return 0
-        for run in range(-1, args.runs):  # run -1 only writes the bytecode, and is not counted
-            spacy = child_cpu([sys.executable, "-c", "import spacy"], plain_env)
+        for run in range(-1, 0 if args.instructions else args.runs):  # run -1 only writes the bytecode
+            spacy = child_cpu(SPACY_COMMAND, plain_env)
             check = check_cpu(Path(work), plain_env)
             marks = guard_cpu(run, guard_env, Path(work))
             if run < 0:
@@ -235,12 +226,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"run {run}: import spacy {spacy:.2f} s, check {check:.2f} s, guard {marks['decision']:.2f} s"
                 )
+        if args.instructions:
+            count_instructions(plain_env, guard_env, Path(work))
+            return 0
     print(
         f"\ncold start, CPU seconds (median of {args.runs} runs; ratio: the median of each run's own ratio;"
         f" target: at most {TARGET}x import spacy)"
     )
-    yardstick = 'python -c "import spacy"'
-    print(f"  {yardstick:<44}{median(spacy_runs):>7.2f} s")
+    print(f"  {YARDSTICK:<44}{median(spacy_runs):>7.2f} s")
     for label, runs in (
         ("sendguard check one.json", check_runs),
         ("guard: start to first decision", guard_runs),
