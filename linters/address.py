@@ -95,7 +95,9 @@ def can_be_person_name(name: str) -> bool:
     return key in given_names() or key.split("-")[0] in given_names()
 
 
-def names_a_person(part: Part, salutation: Salutation, customer: Customer | None) -> bool:
+def names_a_person(
+    part: Part, salutation: Salutation, customer: Customer | None, known: set[str] | None = None
+) -> bool:
     """Whether the name in ``salutation`` is meant as the name of a person.
 
     A value from a name field is, whatever it holds; so is a form of the customer's own
@@ -106,7 +108,9 @@ def names_a_person(part: Part, salutation: Salutation, customer: Customer | None
     name = normalize_name(salutation.name)
     if not name:
         return False
-    if name in SAMPLE_NAMES or (customer is not None and name in known_name_forms(customer)):
+    if customer is not None and known is None:
+        known = known_name_forms(customer)
+    if name in SAMPLE_NAMES or (known is not None and name in known):
         return True
     if any(
         v.start < salutation.name_end and salutation.name_start < v.end and _is_name_field(v.path)
@@ -116,6 +120,7 @@ def names_a_person(part: Part, salutation: Salutation, customer: Customer | None
     return can_be_person_name(salutation.name)
 
 
+@lru_cache(maxsize=1024)
 def _is_name_field(path: str) -> bool:
     return path.rsplit(".", 1)[-1].lower() in NAME_FIELDS
 
@@ -131,13 +136,20 @@ def salutations(part: Part) -> list[Salutation]:
 _GREETING_WORDS = ("hi", "hello", "hey", "hiya", "howdy", "yo", "dear", "greetings", "good", "welcome")
 
 
+# A line that may start with a greeting word: its first letter (after spaces and quote
+# marks) is the first of one, or is not ASCII (its lower case may be). A prefilter only:
+# ``_greeting_lines`` tests each line it finds as before.
+_MAYBE_GREETING_LINE = re.compile(r"^[ \t>]*(?:[dghwyDGHWY]|[^\x00-\x7f])", re.M)
+
+
 def _greeting_lines(text: str) -> Iterator[int]:
     """Offsets of the lines that start with a greeting word; the regex runs on these only."""
-    at = 0
-    for line in text.split("\n"):
+    for candidate in _MAYBE_GREETING_LINE.finditer(text):
+        at = candidate.start()
+        end = text.find("\n", at)
+        line = text[at:] if end < 0 else text[at:end]
         if line.lstrip(" \t>")[:9].lower().startswith(_GREETING_WORDS):
             yield at
-        at += len(line) + 1
 
 
 def _find_salutations(part: Part) -> Iterator[Salutation]:
@@ -213,9 +225,11 @@ def accepted_forms(customer: Customer) -> set[str]:
 
 
 def known_name_forms(customer: Customer) -> set[str]:
-    """Forms that are this person's own, whether or not they like being called by them."""
+    """Forms that are this person's own, whether or not they like being called by them:
+    every form they accept (``accepted_forms``: the familiar form is their preferred or
+    first name, the rest formal forms), their names one by one and the formal forms."""
     parts = [customer.first_name, customer.preferred_name, customer.last_name]
-    return accepted_forms(customer) | {normalize_name(p) for p in parts if p} | formal_forms(customer)
+    return {normalize_name(p) for p in parts if p} | formal_forms(customer)
 
 
 def preferred_address(customer: Customer) -> str | None:

@@ -121,9 +121,12 @@ def run_rules(message: Message, policy: Policy, active: list[ActiveRule] | None 
             chosen = hit.action if hit.action and policy.actions.get(rule.id) is None else action
             findings.append(_finding(rule, chosen, hit, message.parts))
     # Stable output: by part order, then position, then rule id.
-    order = {name: i for i, name in enumerate((None, *PART_ORDER))}
-    findings.sort(key=lambda f: (order.get(f.part, 9), f.start, f.rule))
+    if len(findings) > 1:
+        findings.sort(key=lambda f: (_PART_RANK.get(f.part, 9), f.start, f.rule))
     return findings
+
+
+_PART_RANK = {name: i for i, name in enumerate((None, *PART_ORDER))}
 
 
 def latest_hold(findings: list[Finding]) -> datetime | None:

@@ -23,13 +23,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NoReturn
 
+from pydantic_core import PydanticSerializationError
+
 from linters.handlebars import Block, Mustache, Node, TemplateSyntaxError, Text, parse, walk
 from linters.html_text import visible_text
-from linters.models import InlineTemplate, RequestError, SendRequest
+from linters.models import Customer, InlineTemplate, RequestError, SendRequest
 
 MAX_DATA_DEPTH = 12  # {"order": {"items": [{"options": {...}}]}} is 5
 MAX_VALUE_CHARS = 20_000  # one merge value: a name, an address, a product description
@@ -56,7 +57,7 @@ def check_request(request: SendRequest) -> None:
     """Raise RequestError when ``request`` is over a limit; cheap (linear in its size)."""
     check_data(request.data, "data", MAX_DATA_CHARS)
     if request.customer is not None:
-        check_data(request.customer.model_dump(mode="python"), "customer", MAX_CUSTOMER_CHARS)
+        check_customer(request.customer)
     if request.history is not None and len(request.history) > MAX_HISTORY:
         raise RequestError("history", f"{len(request.history)} contacts; at most {MAX_HISTORY}")
     history_text = sum(len(c.text or "") for c in request.history or ())
@@ -70,6 +71,36 @@ def check_request(request: SendRequest) -> None:
         check_data(request.audience, "audience")
 
 
+# A customer record whose compact JSON is at most this long is within every data limit
+# (``check_customer``): twelve characters of ``json.dumps`` for each compact one.
+_PROVABLY_SMALL_CUSTOMER = min(MAX_CUSTOMER_CHARS // 12, MAX_VALUE_CHARS, 2 * MAX_DATA_VALUES)
+
+
+def check_customer(customer: Customer) -> None:
+    """The inline customer record within the data limits, as ``check_data`` judges it.
+
+    Its compact JSON (pydantic writes it in Rust, a few microseconds) bounds them all:
+    a character takes at most twelve in ``json.dumps``'s escaped form (an emoji is two
+    ``\\uXXXX`` escapes; a separator two, a date-time a few more), so twelve times its
+    length bounds the size; no text is longer than it; a value takes at least two of
+    its characters; and nesting is no deeper than its brackets, strings included. A
+    record that short is within every limit and is not walked; a longer one, or one
+    pydantic cannot write (a lone surrogate), is walked value by value, which names
+    the field over a limit.
+    """
+    try:
+        compact = customer.model_dump_json()
+    except PydanticSerializationError:
+        compact = None
+    if (
+        compact is not None
+        and len(compact) <= _PROVABLY_SMALL_CUSTOMER
+        and compact.count("{") + compact.count("[") <= MAX_DATA_DEPTH
+    ):
+        return
+    check_data(customer.model_dump(mode="python"), "customer", MAX_CUSTOMER_CHARS)
+
+
 def check_template(template: InlineTemplate, data: dict[str, Any]) -> None:
     """Every part of ``template`` within the template limits, and its rendering with
     ``data`` within the rendered-size limit (estimated: nothing is rendered here)."""
@@ -80,17 +111,34 @@ def check_template(template: InlineTemplate, data: dict[str, Any]) -> None:
             check_part(f"template.{name}", source, data, longest)
 
 
-@dataclass(frozen=True, slots=True)
 class DataExtent:
     """The longest list and the longest value in the data: what a block may repeat, and
-    what a tag inside one may print (measured once for all parts)."""
+    what a tag inside one may print. Each is measured the first time a template needs
+    it, once for all parts: a template whose tags all name top-level values outside any
+    ``{{#each}}`` (a campaign's usual one) needs neither, and the data is not walked."""
 
-    longest_list: int
-    longest_value: int
+    __slots__ = ("_data", "_longest_list", "_longest_value")
+
+    def __init__(self, data: Any) -> None:
+        self._data = data
+        self._longest_list: int | None = None
+        self._longest_value: int | None = None
 
     @classmethod
     def of(cls, data: Any) -> DataExtent:
-        return cls(max(_longest_list(data), 1), max(_longest_value(data), 1))
+        return cls(data)
+
+    @property
+    def longest_list(self) -> int:
+        if self._longest_list is None:
+            self._longest_list = max(_longest_list(self._data), 1)
+        return self._longest_list
+
+    @property
+    def longest_value(self) -> int:
+        if self._longest_value is None:
+            self._longest_value = max(_longest_value(self._data), 1)
+        return self._longest_value
 
 
 def check_part(
@@ -178,12 +226,26 @@ def check_data(value: Any, field: str, size_limit: int | None = None) -> None:
     # Upper bound of the JSON size: every character written six times (the longest
     # escape, "\\u00e9") or, outside ASCII, twelve (a character beyond the Basic
     # Multilingual Plane, an emoji, is two escapes: "\\ud83d\\ude00"), and eight more
-    # around each key and value.
+    # around each key and value. The loop tests the common leaves (text, None) first:
+    # it runs for every value of every recipient of a campaign.
     size = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
+    pop, push = stack.pop, stack.append
     while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
+        item, depth = pop()
+        if isinstance(item, str):
+            count += 1
+            if count > MAX_DATA_VALUES:
+                raise RequestError(field, f"more than {MAX_DATA_VALUES:,} values")
+            if item.isascii():
+                size += 6 * len(item) + 8
+            else:
+                size += 12 * len(item) + 8
+                if _SURROGATE.search(item):
+                    _first_over(value, field)
+            if len(item) > MAX_VALUE_CHARS:
+                _first_over(value, field)
+        elif isinstance(item, dict):
             if depth >= MAX_DATA_DEPTH and item:
                 _first_over(value, field)
             size += 2
@@ -194,7 +256,7 @@ def check_data(value: Any, field: str, size_limit: int | None = None) -> None:
                     not key_text.isascii() and _SURROGATE.search(key_text)
                 ):
                     _first_over(value, field)
-                stack.append((child, depth + 1))
+                push((child, depth + 1))
         elif isinstance(item, list | tuple):
             if depth >= MAX_DATA_DEPTH and item:
                 _first_over(value, field)
@@ -204,12 +266,7 @@ def check_data(value: Any, field: str, size_limit: int | None = None) -> None:
             count += 1
             if count > MAX_DATA_VALUES:
                 raise RequestError(field, f"more than {MAX_DATA_VALUES:,} values")
-            text = item if isinstance(item, str) else str(item)
-            size += _escaped_bound(text)
-            if isinstance(item, str) and (
-                len(item) > MAX_VALUE_CHARS or (not item.isascii() and _SURROGATE.search(item))
-            ):
-                _first_over(value, field)
+            size += _NONE_BOUND if item is None else _escaped_bound(str(item))
     if size_limit is not None and size > size_limit:
         exact = len(json.dumps(value, default=str))
         if exact > size_limit:
@@ -219,6 +276,9 @@ def check_data(value: Any, field: str, size_limit: int | None = None) -> None:
 def _escaped_bound(text: str) -> int:
     """At least as many characters as ``text`` takes in JSON, quoted and separated."""
     return (6 if text.isascii() else 12) * len(text) + 8
+
+
+_NONE_BOUND = _escaped_bound(str(None))
 
 
 def _first_over(value: Any, field: str) -> NoReturn:
@@ -275,7 +335,6 @@ def rendered_size_bound(nodes: list[Node], data: dict[str, Any], extent: DataExt
     it needs no knowledge of which list a block walks. A tag outside every block prints
     the value its path names; inside one, it is counted as the longest value."""
     extent = extent or DataExtent.of(data)
-    longest_list, longest_value = extent.longest_list, extent.longest_value
     total = 0
     # (nodes, how often they render at most, whether paths still name top-level data)
     stack: list[tuple[list[Node], int, bool]] = [(nodes, 1, True)]
@@ -286,11 +345,12 @@ def rendered_size_bound(nodes: list[Node], data: dict[str, Any], extent: DataExt
                 total += len(node.text) * times
             elif isinstance(node, Mustache):
                 size = _value_length(data, node.path) if top else None
-                total += (longest_value if size is None else size) * times
+                total += (extent.longest_value if size is None else size) * times
             elif isinstance(node, Block):
                 loops = node.helper == "each" or node.section
                 same_scope = node.helper in ("if", "unless")
-                stack.append((node.children, times * (longest_list if loops else 1), top and same_scope))
+                repeat = extent.longest_list if loops else 1
+                stack.append((node.children, times * repeat, top and same_scope))
                 stack.append((node.inverse, times, top))
         if total > MAX_RENDERED_CHARS * 1000:
             break  # far over the limit already; stop counting
@@ -300,7 +360,7 @@ def rendered_size_bound(nodes: list[Node], data: dict[str, Any], extent: DataExt
 def _value_length(data: dict[str, Any], path: str) -> int | None:
     """Length of the value a top-level dotted path names; None when it cannot tell."""
     value: Any = data
-    for key in re.split(r"[./]", path):
+    for key in _path_keys(path):
         if isinstance(value, dict) and key in value:
             value = value[key]
         elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
@@ -308,6 +368,12 @@ def _value_length(data: dict[str, Any], path: str) -> int | None:
         else:
             return 0 if isinstance(value, dict) else None
     return None if isinstance(value, dict | list) else len(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _path_keys(path: str) -> tuple[str, ...]:
+    """A tag's path split into keys, once per tag rather than once per recipient."""
+    return tuple(re.split(r"[./]", path))
 
 
 def _walk_values(value: Any) -> Iterator[Any]:

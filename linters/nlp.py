@@ -371,7 +371,13 @@ def analyse_value(text: str) -> Analysis:
     spaCy: a campaign's million names cost a set lookup each and add nothing to the
     vocabulary. The others are analysed and cached by value.
     """
-    extension = _vocabulary.get()
+    return _value_analysis(text, _vocabulary.get())
+
+
+# The values a campaign repeats (a city, a collection, a product) are judged once; a
+# new name pushes out the oldest, so the ones in every message stay.
+@lru_cache(maxsize=4096)
+def _value_analysis(text: str, extension: Extension) -> Analysis:
     return _analyse_value(text, extension) if value_needs_pipeline(text, extension) else _NOTHING
 
 
@@ -488,11 +494,15 @@ def analyse(text: str, values: Iterable[tuple[int, int]] = ()) -> Analysis:
         before = bisect_left(positions, offset)  # placeholders that start before offset
         return offset + (shifts[before - 1] if before else 0)
 
-    hits: dict[str, list[tuple[int, int]]] = {
-        label: [(to_text(s), to_text(e)) for s, e in spans] for label, spans in fixed.hits.items()
+    # Mapping keeps the order of the fixed text's spans and keeps them apart (it only
+    # ever moves an offset right, more the further it is), so they are longest-first
+    # already; only a label that a value adds to is sorted and joined again.
+    hits: dict[str, Any] = {
+        label: tuple([(to_text(s), to_text(e)) for s, e in spans]) for label, spans in fixed.hits.items()
     }
     for _, start, end in anchors:
         for label, spans in analyse_value(text[start:end]).hits.items():
-            hits.setdefault(label, []).extend((start + s, start + e) for s, e in spans)
-    sentences = tuple((to_text(s), to_text(e)) for s, e in fixed.sentences)
-    return Analysis({label: _longest_first(spans) for label, spans in hits.items()}, sentences)
+            joined = [*hits.get(label, ()), *((start + s, start + e) for s, e in spans)]
+            hits[label] = _longest_first(joined)
+    sentences = tuple([(to_text(s), to_text(e)) for s, e in fixed.sentences])
+    return Analysis(hits, sentences)

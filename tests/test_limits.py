@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linters.cli import main as cli
 from linters.engine import check
@@ -171,3 +173,79 @@ def test_an_oversized_customer_record_is_refused_by_its_json_size() -> None:
     segments = [f"segment-{i}-" + "x" * 10_000 for i in range(6)]
     request = make_request(HELLO, customer={"customer_id": "c1", "first_name": "Ann", "segments": segments})
     assert refused(request).field == "customer"
+
+
+# ---------------------------------------------------------------- customer shortcut
+# ``limits.check_customer`` skips the value-by-value walk when the record's compact JSON
+# proves every limit holds. It must refuse exactly what the walk refuses, with its field.
+
+_CUSTOMER_TEXT = st.text(alphabet=st.sampled_from(["a", "é", "\U0001f600", "\x01", '"', "\ud800"]), max_size=40)
+_ATTRIBUTE = st.recursive(
+    st.none() | st.integers(-5, 5) | _CUSTOMER_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2),
+    max_leaves=30,
+)
+
+
+def _walked(customer: Any) -> RequestError | None:
+    """What the walk alone (``check_data`` on the model's dump) says about a customer."""
+    from linters.limits import MAX_CUSTOMER_CHARS, check_data
+
+    try:
+        check_data(customer.model_dump(mode="python"), "customer", MAX_CUSTOMER_CHARS)
+    except RequestError as exc:
+        return exc
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    first_name=_CUSTOMER_TEXT,
+    segments=st.lists(st.sampled_from(["vip", "x" * 900, "é" * 300]), max_size=8),
+    extra=st.dictionaries(st.sampled_from(["notes", "tags", "deep"]), _ATTRIBUTE, max_size=3),
+)
+def test_the_customer_shortcut_refuses_exactly_what_the_walk_refuses(
+    first_name: str, segments: list[str], extra: dict[str, Any]
+) -> None:
+    from linters.limits import check_customer
+    from linters.models import Customer
+
+    customer = Customer(first_name=first_name, segments=segments, attributes=extra)
+    expected = _walked(customer)
+    try:
+        check_customer(customer)
+    except RequestError as exc:
+        assert expected is not None and (exc.field, exc.problem) == (expected.field, expected.problem)
+    else:
+        assert expected is None
+
+
+def test_the_customer_shortcut_walks_what_it_cannot_prove() -> None:
+    from linters.limits import MAX_DATA_DEPTH, check_customer
+    from linters.models import Customer
+
+    with pytest.raises(RequestError) as surrogate:
+        check_customer(Customer(first_name="An\ud800n"))
+    assert surrogate.value.field == "customer.first_name"
+    nested: Any = "deep"
+    for _ in range(MAX_DATA_DEPTH):
+        nested = {"a": nested}
+    with pytest.raises(RequestError) as deep:
+        check_customer(Customer(first_name="Ann", attributes={"notes": nested}))
+    assert deep.value.field.startswith("customer.attributes.notes.a")
+    check_customer(Customer(first_name="Ann\U0001f600", segments=["vip"] * 40))  # small: fine
+
+
+def test_a_template_of_top_level_tags_is_bounded_without_walking_the_data() -> None:
+    """The data's longest list and value are measured only when a block or a nested tag
+    needs them; a tag naming a top-level value counts that value's own length."""
+    from linters.handlebars import parse
+    from linters.limits import DataExtent, rendered_size_bound
+
+    data = {"first_name": "Ann", "items": [{"name": "x" * 50}] * 3}
+    extent = DataExtent.of(data)
+    assert rendered_size_bound(parse("Hi {{first_name}}!"), data, extent) == len("Hi !") + 3
+    assert extent._longest_list is None and extent._longest_value is None
+    looped = parse("{{#each items}}- {{name}}\n{{/each}}")
+    assert rendered_size_bound(looped, data, extent) == 3 * (len("- \n") + 50)
+    assert (extent.longest_list, extent.longest_value) == (3, 50)

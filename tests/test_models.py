@@ -112,3 +112,19 @@ def test_schema_describes_the_request():
     schema = request_schema()
     assert "from" in schema["properties"]
     assert schema["additionalProperties"] is False
+
+
+def test_empty_defaults_are_new_for_every_request_and_shown_in_the_schema() -> None:
+    from linters.models import Customer, SendRequest, request_schema
+
+    first, second = Customer(), Customer()
+    first.segments.append("vip")
+    first.unsubscribed.append("sms")
+    assert second.segments == [] and second.unsubscribed == []
+    one = SendRequest.model_validate({"id": "r1", "channel": "email", "to": "a@example.com", "template": {"subject": "Hi", "text": "Hello"}})
+    two = SendRequest.model_validate({"id": "r2", "channel": "email", "to": "b@example.com", "template": {"subject": "Hi", "text": "Hello"}})
+    one.data["x"] = 1
+    one.events.append(None)  # type: ignore[arg-type]
+    assert two.data == {} and two.events == []
+    schema = json.dumps(request_schema())
+    assert '"default": []' in schema and '"default": {}' in schema

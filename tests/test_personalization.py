@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from linters.models import Customer
 from tests.conftest import judge, rules_of
 
 
@@ -202,3 +205,52 @@ def test_small_talk_after_a_greeting_leaves_a_clean_paragraph():
         {"text": "Hey Ngozi, hope you've been well! The winter sale starts Friday."}, customer=doctor
     )
     assert result.message["text"] == "Dear Dr. Okafor,\n\nThe winter sale starts Friday."
+
+
+# ------------------------------------------------ faster forms of the same questions
+
+
+def _greeting_lines_line_by_line(text: str) -> list[int]:
+    """The greeting-line scan as it was before its regex prefilter: the oracle."""
+    from linters.address import _GREETING_WORDS
+
+    found, at = [], 0
+    for line in text.split("\n"):
+        if line.lstrip(" \t>")[:9].lower().startswith(_GREETING_WORDS):
+            found.append(at)
+        at += len(line) + 1
+    return found
+
+
+_LINE_PIECES = ["Hi", "hello", "HEY", "Dear", "good", "Welcome", "yo", "Greetings", "Ana", " ", "\t", ">",
+                "\u00a0", "\u0130", "\u212a", "H\u0130", ",", "\n", "w", "G"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_LINE_PIECES), max_size=30).map("".join))
+def test_greeting_lines_are_the_lines_the_line_by_line_scan_finds(text: str) -> None:
+    from linters.address import _greeting_lines
+
+    assert list(_greeting_lines(text)) == _greeting_lines_line_by_line(text)
+
+
+def _known_name_forms_as_written_before(customer: Customer) -> set[str]:
+    from linters.address import accepted_forms, formal_forms, normalize_name
+
+    parts = [customer.first_name, customer.preferred_name, customer.last_name]
+    return accepted_forms(customer) | {normalize_name(p) for p in parts if p} | formal_forms(customer)
+
+
+@pytest.mark.parametrize("address_as", ["first_name", "formal", "none"])
+@pytest.mark.parametrize("preferred", [None, "Bob"])
+@pytest.mark.parametrize("title", [None, "Dr", "Mrs."])
+@pytest.mark.parametrize("last", [None, "Okafor"])
+def test_known_name_forms_are_the_forms_accepted_and_the_names(
+    address_as: str, preferred: str | None, title: str | None, last: str | None
+) -> None:
+    from linters.address import known_name_forms
+
+    customer = Customer(
+        first_name="Robert", preferred_name=preferred, title=title, last_name=last, address_as=address_as
+    )
+    assert known_name_forms(customer) == _known_name_forms_as_written_before(customer)

@@ -49,14 +49,15 @@ _PLACEHOLDER_WORD = re.compile(r"\[object Object\]|(?<![\w-])NaN(?![\w-])")
 # FAKE_INTIMACY (SG102's small talk) is matched from linters/data/personalization.json.
 
 
-def _name_hits(message: Message) -> Iterator[tuple[Part, Salutation]]:
-    """Salutations that address someone by name: not "Dear Customer", not "HEY MATE"."""
+def _name_hits(message: Message, known: set[str] | None) -> Iterator[tuple[Part, Salutation]]:
+    """Salutations that address someone by name: not "Dear Customer", not "HEY MATE".
+    ``known``: the customer's ``known_name_forms``, worked out once per message."""
     for part in message.readable():
         for salutation in salutations(part):
             if (
                 salutation.name
                 and not is_generic(salutation.name)
-                and names_a_person(part, salutation, message.customer)
+                and names_a_person(part, salutation, message.customer, known)
             ):
                 yield part, salutation
 
@@ -93,7 +94,8 @@ def find_wrong_name(message: Message, settings: NoSettings) -> Iterator[Hit]:
     The rewrite does this.
     """
     customer = message.customer
-    for part, salutation in _name_hits(message):
+    known = known_name_forms(customer) if customer is not None else None
+    for part, salutation in _name_hits(message, known):
         name = normalize_name(salutation.name)
         if customer is None:
             if not salutation.from_data and name in SAMPLE_NAMES:
@@ -105,7 +107,7 @@ def find_wrong_name(message: Message, settings: NoSettings) -> Iterator[Hit]:
             yield _wrong(
                 part, salutation, "this record is anonymous, yet the message addresses a named person", None
             )
-        elif customer.address_as != AddressAs.NONE and name not in known_name_forms(customer):
+        elif customer.address_as != AddressAs.NONE and name not in known:  # type: ignore[operator]
             yield _wrong(
                 part, salutation, _not_theirs(salutation.name, customer), preferred_address(customer)
             )
@@ -120,14 +122,13 @@ def find_wrong_name(message: Message, settings: NoSettings) -> Iterator[Hit]:
                 f"'{salutation.name}' is not what this customer goes by; they use '{customer.preferred_name}'",
                 customer.preferred_name,
             )
-    if customer is not None and not customer.anonymous:
-        yield from _wrong_vocatives(message, customer)
+    if customer is not None and known is not None and not customer.anonymous:
+        yield from _wrong_vocatives(message, customer, known)
 
 
-def _wrong_vocatives(message: Message, customer: Customer) -> Iterator[Hit]:
+def _wrong_vocatives(message: Message, customer: Customer, known: set[str]) -> Iterator[Hit]:
     if customer.address_as == AddressAs.NONE:
         return
-    known = known_name_forms(customer)
     for part, start, end in _vocative_names(message):
         name = part.text[start:end]
         if normalize_name(name) not in known:

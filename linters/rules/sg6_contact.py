@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, time, timedelta
+from itertools import islice
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -445,8 +446,8 @@ def _pleasantries(analysis: Analysis, start: int, end: int) -> set[str]:
 
 def _opening(text: str, analysis: Analysis) -> Iterator[tuple[int, int, set[str]]]:
     """The leading pleasantry sentences: (start, end, families), after any greeting line."""
-    sentences = [(s, e) for s, e in analysis.sentences if text[s:e].strip()]
-    for start, end in sentences[:_OPENING_SENTENCES]:
+    sentences = ((s, e) for s, e in analysis.sentences if text[s:e].strip())
+    for start, end in islice(sentences, _OPENING_SENTENCES):
         families = _pleasantries(analysis, start, end)
         if families:
             yield start, end, families

@@ -1,0 +1,53 @@
+"""``nlp.analyse`` of a text with merge values: the template's fixed text is analysed once
+(with a placeholder for each short value) and each value on its own; the spans are then
+mapped back. These tests hold the mapping to the plain definition: every span of the
+fixed text and of the values, moved to its place and joined longest-first."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from itertools import accumulate
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linters.nlp import _longest_first, analyse, analyse_fixed, analyse_value, skeleton_of
+
+# Fixed pieces with phrases the rules match ("valued customer", "act now", "we miss you")
+# and values that hit a label themselves ("VIP", "Premium", "Last chance") or nothing.
+_FIXED = ["Hi ", ", ", "as a valued customer ", "act now! ", "we miss you. ", "Your order ", "\n", "last chance "]
+_VALUES = ["Ana", "VIP", "Premium member", "Last chance", "Zoe", "our most loyal", "42"]
+
+
+def _analysed_the_plain_way(text: str, values: list[tuple[int, int]]) -> dict[str, tuple[tuple[int, int], ...]]:
+    skeleton, anchors = skeleton_of(text, values)
+    fixed = analyse_fixed(skeleton)
+    positions = [at for at, _, _ in anchors]
+    shifts = list(accumulate(end - start - 1 for _, start, end in anchors))
+
+    def to_text(offset: int) -> int:
+        before = bisect_left(positions, offset)
+        return offset + (shifts[before - 1] if before else 0)
+
+    hits: dict[str, list[tuple[int, int]]] = {
+        label: [(to_text(s), to_text(e)) for s, e in spans] for label, spans in fixed.hits.items()
+    }
+    for _, start, end in anchors:
+        for label, spans in analyse_value(text[start:end]).hits.items():
+            hits.setdefault(label, []).extend((start + s, start + e) for s, e in spans)
+    return {label: _longest_first(spans) for label, spans in hits.items()}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_FIXED), st.none() | st.sampled_from(_VALUES)), min_size=1, max_size=8))
+def test_values_are_mapped_and_joined_as_the_plain_definition_says(pieces: list[tuple[str, str | None]]) -> None:
+    text, values = "", []
+    for fixed, value in pieces:
+        text += fixed
+        if value is not None:
+            values.append((len(text), len(text) + len(value)))
+            text += value
+    analysis = analyse(text, values)
+    assert dict(analysis.hits) == _analysed_the_plain_way(text, values)
+    for spans in analysis.hits.values():
+        assert tuple(spans) == _longest_first(list(spans))  # sorted, apart: longest-first
