@@ -87,18 +87,23 @@ def check_customer(customer: Customer) -> None:
     record that short is within every limit and is not walked; a longer one, or one
     pydantic cannot write (a lone surrogate), is walked value by value, which names
     the field over a limit.
+
+    The bound holds for the typed fields and for JSON values. ``attributes`` takes any
+    other key too, and a caller in Python may put anything there (an ``Enum``, which
+    pydantic writes as its value and ``json.dumps`` as its much longer name), so a
+    record with such keys is always walked.
     """
+    if not customer.attributes.model_extra and _provably_small(customer):
+        return
+    check_data(customer.model_dump(mode="python"), "customer", MAX_CUSTOMER_CHARS)
+
+
+def _provably_small(customer: Customer) -> bool:
     try:
         compact = customer.model_dump_json()
     except PydanticSerializationError:
-        compact = None
-    if (
-        compact is not None
-        and len(compact) <= _PROVABLY_SMALL_CUSTOMER
-        and compact.count("{") + compact.count("[") <= MAX_DATA_DEPTH
-    ):
-        return
-    check_data(customer.model_dump(mode="python"), "customer", MAX_CUSTOMER_CHARS)
+        return False
+    return len(compact) <= _PROVABLY_SMALL_CUSTOMER and compact.count("{") + compact.count("[") <= MAX_DATA_DEPTH
 
 
 def check_template(template: InlineTemplate, data: dict[str, Any]) -> None:

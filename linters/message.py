@@ -112,10 +112,15 @@ class Message:
     customer: Customer | None
     parts: dict[str, Part]
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Every rule asks for these; a message's parts never change once it is made.
+    _readable: tuple[Part, ...] = field(init=False, repr=False, compare=False)
 
-    def readable(self):
+    def __post_init__(self) -> None:
+        self._readable = tuple(self.parts[name] for name in PART_ORDER if name in self.parts)
+
+    def readable(self) -> tuple[Part, ...]:
         """The parts a reader reads, in order: subject, text, html."""
-        return [self.parts[name] for name in PART_ORDER if name in self.parts]
+        return self._readable
 
     @property
     def is_marketing(self) -> bool:

@@ -323,7 +323,7 @@ class _BoundedCache(dict):
         super().__init__()
         self.limit = limit
 
-    def put(self, key: tuple[Extension, str], value: Analysis) -> Analysis:
+    def put(self, key: tuple, value: Analysis) -> Analysis:
         if len(self) >= self.limit:
             self.clear()
         self[key] = value
@@ -486,7 +486,24 @@ def analyse(text: str, values: Iterable[tuple[int, int]] = ()) -> Analysis:
     fixed = analyse_fixed(skeleton)
     if not anchors:
         return fixed
+    found = [(start, analyse_value(text[start:end])) for _, start, end in anchors]
+    if any(analysis is not _NOTHING for _, analysis in found):
+        return _placed(fixed, anchors, found)
+    # No value matched anything: the result depends on the skeleton and where the values
+    # sit alone, so recipients whose values have the same lengths share it.
+    key = (_vocabulary.get(), skeleton, tuple(anchors))
+    placed = _placed_cache.get(key)
+    return placed if placed is not None else _placed_cache.put(key, _placed(fixed, anchors, ()))
 
+
+_placed_cache = _BoundedCache(1024)
+
+
+def _placed(
+    fixed: Analysis, anchors: list[tuple[int, int, int]], found: Iterable[tuple[int, Analysis]]
+) -> Analysis:
+    """The skeleton's analysis moved to the text's offsets, with the values' own spans
+    (``found``: each value's start in the text and its analysis) added."""
     positions = [at for at, _, _ in anchors]
     shifts = list(accumulate(end - start - 1 for _, start, end in anchors))
 
@@ -500,8 +517,8 @@ def analyse(text: str, values: Iterable[tuple[int, int]] = ()) -> Analysis:
     hits: dict[str, Any] = {
         label: tuple([(to_text(s), to_text(e)) for s, e in spans]) for label, spans in fixed.hits.items()
     }
-    for _, start, end in anchors:
-        for label, spans in analyse_value(text[start:end]).hits.items():
+    for start, analysis in found:
+        for label, spans in analysis.hits.items():
             joined = [*hits.get(label, ()), *((start + s, start + e) for s, e in spans)]
             hits[label] = _longest_first(joined)
     sentences = tuple([(to_text(s), to_text(e)) for s, e in fixed.sentences])

@@ -11,12 +11,24 @@ from itertools import accumulate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linters.nlp import _longest_first, analyse, analyse_fixed, analyse_value, skeleton_of
+from linters.nlp import (
+    _analyse_value,
+    _longest_first,
+    analyse,
+    analyse_fixed,
+    current_vocabulary,
+    skeleton_of,
+    value_needs_pipeline,
+    vocabulary_in_force,
+)
+from linters.policy import policy_from_mapping
 
 # Fixed pieces with phrases the rules match ("valued customer", "act now", "we miss you")
 # and values that hit a label themselves ("VIP", "Premium", "Last chance") or nothing.
 _FIXED = ["Hi ", ", ", "as a valued customer ", "act now! ", "we miss you. ", "Your order ", "\n", "last chance "]
-_VALUES = ["Ana", "VIP", "Premium member", "Last chance", "Zoe", "our most loyal", "42"]
+_VALUES = ["Ana", "VIP", "Premium member", "Last chance", "Zoe", "our most loyal", "42", "a Diamond Circle member"]
+# A policy that adds a status phrase: the same text and values are read differently.
+_EXTENDED = policy_from_mapping({"vocabulary": {"status_words": ["Diamond Circle"]}}).vocabulary
 
 
 def _analysed_the_plain_way(text: str, values: list[tuple[int, int]]) -> dict[str, tuple[tuple[int, int], ...]]:
@@ -32,15 +44,28 @@ def _analysed_the_plain_way(text: str, values: list[tuple[int, int]]) -> dict[st
     hits: dict[str, list[tuple[int, int]]] = {
         label: [(to_text(s), to_text(e)) for s, e in spans] for label, spans in fixed.hits.items()
     }
+    extension = current_vocabulary()
     for _, start, end in anchors:
-        for label, spans in analyse_value(text[start:end]).hits.items():
+        value = text[start:end]  # analysed without the memo analyse() keeps
+        found = _analyse_value(value, extension) if value_needs_pipeline(value, extension) else None
+        for label, spans in found.hits.items() if found else ():
             hits.setdefault(label, []).extend((start + s, start + e) for s, e in spans)
     return {label: _longest_first(spans) for label, spans in hits.items()}
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(_FIXED), st.none() | st.sampled_from(_VALUES)), min_size=1, max_size=8))
-def test_values_are_mapped_and_joined_as_the_plain_definition_says(pieces: list[tuple[str, str | None]]) -> None:
+@given(
+    st.lists(st.tuples(st.sampled_from(_FIXED), st.none() | st.sampled_from(_VALUES)), min_size=1, max_size=8),
+    st.booleans(),
+)
+def test_values_are_mapped_and_joined_as_the_plain_definition_says(
+    pieces: list[tuple[str, str | None]], extended: bool
+) -> None:
+    with vocabulary_in_force(_EXTENDED if extended else ()):
+        _compare(pieces)
+
+
+def _compare(pieces: list[tuple[str, str | None]]) -> None:
     text, values = "", []
     for fixed, value in pieces:
         text += fixed

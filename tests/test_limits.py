@@ -5,6 +5,7 @@ judged) and in the lint API (a 400)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +182,7 @@ def test_an_oversized_customer_record_is_refused_by_its_json_size() -> None:
 
 _CUSTOMER_TEXT = st.text(alphabet=st.sampled_from(["a", "é", "\U0001f600", "\x01", '"', "\ud800"]), max_size=40)
 _ATTRIBUTE = st.recursive(
-    st.none() | st.integers(-5, 5) | _CUSTOMER_TEXT,
+    st.none() | st.integers(-5, 5) | st.floats() | _CUSTOMER_TEXT,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2),
     max_leaves=30,
 )
@@ -200,17 +201,21 @@ def _walked(customer: Any) -> RequestError | None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    first_name=_CUSTOMER_TEXT,
+    first_name=_CUSTOMER_TEXT | st.sampled_from(["\U0001f600" * 4_100, "\U0001f600" * 4_300]),
     segments=st.lists(st.sampled_from(["vip", "x" * 900, "é" * 300]), max_size=8),
     extra=st.dictionaries(st.sampled_from(["notes", "tags", "deep"]), _ATTRIBUTE, max_size=3),
+    since=st.none() | st.datetimes(datetime(1900, 1, 2), datetime(2998, 12, 30), timezones=st.just(UTC)),
+    value=st.none() | st.floats(min_value=0),
 )
 def test_the_customer_shortcut_refuses_exactly_what_the_walk_refuses(
-    first_name: str, segments: list[str], extra: dict[str, Any]
+    first_name: str, segments: list[str], extra: dict[str, Any], since: datetime | None, value: float | None
 ) -> None:
     from linters.limits import check_customer
     from linters.models import Customer
 
-    customer = Customer(first_name=first_name, segments=segments, attributes=extra)
+    customer = Customer(
+        first_name=first_name, segments=segments, attributes=extra, customer_since=since, lifetime_value=value
+    )
     expected = _walked(customer)
     try:
         check_customer(customer)
@@ -234,6 +239,30 @@ def test_the_customer_shortcut_walks_what_it_cannot_prove() -> None:
         check_customer(Customer(first_name="Ann", attributes={"notes": nested}))
     assert deep.value.field.startswith("customer.attributes.notes.a")
     check_customer(Customer(first_name="Ann\U0001f600", segments=["vip"] * 40))  # small: fine
+    # Just past the shortcut: 4,200 emoji are 4,200 characters in compact JSON and 50,400
+    # in json.dumps's escapes. A shortcut that took longer records would let this through.
+    with pytest.raises(RequestError) as emoji:
+        check_customer(Customer(first_name="\U0001f600" * 4_200))
+    assert emoji.value.field == "customer" and "as JSON" in emoji.value.problem
+
+
+def test_a_customer_with_python_values_in_its_attributes_is_walked() -> None:
+    """Only JSON values are bounded by the compact form: an Enum is written as its value
+    by pydantic and as its name by json.dumps, so such a record is always walked."""
+    import enum
+
+    from linters.limits import check_customer
+    from linters.models import Customer
+
+    class LongNamedEnumeration(enum.Enum):
+        A_RATHER_LONG_MEMBER_NAME = 1
+
+    customer = Customer(first_name="Ann", attributes={"tags": [LongNamedEnumeration.A_RATHER_LONG_MEMBER_NAME] * 1800})
+    expected = _walked(customer)
+    assert expected is not None
+    with pytest.raises(RequestError) as refused_enum:
+        check_customer(customer)
+    assert (refused_enum.value.field, refused_enum.value.problem) == (expected.field, expected.problem)
 
 
 def test_a_template_of_top_level_tags_is_bounded_without_walking_the_data() -> None:

@@ -242,15 +242,16 @@ def _known_name_forms_as_written_before(customer: Customer) -> set[str]:
 
 
 @pytest.mark.parametrize("address_as", ["first_name", "formal", "none"])
-@pytest.mark.parametrize("preferred", [None, "Bob"])
+@pytest.mark.parametrize("first", [None, "", "  ", "Robert"])
+@pytest.mark.parametrize("preferred", [None, " ", "Bob"])
 @pytest.mark.parametrize("title", [None, "Dr", "Mrs."])
 @pytest.mark.parametrize("last", [None, "Okafor"])
 def test_known_name_forms_are_the_forms_accepted_and_the_names(
-    address_as: str, preferred: str | None, title: str | None, last: str | None
+    address_as: str, first: str | None, preferred: str | None, title: str | None, last: str | None
 ) -> None:
     from linters.address import known_name_forms
 
     customer = Customer(
-        first_name="Robert", preferred_name=preferred, title=title, last_name=last, address_as=address_as
+        first_name=first, preferred_name=preferred, title=title, last_name=last, address_as=address_as
     )
     assert known_name_forms(customer) == _known_name_forms_as_written_before(customer)

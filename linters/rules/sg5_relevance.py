@@ -101,6 +101,8 @@ def _load_segments() -> tuple[dict[str, Segment], dict[str, str]]:
 
 
 SEGMENTS, _ALIASES = _load_segments()
+# (analysis label, segment) in the catalog's order: the labels are spelled once.
+_LABELLED_SEGMENTS = tuple((segment.label, segment) for segment in SEGMENTS.values())
 
 
 def segment_tag(name: str) -> str:
@@ -159,8 +161,12 @@ def _text_mismatch(message: Message, customer: Customer) -> Iterator[Hit]:
     parts = message.readable()
     # Only the segments the text speaks to (most texts speak to none).
     named = {label for part in parts for label in part.analysis.hits if label.startswith("SEGMENT_")}
-    for segment in (s for s in SEGMENTS.values() if s.label in named):
-        mentions = [(part, part.analysis.spans(segment.label)) for part in parts]
+    if not named:
+        return
+    for label, segment in _LABELLED_SEGMENTS:
+        if label not in named:
+            continue
+        mentions = [(part, part.analysis.spans(label)) for part in parts]
         mentions = [(part, found[0]) for part, found in mentions if found]
         # Judge the record only when the text speaks to the segment (most texts do not).
         if not mentions or segment.fits(customer, message.now) is not False:
