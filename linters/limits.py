@@ -99,6 +99,7 @@ def check_customer(customer: Customer) -> None:
 
 
 def _provably_small(customer: Customer) -> bool:
+    """Whether the compact JSON alone shows every limit holds (see ``check_customer``)."""
     try:
         compact = customer.model_dump_json()
     except PydanticSerializationError:
