@@ -114,6 +114,10 @@ def active_rules(policy: Policy) -> list[ActiveRule]:
     ]
 
 
+# Findings are listed by part in this order (findings of no part first).
+_PART_RANK = {name: i for i, name in enumerate((None, *PART_ORDER))}
+
+
 def run_rules(message: Message, policy: Policy, active: list[ActiveRule] | None = None) -> list[Finding]:
     findings: list[Finding] = []
     for rule, action, settings in active_rules(policy) if active is None else active:
@@ -125,8 +129,6 @@ def run_rules(message: Message, policy: Policy, active: list[ActiveRule] | None 
         findings.sort(key=lambda f: (_PART_RANK.get(f.part, 9), f.start, f.rule))
     return findings
 
-
-_PART_RANK = {name: i for i, name in enumerate((None, *PART_ORDER))}
 
 
 def latest_hold(findings: list[Finding]) -> datetime | None:
