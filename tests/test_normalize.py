@@ -228,3 +228,18 @@ def test_an_html_part_maps_through_normalisation_and_markup() -> None:
     at = part.text.index("last chance")
     start, end = part.to_sent(at, at + len("last chance"))
     assert part.sent[start:end] == "la&#8203;st<br>chance"
+
+
+# Pieces of ASCII text around spaced-out letters: single letters, words, digits,
+# underscores and apostrophes next to them, runs of spaces.
+_SPACING_PIECES = ["a", "B", "c", "word", "I", " ", "  ", "7", "_", "'", "-", ".", "\n", "L A S T"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_SPACING_PIECES), max_size=24).map("".join))
+def test_the_ascii_spaced_letters_hint_agrees_with_the_unicode_one(text: str) -> None:
+    # _deletions tests ASCII text with a plain [A-Za-z] class; on ASCII the Unicode
+    # letter class [^\W\d_] is the same set, so the two hints must agree.
+    from linters.normalize import _SPACED_HINT, _SPACED_HINT_ASCII
+
+    assert bool(_SPACED_HINT_ASCII.search(text)) == bool(_SPACED_HINT.search(text))

@@ -255,3 +255,31 @@ def test_known_name_forms_are_the_forms_accepted_and_the_names(
         first_name=first, preferred_name=preferred, title=title, last_name=last, address_as=address_as
     )
     assert known_name_forms(customer) == _known_name_forms_as_written_before(customer)
+
+
+def _normalize_name_word_by_word(name: str) -> str:
+    """normalize_name as it was before its one-word shortcut: the oracle."""
+    words = [w.strip(".").casefold() for w in name.replace("\u00a0", " ").split()]
+    return " ".join(w for w in words if w)
+
+
+_NAME_PIECES = ["Ana", "ANA", "Straße", "Ǆemal", "İlkay", "Σοφία", "\u00a0", " ", ".", "Dr", "-", "O'", "ﬁ", "7", "\t"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_NAME_PIECES), max_size=6).map("".join), st.text(max_size=12)))
+def test_normalize_name_is_the_word_by_word_definition(name: str) -> None:
+    from linters.address import normalize_name
+
+    assert normalize_name(name) == _normalize_name_word_by_word(name)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("{*%$<[]>}ab \n\u00e9"), max_size=20) | st.text(max_size=20))
+def test_may_hold_tag_is_a_search_for_the_characters_a_tag_starts_with(text: str) -> None:
+    import re
+
+    from linters.merge_tags import may_hold_tag
+
+    # Every alternative of merge_tags.unrendered starts with one of these (its lookahead).
+    assert may_hold_tag(text) == bool(re.search(r"[{*%$<\[]", text))

@@ -22,7 +22,7 @@ from linters.address import (
     salutations,
 )
 from linters.findings import Action, Hit
-from linters.merge_tags import TAG_START, is_subject_tag, unrendered
+from linters.merge_tags import is_subject_tag, may_hold_tag, unrendered
 from linters.message import Message, Part
 from linters.models import AddressAs, Customer
 from linters.registry import NoSettings, Settings, rule
@@ -113,8 +113,8 @@ def find_wrong_name(message: Message, settings: NoSettings) -> Iterator[Hit]:
             )
         elif (
             customer.address_as == AddressAs.FIRST_NAME
-            and name not in accepted_forms(customer)
             and customer.preferred_name
+            and name not in accepted_forms(customer)
         ):
             yield _wrong(
                 part,
@@ -301,7 +301,7 @@ def _broken_in(part: Part) -> Iterator[Hit]:
                 value.start,
                 value.end,
             )
-    tags = unrendered().finditer(part.text) if TAG_START.search(part.text) else ()
+    tags = unrendered().finditer(part.text) if may_hold_tag(part.text) else ()
     for match in tags:
         if part.name == "subject" and is_subject_tag(part.text, match.start(), match.end()):
             continue

@@ -436,19 +436,30 @@ class OpenerSettings(Settings):
     window_days: float = Field(30, gt=0, description="days in which an opener may not repeat")
 
 
-def _pleasantries(analysis: Analysis, start: int, end: int) -> set[str]:
-    return {
-        label.removeprefix(_LABEL)
+# Pleasantry families with their spans in one text.
+_Families = list[tuple[str, tuple[tuple[int, int], ...]]]
+
+
+def _pleasantry_spans(analysis: Analysis) -> _Families:
+    """Each pleasantry family the text holds, with its spans (the other labels left out
+    once, not once per sentence)."""
+    return [
+        (label.removeprefix(_LABEL), spans)
         for label, spans in analysis.hits.items()
-        if label.startswith(_LABEL) and any(start <= s < end for s, _ in spans)
-    }
+        if label.startswith(_LABEL)
+    ]
+
+
+def _pleasantries(families: _Families, start: int, end: int) -> set[str]:
+    return {family for family, spans in families if any(start <= s < end for s, _ in spans)}
 
 
 def _opening(text: str, analysis: Analysis) -> Iterator[tuple[int, int, set[str]]]:
     """The leading pleasantry sentences: (start, end, families), after any greeting line."""
     sentences = ((s, e) for s, e in analysis.sentences if text[s:e].strip())
+    in_text = _pleasantry_spans(analysis)
     for start, end in islice(sentences, _OPENING_SENTENCES):
-        families = _pleasantries(analysis, start, end)
+        families = _pleasantries(in_text, start, end)
         if families:
             yield start, end, families
         elif not _GREETING_LINE.match(text[start:end].strip()):
