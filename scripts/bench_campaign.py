@@ -268,12 +268,20 @@ def count_instructions(per_round: int) -> None:
     print(f"  spaCy's tokenizer   {tokenizer / 1e3:>9,.0f} k   (tokenizer / campaign {tokenizer / campaign:.2f})")
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number above zero."""
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
         "--per-round",
-        type=int,
+        type=positive,
         default=None,
         help="recipients a round (default 1,000; with --instructions 3,000, for a steadier count)",
     )
@@ -286,7 +294,7 @@ def main() -> None:
     if args.instructions:
         if shutil.which("valgrind") is None:
             raise SystemExit("bench_campaign: --instructions needs valgrind (apt-get install valgrind)")
-        count_instructions(args.per_round or 3000)
+        count_instructions(3000 if args.per_round is None else args.per_round)
         return
 
     words = len(BODY.split()) + len(SUBJECT.split())
@@ -296,7 +304,7 @@ def main() -> None:
         f"{'first names':<24}{'campaign':>9}{'check':>8}{'before':>8}{'tokenizer':>11}{'ratio':>7}  goal >= 1.3"
     )
     for label, names in (("all distinct", distinct_names), ("pool of 2,000 (Zipf)", pooled_names)):
-        campaign, check, before, tokenizer, ratio = throughput(args.rounds, args.per_round or 1000, names)
+        campaign, check, before, tokenizer, ratio = throughput(args.rounds, 1000 if args.per_round is None else args.per_round, names)
         print(f"{label:<24}{campaign:>9,.0f}{check:>8,.0f}{before:>8,.0f}{tokenizer:>11,.0f}{ratio:>7.2f}")
         if label == "all distinct":
             print(f"{'':<24}a million recipients: about {1_000_000 / campaign:,.0f} CPU-s on one core")

@@ -18,7 +18,7 @@ of each other, under the same load). The target is at most 1.2.
 
 ``--instructions`` counts the instructions of the same three processes instead, once
 each under valgrind (cachegrind, no cache simulation; about a minute a process), with
-a fixed hash seed: the same code gives the same count to within about 0.5%, whatever
+a fixed hash seed and fixed addresses (``fixed_addresses``): the same code gives the same count to within about 0.5%, whatever
 else the machine does. That is the way to tell whether a change to the cold start
 helps: run it before and after. The counts are not the CPU time: an import spends much
 of its time in the kernel and waiting on memory, which instructions do not show, so
@@ -37,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from functools import cache
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -155,13 +156,20 @@ def bytecode_env(work: Path) -> dict[str, str]:
 VALGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
 
 
+@cache
 def fixed_addresses() -> list[str]:
-    """``setarch -R`` where it exists: the child runs without address-space randomisation.
+    """``setarch -R`` where it works: the child runs without address-space randomisation.
     Without it, objects land at other addresses in every run, and what depends on an
     address (the hash of an object, so the order of a set of objects; the allocator's
-    paths) moves the count by several percent between two runs of the same code."""
+    paths) moves the count by several percent between two runs of the same code. Where
+    setarch is missing, or may not turn randomisation off (a container whose seccomp
+    profile refuses it), the count runs without it, as before."""
     setarch = shutil.which("setarch")
-    return [setarch, platform.machine(), "-R"] if setarch else []
+    if setarch is None:
+        return []
+    command = [setarch, platform.machine(), "-R"]
+    probe = subprocess.run([*command, "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return command if probe.returncode == 0 else []
 
 
 def instructions(command: list[str], env: dict[str, str]) -> int:

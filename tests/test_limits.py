@@ -278,3 +278,36 @@ def test_a_template_of_top_level_tags_is_bounded_without_walking_the_data() -> N
     looped = parse("{{#each items}}- {{name}}\n{{/each}}")
     assert rendered_size_bound(looped, data, extent) == 3 * (len("- \n") + 50)
     assert (extent.longest_list, extent.longest_value) == (3, 50)
+
+
+# Pieces of templates: text, tags of every kind a block-free template holds, and blocks
+# (which send the bound down the walk).
+_TEMPLATE_PIECES = [
+    "Hi ", "\u00e9t\u00e9 ", "{{first_name}}", "{{{first_name}}}", "{{order.id}}", "{{items.0}}",
+    "{{items.[1]}}", "{{missing}}", "{{missing.deeper}}", "{{this}}", "{{! a comment }}",
+    "{{lookup order 'id'}}", "{{~first_name~}}", "{{#if first_name}}x{{/if}}", "{{#each items}}{{.}}{{/each}}",
+]
+_DATA_VALUES = st.one_of(
+    st.text(max_size=8), st.integers(), st.none(), st.booleans(),
+    st.lists(st.text(max_size=4), max_size=3), st.dictionaries(st.sampled_from(["id", "x"]), st.text(max_size=5)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(_TEMPLATE_PIECES), min_size=1, max_size=8).map("".join),
+    st.dictionaries(st.sampled_from(["first_name", "order", "items", "missing"]), _DATA_VALUES),
+)
+def test_a_block_free_template_is_bounded_as_the_walk_bounds_it(source: str, data: dict[str, Any]) -> None:
+    """check_part reads a template without blocks from a cached plan (_flat_template);
+    its bound must be the walk's (rendered_size_bound), and a template with a block
+    must still take the walk."""
+    from linters.handlebars import Block, parse
+    from linters.limits import DataExtent, _flat_bound, _flat_template, rendered_size_bound
+
+    nodes = parse(source)
+    flat = _flat_template("template.text", source)
+    assert (flat is None) == any(isinstance(node, Block) for node in nodes)
+    if flat is not None:
+        walked = rendered_size_bound(nodes, data, DataExtent.of(data))
+        assert _flat_bound(flat, data, DataExtent.of(data)) == walked

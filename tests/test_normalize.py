@@ -230,16 +230,49 @@ def test_an_html_part_maps_through_normalisation_and_markup() -> None:
     assert part.sent[start:end] == "la&#8203;st<br>chance"
 
 
-# Pieces of ASCII text around spaced-out letters: single letters, words, digits,
+# Pieces of text around spaced-out letters: ASCII and other letters, words, digits,
 # underscores and apostrophes next to them, runs of spaces.
-_SPACING_PIECES = ["a", "B", "c", "word", "I", " ", "  ", "7", "_", "'", "-", ".", "\n", "L A S T"]
+_SPACING_PIECES = [
+    "a", "B", "c", "word", "I", " ", "  ", "7", "_", "'", "-", ".", "\n", "L A S T",
+    "\u00e9 t \u00e9", "\u03a3 \u039f \u03a6", "\u00e7 a v a", "\u00e9",
+]
+
+
+def test_the_ascii_letter_class_is_the_unicode_letter_class_on_ascii() -> None:
+    # The two spaced-letter hints differ only in their letter class; on every ASCII
+    # character the classes must agree.
+    import re
+
+    unicode_letter, ascii_letter = re.compile(r"[^\W\d_]"), re.compile(r"[A-Za-z]")
+    for char in map(chr, range(128)):
+        assert bool(unicode_letter.fullmatch(char)) == bool(ascii_letter.fullmatch(char)), repr(char)
+
+
+def _deletions_with_the_unicode_hint(text: str) -> set[int]:
+    """_deletions as it was before its ASCII hint: the oracle."""
+    from linters.normalize import _SPACE_RUN, _SPACED, _SPACED_HINT
+
+    spaced = bool(_SPACED_HINT.search(text))
+    if "  " not in text and not spaced:
+        return set()
+    dropped: set[int] = set()
+    for run in _SPACED.finditer(text) if spaced else ():
+        dropped.update(range(run.start() + 1, run.end(), 2))
+    for run in _SPACE_RUN.finditer(text):
+        dropped.update(range(run.start() + 1, run.end()))
+    return dropped
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from(_SPACING_PIECES), max_size=24).map("".join))
-def test_the_ascii_spaced_letters_hint_agrees_with_the_unicode_one(text: str) -> None:
-    # _deletions tests ASCII text with a plain [A-Za-z] class; on ASCII the Unicode
-    # letter class [^\W\d_] is the same set, so the two hints must agree.
-    from linters.normalize import _SPACED_HINT, _SPACED_HINT_ASCII
+@given(st.lists(st.sampled_from(_SPACING_PIECES), max_size=24).map("".join) | st.text(max_size=24))
+def test_spaces_are_dropped_as_with_the_unicode_hint(text: str) -> None:
+    from linters.normalize import _SPACED_HINT, _SPACED_HINT_ASCII, _deletions
 
-    assert bool(_SPACED_HINT_ASCII.search(text)) == bool(_SPACED_HINT.search(text))
+    assert _deletions(text) == _deletions_with_the_unicode_hint(text)
+    if text.isascii():
+        assert bool(_SPACED_HINT_ASCII.search(text)) == bool(_SPACED_HINT.search(text))
+
+
+def test_spaced_letters_outside_ascii_are_closed_up() -> None:
+    # The ASCII hint must not be used on such a text: it would miss these letters.
+    assert normalise("\u00e9 t \u00e9 now").text == "\u00e9t\u00e9 now"

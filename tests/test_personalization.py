@@ -70,6 +70,18 @@ def test_formal_address_for_a_formal_customer_is_right():
         assert rules_of(result) == [], greeting
 
 
+@pytest.mark.parametrize(
+    ("preferred", "expected"),
+    [(None, []), ("Gozi", ["SG101"])],
+)
+def test_a_surname_alone_is_wrong_only_against_a_preferred_name(preferred, expected):
+    # "Hi Okafor" is one of the customer's own names, not a form they accept: SG101 says
+    # so only when there is a preferred name to offer instead.
+    customer = {"first_name": "Ngozi", "last_name": "Okafor", "preferred_name": preferred}
+    result = judge({"text": "Hi Okafor,\n\nYour results are ready."}, purpose="service", customer=customer)
+    assert rules_of(result) == expected
+
+
 def test_no_record_no_judgement_of_names_from_data():
     assert rules_of(judge({"text": "Hi {{first_name}},\n\nThanks."}, data={"first_name": "Zed"})) == []
 
@@ -279,7 +291,9 @@ def test_normalize_name_is_the_word_by_word_definition(name: str) -> None:
 def test_may_hold_tag_is_a_search_for_the_characters_a_tag_starts_with(text: str) -> None:
     import re
 
-    from linters.merge_tags import may_hold_tag
+    from linters.merge_tags import may_hold_tag, unrendered
 
     # Every alternative of merge_tags.unrendered starts with one of these (its lookahead).
     assert may_hold_tag(text) == bool(re.search(r"[{*%$<\[]", text))
+    if not may_hold_tag(text):
+        assert unrendered().search(text) is None
