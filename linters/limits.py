@@ -150,11 +150,10 @@ class DataExtent:
 def check_part(
     field: str, source: str, data: dict[str, Any] | None = None, extent: DataExtent | None = None
 ) -> None:
-    nodes = _template_nodes(field, source)
-    flat = _flat_template(field, source)
+    flat = _flat_template(field, source)  # parses the template and checks its own limits
     data = data or {}
     if flat is None:
-        estimate = rendered_size_bound(nodes, data, extent)
+        estimate = rendered_size_bound(_template_nodes(field, source), data, extent)
     else:
         estimate = _flat_bound(flat, data, extent or DataExtent.of(data))
     if estimate > MAX_RENDERED_CHARS:
