@@ -27,6 +27,8 @@ from botocore.config import Config
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import Loader
 
+from functions import botocore_data
+
 # Environment variable names: template.yaml sets them on the functions.
 OUTBOX_QUEUE_URL = "OUTBOX_QUEUE_URL"
 CUSTOMERS_TABLE = "CUSTOMERS_TABLE"
@@ -129,11 +131,13 @@ class FolderTestLoader(Loader):
 
 
 def _data_loader(core: botocore.session.Session) -> Loader:
-    """As ``botocore.loaders.create_loader``: extra search paths from AWS_DATA_PATH."""
-    search = core.get_config_variable("data_path")
-    if not search:
-        return FolderTestLoader()
-    paths = [os.path.expanduser(os.path.expandvars(path)) for path in search.split(os.pathsep)]
+    """As ``botocore.loaders.create_loader``: extra search paths from AWS_DATA_PATH, then
+    the lean botocore data (``functions.botocore_data``), then botocore's own."""
+    search = core.get_config_variable("data_path") or ""
+    paths = [os.path.expanduser(os.path.expandvars(path)) for path in search.split(os.pathsep) if path]
+    lean = botocore_data.folder()
+    if lean is not None:
+        paths.append(str(lean))
     return FolderTestLoader(extra_search_paths=paths)
 
 
@@ -151,16 +155,23 @@ def session() -> boto3.Session:
     return boto3.Session(botocore_session=core)
 
 
+def _known(service: str) -> str:
+    """``service``, if the lean botocore data has its endpoints (functions.botocore_data)."""
+    if service not in botocore_data.SERVICES:
+        raise ValueError(f"no client for {service!r}: add it to functions.botocore_data.SERVICES first")
+    return service
+
+
 @cache
 def client(service: str) -> Any:
     """A client that retries on its own (standard mode)."""
-    return session().client(service, config=_RETRYING)
+    return session().client(_known(service), config=_RETRYING)
 
 
 @cache
 def send_client(service: str) -> Any:
     """A client for SES / SNS sends: one attempt only (a retry may be a second send)."""
-    return session().client(service, config=_SENDING)
+    return session().client(_known(service), config=_SENDING)
 
 
 @cache

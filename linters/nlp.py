@@ -34,6 +34,7 @@ from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
 
 from linters.lemmas import lemma_lookups
+from linters.tokenizer import english_tokenizer
 from linters.vocabulary import MESSAGE_SCOPE, Extension, Pattern, phrase_lists, token_patterns
 
 # One private-use character stands for a short data value in the text the pipeline
@@ -97,8 +98,9 @@ def paragraph_breaks(doc: Doc) -> Doc:
 @cache
 def pipeline() -> Language:
     # ``English()`` is what ``spacy.blank("en")`` builds, without blank's round trip
-    # through a default config that it fills and validates first (a cold-start cost).
-    nlp = English()
+    # through a default config that it fills and validates first (a cold-start cost);
+    # its tokenizer's affix patterns come compiled from a cache (linters.tokenizer).
+    nlp = English(create_tokenizer=english_tokenizer)
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("paragraph_breaks")
     # Only the lemmatizer needs initialising, with the table sendguard ships (linters.lemmas).

@@ -10,7 +10,12 @@ installs each artifact's requirements with ``pip install --platform manylinux201
   (``strip --strip-unneeded``; the binutils ``strip`` for the target architecture, or
   ``llvm-strip``, which handles every architecture);
 - precompiles the Python files when an interpreter of the runtime's version is at hand
-  (``/var/task`` is read-only, so Lambda would otherwise compile them at every cold start).
+  (``/var/task`` is read-only, so Lambda would otherwise compile them at every cold start),
+  and with it the tokenizer's affix patterns (``linters/regex_cache.py``: a third of
+  building the spaCy pipeline);
+- writes the lean botocore data into each artifact with our code
+  (``functions/botocore_data.py``: the endpoint data and the DynamoDB and SSM models
+  a cold start parses, cut down).
 
 Artifacts, under build/lambda/:
 
@@ -75,12 +80,13 @@ class Artifact:
     requirements: str | None  # a pip requirements file, relative to the repository
     code: bool  # whether our packages go in
     layer: bool = False  # a layer's packages live under python/
+    uses_nlp_layer: bool = False  # runs the engine on the NLP layer's spaCy
 
 
 ARTIFACTS = (
     Artifact("nlp-layer", "functions/guard/requirements.txt", code=False, layer=True),
-    Artifact("guard", None, code=True),
-    Artifact("lint_api", None, code=True),
+    Artifact("guard", None, code=True, uses_nlp_layer=True),
+    Artifact("lint_api", None, code=True, uses_nlp_layer=True),
     Artifact("feedback", "functions/feedback/requirements.txt", code=True),
 )
 
@@ -299,11 +305,63 @@ def copy_code(destination: Path, python: str | None) -> None:
         precompile(destination / package, python)
 
 
+def write_botocore_data(functions: Path) -> None:
+    """The lean botocore data (functions/botocore_data.py), from this environment's
+    botocore, checked first: the runtime's botocore, which reads it, may be older."""
+    from functions import botocore_data
+
+    botocore_data.write(functions / "botocore_data")
+    problems = botocore_data.problems(functions / "botocore_data")
+    if problems:
+        raise SystemExit("make package: lean botocore data not shippable: " + "; ".join(problems))
+
+
+# The spaCy files the English affix patterns are made from (spaCy's BaseDefaults in
+# language.py name the prefixes and suffixes of spacy/lang/punctuation.py).
+PATTERN_SOURCES = ("lang/char_classes.py", "lang/punctuation.py", "lang/en/punctuation.py", "lang/en/__init__.py")
+
+
+def _same_pattern_sources(layer_site: Path | None) -> bool:
+    import spacy
+
+    ours = Path(spacy.__file__).parent
+    theirs = layer_site / "spacy" if layer_site else None
+    return theirs is not None and all(
+        (theirs / name).is_file() and (theirs / name).read_bytes() == (ours / name).read_bytes()
+        for name in PATTERN_SOURCES
+    )
+
+
+def write_regex_cache(linters: Path, python: str, layer_site: Path | None) -> None:
+    """The tokenizer's affix patterns, compiled by the runtime's interpreter into
+    ``linters/__pycache__`` as precompile writes bytecode (linters/regex_cache.py).
+
+    The patterns are made with this environment's spaCy (the layer's is for another
+    platform); the files they come from must be the layer's, byte for byte, or the
+    guard would look for files of other patterns (and compile them itself: slower,
+    never wrong), so a difference writes nothing and says so."""
+    from spacy.lang.en import English
+
+    from linters.tokenizer import affix_patterns
+
+    if not _same_pattern_sources(layer_site):
+        print("  regex cache not written: the layer's spaCy makes its affix patterns from other files")
+        return
+    patterns = BUILD / "affix-patterns.json"
+    patterns.write_text(json.dumps([[p, 0] for p in affix_patterns(English.Defaults).values() if p]))
+    script = linters / "regex_cache.py"
+    subprocess.run(
+        [python, "-S", str(script), "--into", str(linters / "__pycache__"), str(patterns)],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+
+
 def build(out: Path = OUT, target: Target | None = None) -> Target:
     target = target or target_of(load_template())
     python = runtime_python(target.python)
     if python is None:
         print(f"make package: no python{target.python} here; the Python files are not precompiled")
+    layer_site = None
     for artifact in ARTIFACTS:
         destination = out / artifact.name
         shutil.rmtree(destination, ignore_errors=True)
@@ -311,8 +369,13 @@ def build(out: Path = OUT, target: Target | None = None) -> Target:
         if artifact.requirements:
             site = install_dependencies(ROOT / artifact.requirements, target, python)
             _link_tree(site, destination / "python" if artifact.layer else destination)
+            if artifact.layer:
+                layer_site = site
         if artifact.code:
             copy_code(destination, python)
+            write_botocore_data(destination / "functions")
+        if artifact.uses_nlp_layer and python is not None:
+            write_regex_cache(destination / "linters", python, layer_site)
     return target
 
 
@@ -363,6 +426,8 @@ from linters.engine import check
 from linters.models import parse_request
 result = check(parse_request(open(request).read()))
 assert not any(m.startswith(("spacy.cli", "spacy_lookups_data")) for m in sys.modules)
+from linters import regex_cache
+assert len(regex_cache.loaded) == 3, "the tokenizer's affix patterns were compiled, not read from the cache"
 print(json.dumps({"decision": str(result.decision), "rules": sorted({f.rule for f in result.findings})}))
 """
 

@@ -212,3 +212,48 @@ def test_the_pipeline_tokenizes_as_spacy_blank_en():
     text = "Hi Ana, don't miss it: 20% off (today only) at https://shop.example/sale. Mr. O'Neil's U.S. order #A-17!"
     assert [t.text for t in ours(text)] == [t.text for t in blank(text)]
 
+
+
+def test_the_guard_and_lint_api_import_with_the_collector_paused_then_resume_it():
+    """functions.startup: the handler modules import with the collector off; afterwards
+    it is on again and what the import made is frozen (in a fresh interpreter)."""
+    script = (
+        "import gc, json\n"
+        "seen = []\n"
+        "import functions.startup as s\n"
+        "real = s.collector_paused\n"
+        "def spy():\n"
+        "    cm = real()\n"
+        "    class Spy:\n"
+        "        def __enter__(self):\n"
+        "            cm.__enter__(); seen.append(gc.isenabled())\n"
+        "        def __exit__(self, *exc):\n"
+        "            return cm.__exit__(*exc)\n"
+        "    return Spy()\n"
+        "s.collector_paused = spy\n"
+        "import functions.guard.delivery, functions.lint_api.app\n"
+        "print(json.dumps([seen, gc.isenabled(), gc.get_freeze_count()]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    seen, enabled, frozen = json.loads(done.stdout.splitlines()[-1])
+    assert seen == [False, False]  # both packages, even when a submodule is imported first
+    assert enabled and frozen > 10_000
+
+
+def test_a_collector_someone_turned_off_stays_off():
+    import gc
+
+    from functions.startup import collector_paused
+
+    gc.disable()
+    try:
+        frozen = gc.get_freeze_count()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled() and gc.get_freeze_count() == frozen
+    finally:
+        gc.enable()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.unfreeze()  # this test process keeps collecting everything, as before

@@ -81,6 +81,23 @@ def test_guard_and_lint_api_get_our_code_and_the_nlp_layer(built: Path) -> None:
     assert not list((built / "guard").rglob("requirements.txt"))
 
 
+def test_code_artifacts_carry_the_lean_botocore_data(built: Path) -> None:
+    from functions import botocore_data
+
+    for name in ("guard", "lint_api", "feedback"):
+        lean = built / name / "functions" / "botocore_data"
+        assert (lean / "endpoints.json").is_file()
+        assert {p.parts[-3] for p in lean.glob("*/*/service-2.json")} == set(botocore_data.LEAN_MODELS)
+        assert botocore_data.problems(lean) == []
+
+
+@pytest.mark.skipif(package.runtime_python("3.12") is None, reason="no python3.12 here to compile with")
+def test_the_tokenizers_patterns_ship_compiled_for_the_runtime(built: Path) -> None:
+    for name in ("guard", "lint_api"):
+        assert len(list((built / name / "linters" / "__pycache__").glob("regex-*.cpython-312.bin"))) == 3
+    assert not list((built / "feedback" / "linters" / "__pycache__").glob("regex-*"))
+
+
 def _section_names(library: Path) -> set[str]:
     """Section names of a 64-bit little-endian ELF file (what strip removes)."""
     data = library.read_bytes()
