@@ -4,7 +4,8 @@ Before its first decision the guard makes two clients, DynamoDB (the delivery re
 and SSM (the policy). For the first one botocore parses its endpoint data,
 ``endpoints.json``: 1.25 MB, every service in every partition. For each it parses the
 service model, documentation included: SSM's is 810 KB, for one call (GetParameter).
-That was 0.19 G of the guard's 4.0 G instructions to its first decision, 5%.
+That was 0.19 G of the 4.05 G instructions the guard took to its first decision once
+spaCy's patterns were cached (linters.regex_cache), 5%.
 
 This module writes a folder botocore reads first (``aws._data_loader`` puts it on the
 loader's search path, after any AWS_DATA_PATH of the user's):
@@ -58,6 +59,8 @@ LEAN_PROTOCOLS = {"dynamodb": "json", "ssm": "json"}
 ENDPOINTS_VERSION = 3  # the endpoints.json format botocore has read since 2015
 SHIPPED = Path(__file__).resolve().parent / "botocore_data"
 _DOC_KEYS = frozenset({"documentation", "documentationUrl"})
+# Folders this process could not write to: not tried again (each session asks).
+_unwritable: set[Path] = set()
 
 
 def without_documentation(value: Any) -> Any:
@@ -78,18 +81,24 @@ def lean_endpoints(endpoints: dict[str, Any], prefixes: set[str]) -> dict[str, A
 
 def write(directory: Path, loader: Loader | None = None) -> None:
     """Write the lean folder at ``directory`` (unless one is there) from botocore's own data."""
-    loader = loader or Loader()
-    models = {service: loader.load_service_model(service, "service-2") for service in SERVICES}
-    prefixes = {model["metadata"]["endpointPrefix"] for model in models.values()}
-    endpoints = loader.load_data("endpoints")
+    # The work folder first: a folder that cannot be written costs no parsing.
     work = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
+        # Readable by every user: Lambda runs the function as another user than the one
+        # who built the artifact (mkdtemp makes folders 0700, files follow the umask).
+        work.chmod(0o755)
+        loader = loader or Loader()
+        models = {service: loader.load_service_model(service, "service-2") for service in SERVICES}
+        prefixes = {model["metadata"]["endpointPrefix"] for model in models.values()}
+        endpoints = loader.load_data("endpoints")
         (work / "endpoints.json").write_text(json.dumps(lean_endpoints(endpoints, prefixes)), encoding="utf-8")
         for service in LEAN_MODELS:
             model = models[service]
             folder = work / service / model["metadata"]["apiVersion"]
-            folder.mkdir(parents=True)
+            folder.mkdir(parents=True, mode=0o755)
             (folder / "service-2.json").write_text(json.dumps(without_documentation(model)), encoding="utf-8")
+        for path in work.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
         try:
             os.replace(work, directory)  # whole or not at all, for a process reading it
         except OSError:
@@ -128,11 +137,12 @@ def folder() -> Path | None:
         return None
     if local.is_dir():
         return local
-    if sys.dont_write_bytecode:
+    if sys.dont_write_bytecode or local in _unwritable:
         return None
     try:
         local.parent.mkdir(parents=True, exist_ok=True)
         write(local)
     except (OSError, ValueError, KeyError):
-        return None  # a read-only install: botocore's own data, as before
+        _unwritable.add(local)  # a read-only install: botocore's own data, as before
+        return None
     return local

@@ -34,8 +34,8 @@ STACK_NAME = "sendguard"
 ACCOUNT_ID = "123456789012"  # moto's default account
 HANDLERS: dict[str, tuple[str, str]] = {
     # name: (handler "module.function", logical id of the function in template.yaml)
-    "guard": ("functions.guard.app.lambda_handler", "GuardFunction"),
-    "lint_api": ("functions.lint_api.app.handler", "LintApiFunction"),
+    "guard": ("functions.guard.handler.lambda_handler", "GuardFunction"),
+    "lint_api": ("functions.lint_api.handler.handler", "LintApiFunction"),
     "feedback": ("functions.feedback.app.handler", "FeedbackFunction"),
 }
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2

@@ -4,7 +4,8 @@ Importing the guard (spaCy, pydantic, botocore, Powertools, our modules) makes s
 150,000 objects the collector tracks. It ran about 180 times during that import and took
 70 to 80 ms, 6% of the guard's cold start, to find 1,900 unreachable objects: modules,
 classes and functions live as long as the process. So the guard's and the lint API's
-packages import their handler module inside ``collector_paused()``. At the end the
+Lambda entry points (``functions.guard.handler``, ``functions.lint_api.handler``) import
+their app inside ``collector_paused()``. At the end the
 objects made so far are frozen (``gc.freeze``: moved to the permanent generation, so no
 later full collection walks them again; without it the first one, some requests into
 the container's life, would take about 60 ms) and the collector resumes.

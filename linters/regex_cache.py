@@ -2,7 +2,7 @@
 
 spaCy's English tokenizer searches with three large affix patterns (prefixes, suffixes,
 infixes: 30,000 characters of Unicode classes). ``re`` compiles them in Python, at
-every cold start: about a third of building the pipeline, 0.32 G of the guard's 4.45 G
+every cold start: about a third of building the pipeline, 0.32 G of the guard's 4.39 G
 instructions to its first decision. Python keeps no compiled expression between
 processes, so this module keeps one in a file, as a ``.pyc`` keeps a module's bytecode:
 the list of codes ``re``'s compiler hands to its matching engine.
@@ -53,6 +53,8 @@ _FORMAT = (
 )
 # Patterns read from a cache file in this process (tests and the package's smoke test ask).
 loaded: set[str] = set()
+# Folders this process could not write to (a read-only install): not tried again.
+_unwritable: set[Path] = set()
 
 
 def cache_dir() -> Path | None:
@@ -91,8 +93,8 @@ def _read(path: Path, pattern: str, flags: int) -> re.Pattern[str] | None:
         if kept_format != _FORMAT or kept_pattern != pattern or kept_flags != flags:
             return None
         compiled = _sre.compile(pattern, *arguments)
-    except (OSError, EOFError, ValueError, TypeError, RuntimeError):
-        return None  # no file, another format, or codes the engine refuses
+    except Exception:  # whatever is wrong with a file, ``re`` compiles instead
+        return None  # no file, another format, codes the engine refuses, numbers out of range
     return compiled if isinstance(compiled, re.Pattern) else None
 
 
@@ -108,24 +110,48 @@ def _engine_arguments(pattern: str, flags: int) -> tuple[Any, ...]:
 
 
 def write(pattern: str, flags: int, directory: Path, expected: re.Pattern[str] | None = None) -> Path | None:
-    """Write the cache file of ``pattern``; None when it cannot be (read-only, say)."""
+    """Write the cache file of ``pattern``; None when it cannot be (read-only, say).
+
+    The temporary file is made first, so a folder that cannot be written costs no
+    compile; such a folder is remembered for the life of the process."""
     flags = int(flags)
-    try:
-        arguments = _engine_arguments(pattern, flags)
-        if _sre.compile(pattern, *arguments) != (expected or re.compile(pattern, flags)):
-            return None  # this interpreter's compiler is not what this module expects
-        data = marshal.dumps((_FORMAT, pattern, flags, arguments))
-        directory.mkdir(parents=True, exist_ok=True)
-        path = cache_file(directory, pattern, flags)
-        # A private name, then a rename: a process reading at the same time sees a
-        # whole file or none.
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".regex-")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except (OSError, ValueError, TypeError, RuntimeError, AttributeError):
+    if directory in _unwritable:
         return None
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".regex-")
+    except OSError:
+        _unwritable.add(directory)
+        return None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            arguments = _engine_arguments(pattern, flags)
+            if not _same_pattern(_sre.compile(pattern, *arguments), expected or re.compile(pattern, flags), arguments):
+                return None  # this interpreter's compiler is not what this module expects
+            out.write(marshal.dumps((_FORMAT, pattern, flags, arguments)))
+        # Readable by every user, as an installed .pyc is: Lambda runs the function as a
+        # user other than the one who built the artifact (mkstemp makes files 0600).
+        os.chmod(temporary, 0o644)
+        path = cache_file(directory, pattern, flags)
+        os.replace(temporary, path)  # a reader sees a whole file or none
+    except (OSError, ValueError, TypeError, RuntimeError, AttributeError, OverflowError):
+        return None
+    finally:
+        Path(temporary).unlink(missing_ok=True)
     return path
+
+
+def _same_pattern(ours: re.Pattern[str], expected: re.Pattern[str], arguments: tuple[Any, ...]) -> bool:
+    """Pattern objects compare their flags and codes; the groups' names and numbers too."""
+    index_group = [None] * (expected.groups + 1)
+    for name, index in expected.groupindex.items():
+        index_group[index] = name
+    return (
+        ours == expected
+        and ours.groups == expected.groups
+        and ours.groupindex == expected.groupindex
+        and tuple(arguments[4]) == tuple(index_group)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

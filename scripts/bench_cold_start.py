@@ -5,8 +5,8 @@ uncounted round that compiles the bytecode (see ``bytecode_env``):
 
 - ``python -c "import spacy"``: the yardstick;
 - ``sendguard check one.json``: the whole command, process start to exit;
-- the guard: a process that imports ``functions.guard.app`` and calls its
-  ``lambda_handler`` with an SQS batch (events/sqs-batch.json), against a moto server
+- the guard: a process that imports ``functions.guard.handler`` (the Lambda entry
+  point) and calls its ``lambda_handler`` with an SQS batch (events/sqs-batch.json), against a moto server
   this script runs (its CPU is not the child's); counted from process start to the
   first decision (the first return of ``linters.engine.check`` in the handler).
 
@@ -61,6 +61,7 @@ sys.exit(main(["check", sys.argv[1]]))
 GUARD_CHILD = """
 import json, os, sys, time
 marks = {}
+import functions.guard.handler  # the Lambda entry point, as template.yaml names it
 import functions.guard.app as app
 
 marks["imported"] = time.process_time()

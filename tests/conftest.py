@@ -37,6 +37,19 @@ def rules_of(result: Result) -> list[str]:
     return [f.rule for f in result.findings]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def lean_botocore_data(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Every AWS test talks through the lean botocore data, as the Lambda artifacts do
+    (functions.botocore_data), whether or not this machine writes bytecode."""
+    from functions import botocore_data
+
+    folder = tmp_path_factory.mktemp("botocore") / "lean"
+    botocore_data.write(folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore_data, "SHIPPED", folder)
+        yield folder
+
+
 @pytest.fixture
 def arthur() -> dict[str, Any]:
     """A man who has never used his first name, and bought once."""

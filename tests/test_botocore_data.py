@@ -127,3 +127,68 @@ def test_a_client_for_a_service_the_lean_data_lacks_is_refused() -> None:
         aws.client("kinesis")
     with pytest.raises(ValueError, match="'ec2'"):
         aws.send_client("ec2")
+
+
+def _sent(session: botocore.session.Session, service: str, operation: str, params: dict[str, Any]) -> tuple:
+    """What a client puts on the wire for one call (nothing is sent: the answer is canned)."""
+    from botocore.awsrequest import AWSResponse
+
+    client = session.create_client(
+        service, region_name="eu-west-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+    seen: list[Any] = []
+
+    def capture(request: Any, **_: Any) -> AWSResponse:
+        seen.append(request)
+        return AWSResponse(request.url, 200, {}, _Raw(b"{}"))
+
+    client.meta.events.register("before-send", capture)
+    getattr(client, operation)(**params)
+    [request] = seen
+    headers = {k: v for k, v in request.headers.items() if k.lower() in ("x-amz-target", "content-type", "host")}
+    scope = request.headers["Authorization"].decode().split("Credential=k/", 1)[1].split(",", 1)[0].split("/", 1)[1]
+    return request.url, request.method, headers, request.body, scope
+
+
+class _Raw:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self._data
+
+
+CALLS = [
+    ("dynamodb", "get_item", {"TableName": "t", "Key": {"id": {"S": "r1"}}, "ConsistentRead": True}),
+    ("dynamodb", "put_item", {"TableName": "t", "Item": {"id": {"S": "r1"}}, "ConditionExpression": "attribute_not_exists(id)"}),
+    ("dynamodb", "update_item", {"TableName": "t", "Key": {"id": {"S": "r1"}}, "UpdateExpression": "SET a = :a", "ExpressionAttributeValues": {":a": {"N": "1"}}}),
+    ("dynamodb", "query", {"TableName": "t", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "x"}}}),
+    ("ssm", "get_parameter", {"Name": "/sendguard/policy", "WithDecryption": True}),
+    ("ssm", "put_parameter", {"Name": "/sendguard/policy", "Value": "{}", "Type": "String", "Overwrite": True}),
+]
+
+
+@pytest.mark.parametrize(("service", "operation", "params"), CALLS)
+def test_a_lean_model_puts_the_same_request_on_the_wire(
+    lean: Path, service: str, operation: str, params: dict[str, Any]
+) -> None:
+    full, trimmed = _session([]), _session([str(lean)])
+    assert _sent(trimmed, service, operation, params) == _sent(full, service, operation, params)
+
+
+def test_the_folder_is_readable_by_every_user(lean: Path) -> None:
+    """Lambda runs the function as another user than the one who built the artifact."""
+    modes = {p.stat().st_mode & 0o777 for p in [lean, *lean.rglob("*")] if p.is_dir()}
+    assert modes == {0o755}
+    assert {p.stat().st_mode & 0o777 for p in lean.rglob("*") if p.is_file()} == {0o644}
+
+
+def test_a_read_only_install_is_not_tried_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    monkeypatch.setattr(botocore_data, "SHIPPED", tmp_path / "not-shipped")
+    monkeypatch.setattr(botocore_data, "_local_folder", lambda: blocked / "botocore-x")
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    assert botocore_data.folder() is None
+    monkeypatch.setattr(botocore_data, "write", lambda *_: pytest.fail("tried again"))
+    assert botocore_data.folder() is None

@@ -215,8 +215,9 @@ def test_the_pipeline_tokenizes_as_spacy_blank_en():
 
 
 def test_the_guard_and_lint_api_import_with_the_collector_paused_then_resume_it():
-    """functions.startup: the handler modules import with the collector off; afterwards
-    it is on again and what the import made is frozen (in a fresh interpreter)."""
+    """functions.startup: the Lambda entry points import their app with the collector
+    off; afterwards it is on again and what the import made is frozen (in a fresh
+    interpreter). Importing a guard module from elsewhere (the review tools) is not."""
     script = (
         "import gc, json\n"
         "seen = []\n"
@@ -231,12 +232,15 @@ def test_the_guard_and_lint_api_import_with_the_collector_paused_then_resume_it(
         "            return cm.__exit__(*exc)\n"
         "    return Spy()\n"
         "s.collector_paused = spy\n"
-        "import functions.guard.delivery, functions.lint_api.app\n"
-        "print(json.dumps([seen, gc.isenabled(), gc.get_freeze_count()]))\n"
+        "import functions.guard.delivery, functions.review.store\n"
+        "before = [list(seen), gc.get_freeze_count()]\n"
+        "import functions.guard.handler, functions.lint_api.handler\n"
+        "print(json.dumps([before, seen, gc.isenabled(), gc.get_freeze_count()]))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
-    seen, enabled, frozen = json.loads(done.stdout.splitlines()[-1])
-    assert seen == [False, False]  # both packages, even when a submodule is imported first
+    before, seen, enabled, frozen = json.loads(done.stdout.splitlines()[-1])
+    assert before == [[], 0]  # other code that imports a guard module is left alone
+    assert seen == [False, False]  # both entry points
     assert enabled and frozen > 10_000
 
 

@@ -89,12 +89,16 @@ def test_code_artifacts_carry_the_lean_botocore_data(built: Path) -> None:
         assert (lean / "endpoints.json").is_file()
         assert {p.parts[-3] for p in lean.glob("*/*/service-2.json")} == set(botocore_data.LEAN_MODELS)
         assert botocore_data.problems(lean) == []
+        # Lambda runs the function as another user than the builder: all readable.
+        assert {p.stat().st_mode & 0o777 for p in [lean, *lean.rglob("*")] if p.is_dir()} == {0o755}
+        assert {p.stat().st_mode & 0o777 for p in lean.rglob("*") if p.is_file()} == {0o644}
 
 
 @pytest.mark.skipif(package.runtime_python("3.12") is None, reason="no python3.12 here to compile with")
 def test_the_tokenizers_patterns_ship_compiled_for_the_runtime(built: Path) -> None:
     for name in ("guard", "lint_api"):
-        assert len(list((built / name / "linters" / "__pycache__").glob("regex-*.cpython-312.bin"))) == 3
+        files = list((built / name / "linters" / "__pycache__").glob("regex-*.cpython-312.bin"))
+        assert len(files) == 3 and {f.stat().st_mode & 0o777 for f in files} == {0o644}
     assert not list((built / "feedback" / "linters" / "__pycache__").glob("regex-*"))
 
 

@@ -73,6 +73,8 @@ def _damaged(path: Path) -> dict[str, bytes]:
         "another pattern": marshal.dumps((kept_format, "other", flags, stored[3])),
         "bad codes": marshal.dumps((kept_format, pattern, flags, (full_flags, bad_codes, groups, group_index, index_group))),
         "wrong shape": marshal.dumps([1, 2, 3]),
+        "numbers out of range": marshal.dumps((kept_format, pattern, flags, (2**70, codes, groups, group_index, index_group))),
+        "codes out of range": marshal.dumps((kept_format, pattern, flags, (full_flags, [2**40, *codes], groups, group_index, index_group))),
     }
 
 
@@ -87,10 +89,38 @@ def test_a_damaged_or_foreign_file_falls_back_to_re(tmp_path: Path, writing: Non
         assert pattern not in regex_cache.loaded, name
 
 
-def test_a_read_only_folder_only_costs_the_compile(tmp_path: Path, writing: None) -> None:
+def test_a_read_only_folder_only_costs_the_compile(
+    tmp_path: Path, writing: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     blocked = tmp_path / "file-not-folder"
     blocked.write_text("x")
+    compiled_by_us = []
+    monkeypatch.setattr(regex_cache, "_engine_arguments", lambda *a: compiled_by_us.append(a))
     assert compile_cached(r"x+", 0, blocked) == re.compile(r"x+")
+    assert compile_cached(r"y+", 0, blocked) == re.compile(r"y+")
+    assert compiled_by_us == []  # no second compile for a file that cannot be written
+    assert blocked in regex_cache._unwritable
+
+
+def test_files_are_readable_by_every_user_and_no_temporary_is_left(tmp_path: Path, writing: None) -> None:
+    """Lambda runs the function as another user than the one who built the artifact."""
+    compile_cached(r"(?P<a>x)|(?P<b>y)", 0, tmp_path)
+    [written] = tmp_path.iterdir()
+    assert written.name.startswith("regex-") and written.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_write_whose_groups_differ_from_re_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = regex_cache._engine_arguments
+
+    def reversed_names(pattern: str, flags: int) -> tuple:
+        arguments = real(pattern, flags)
+        return (*arguments[:4], tuple(reversed(arguments[4])))
+
+    monkeypatch.setattr(regex_cache, "_engine_arguments", reversed_names)
+    assert regex_cache.write(r"(?P<a>x)|(?P<b>y)", 0, tmp_path) is None
+    assert list(tmp_path.iterdir()) == []
+    pattern = compile_cached(r"(?P<a>x)|(?P<b>y)", 0, tmp_path)
+    assert pattern.match("y").lastgroup == "b"
 
 
 def test_the_script_writes_files_the_module_reads(tmp_path: Path) -> None:

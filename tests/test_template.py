@@ -61,7 +61,7 @@ def test_outbox_is_encrypted_has_a_dlq_and_reports_item_failures(template: dict[
     outbox = queues["OutboxQueue"]["Properties"]
     assert outbox["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["OutboxDeadLetterQueue", "Arn"]}
     guard = template["Resources"]["GuardFunction"]["Properties"]
-    assert guard["Handler"] == "functions.guard.app.lambda_handler"
+    assert guard["Handler"] == "functions.guard.handler.lambda_handler"
     [source] = guard["Events"].values()
     assert source["Type"] == "SQS"
     assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
