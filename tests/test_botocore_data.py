@@ -104,15 +104,6 @@ def test_the_folder_is_written_only_where_bytecode_would_be(tmp_path: Path, monk
     assert botocore_data.folder() == local  # an artifact's folder wins
 
 
-def test_a_read_only_install_uses_botocores_own_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    blocked = tmp_path / "file"
-    blocked.write_text("x")
-    monkeypatch.setattr(botocore_data, "SHIPPED", tmp_path / "not-shipped")
-    monkeypatch.setattr(botocore_data, "_local_folder", lambda: blocked / "botocore-x")
-    monkeypatch.setattr(sys, "dont_write_bytecode", False)
-    assert botocore_data.folder() is None
-
-
 def test_the_loader_reads_the_users_data_path_then_the_lean_folder(
     lean: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -183,7 +174,9 @@ def test_the_folder_is_readable_by_every_user(lean: Path) -> None:
     assert {p.stat().st_mode & 0o777 for p in lean.rglob("*") if p.is_file()} == {0o644}
 
 
-def test_a_read_only_install_is_not_tried_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_only_install_uses_botocores_own_data_and_is_not_tried_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("x")
     monkeypatch.setattr(botocore_data, "SHIPPED", tmp_path / "not-shipped")
