@@ -24,15 +24,28 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
+
+from pydantic import ValidationError
 
 from linters.engine import active_rules, check, judge_safely, render_parts, run_rules, within_limits
 from linters.findings import Decision, Result, decide
+from linters.limits import check_all_but_data
 from linters.message import Message, Part, build_part
 from linters.models import InlineTemplate, RequestError, SendRequest, aware, parse_request
-from linters.nlp import Extension, current_vocabulary
+from linters.nlp import Extension, current_vocabulary, lemma_table, words_a_value_needs
 from linters.policy import Policy
+from linters.recipient_classes import (
+    Canonical,
+    Entry,
+    Memo,
+    StandIns,
+    Trace,
+    contact_word_pattern,
+    customer_with,
+    known_words,
+)
 
 # One recipient record may be this large; the file as a whole has no limit.
 MAX_RECORD_BYTES = 1024 * 1024
@@ -44,7 +57,7 @@ _JSON_COLUMNS = frozenset({"history", "events"})
 _EXAMPLES_PER_RECIPIENT = 8
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CampaignTemplate:
     """The template's parts and how it is sent (from the front matter of the file)."""
 
@@ -61,6 +74,15 @@ class CampaignTemplate:
                 defaults[key] = getattr(meta, key)
         return cls({part.name: part.text for part in source.parts}, defaults)
 
+    @cached_property
+    def inline(self) -> InlineTemplate | dict[str, str]:
+        """The parts validated once: every recipient's request shares them (the parts
+        themselves when they are not a valid template, so each request names the error)."""
+        try:
+            return InlineTemplate.model_validate(self.parts)
+        except ValidationError:
+            return self.parts
+
 
 def request_from_record(record: Any, template: CampaignTemplate) -> SendRequest:
     """The send request for one recipient record; RequestError names the bad field."""
@@ -69,7 +91,7 @@ def request_from_record(record: Any, template: CampaignTemplate) -> SendRequest:
     unknown = sorted(set(record) - set(RECORD_FIELDS))
     if unknown:
         raise RequestError(unknown[0], f"unknown field (a record has {', '.join(RECORD_FIELDS)})")
-    document = {**template.defaults, **record, "template": template.parts}
+    document = {**template.defaults, **record, "template": template.inline}
     return parse_request(document)
 
 
@@ -147,22 +169,32 @@ class Campaign:
         self.policy = policy or Policy()
         self.now = aware(now or datetime.now(UTC))
         self.active = active_rules(self.policy)
+        self._memo = Memo()
+        self._stand_ins_found: StandIns | None = None
 
     def judge(self, request: SendRequest) -> Result:
         """The decision and findings `check` would give (without the retry time of a hold)."""
-        if not isinstance(request.template, InlineTemplate) or (
-            request.customer is None and request.customer_id is not None
-        ):
+        if not self._covered(request):
             return check(request, self.policy, now=self.now)  # needs lookups: the reference path
         within_limits(request, request.template)  # as check: refused before rendering
         return judge_safely(self.policy, lambda: self._judge_inline(request))
 
-    def _judge_inline(self, request: SendRequest) -> Result:
+    @staticmethod
+    def _covered(request: SendRequest) -> bool:
+        """Whether the campaign path judges it: an inline template, no customer lookup."""
+        return isinstance(request.template, InlineTemplate) and not (
+            request.customer is None and request.customer_id is not None
+        )
+
+    def _judge_inline(self, request: SendRequest, trace: Trace | None = None) -> Result:
         from linters.rewrite import rewrite_message
 
         moment = aware(request.now or self.now)
         parts = render_parts(request.template, request.data, shared_part)
-        message = Message(request, request.customer, parts, moment)
+        if trace is None:
+            message = Message(request, request.customer, parts, moment)
+        else:  # the rules read the records through views that note each field
+            message = Message(trace.view(request, "request"), trace.view(request.customer, "customer"), parts, moment)
         findings = run_rules(message, self.policy, self.active)
         decision = decide(findings)
         result = Result(request.id, decision, findings, {})
@@ -173,13 +205,82 @@ class Campaign:
         return result
 
     def judge_record(self, index: int, record: Any) -> Verdict:
-        """One recipient record (decoded JSON or a CSV row's record) to its verdict."""
+        """One recipient record (decoded JSON or a CSV row's record) to its verdict.
+
+        A recipient whose class (linters/recipient_classes.py) was judged before gets
+        that verdict with its own names put back; any other is judged as ``judge`` does.
+        """
         recipient_id = record.get("id") if isinstance(record, dict) else None
         recipient_id = recipient_id if isinstance(recipient_id, str) else None
         try:
-            result = self.judge(request_from_record(record, self.template))
+            request = request_from_record(record, self.template)
+            if not self._covered(request):
+                return _verdict(index, check(request, self.policy, now=self.now))
+            try:
+                check_all_but_data(request)
+            except RequestError:
+                within_limits(request, request.template)  # the error check names first
+                raise
+            shared = self._verdict_of_class(index, request, record)
+            if shared is not None:
+                return shared
+            within_limits(request, request.template)
+            return _verdict(index, judge_safely(self.policy, lambda: self._judge_inline(request)))
         except RequestError as exc:
             return Verdict(index, recipient_id, None, error=exc.problem, field=exc.field or None)
-        rules = tuple(sorted({f.rule for f in result.findings}))
-        examples = tuple((f.rule, f.message, f.excerpt) for f in result.findings[:_EXAMPLES_PER_RECIPIENT])
-        return Verdict(index, result.id, str(result.decision), rules, examples)
+
+    def _verdict_of_class(self, index: int, request: SendRequest, record: dict[str, Any]) -> Verdict | None:
+        moment = aware(request.now or self.now)
+        canonical = self._stand_ins().canonical(request, record, moment)
+        if canonical is None:
+            return None
+        entry = self._memo.find(canonical.key, request)
+        if entry is None:
+            # The data limits hold for a whole class: its data differs only in the letters
+            # of stood-in words, not in shape or lengths. So they are checked on a miss.
+            within_limits(request, request.template)
+            entry = self._judge_class(request, canonical)
+            if entry is None:
+                return None
+            self._memo.keep(canonical.key, entry)
+        examples = entry.verdict_parts(canonical)
+        if examples is None:
+            return None
+        return Verdict(index, request.id, entry.decision, entry.rules, examples)
+
+    def _judge_class(self, request: SendRequest, canonical: Canonical) -> Entry | None:
+        """Judge the class's stand-ins, noting what the rules read; None if it cannot be shared."""
+        stand_in = request.model_copy(
+            update={"data": canonical.stand_in_data(), "customer": customer_with(request.customer, canonical.stand_in_names())}
+        )
+        trace = Trace()
+        try:
+            result = judge_safely(self.policy, lambda: self._judge_inline(stand_in, trace))
+        except RequestError:
+            return None  # judged again on its own values, whose error names them
+        if not trace.followed:
+            return None
+        verdict = _verdict(0, result)
+        return Entry.of(trace.reads, str(verdict.decision), verdict.rules, verdict.examples)
+
+    def _stand_ins(self) -> StandIns:
+        if self._stand_ins_found is None:
+            extension = self.policy.vocabulary
+            template_texts = (*self.template.parts.values(), *map(str, self.template.defaults.values()))
+            known = known_words(extension, template_texts, tuple(s for _, _, s in self.active))
+            # A plain word is one ``value_needs_pipeline`` lets by: not in the lemma table,
+            # not a word some pattern needs (None: every value goes to spaCy).
+            needed = words_a_value_needs(extension)
+            self._stand_ins_found = StandIns(
+                known | (needed or frozenset()),
+                lemma_table() if needed is not None else None,
+                contact_word_pattern(extension),
+                tuple(self.template.parts.values()),
+            )
+        return self._stand_ins_found
+
+
+def _verdict(index: int, result: Result) -> Verdict:
+    rules = tuple(sorted({f.rule for f in result.findings}))
+    examples = tuple((f.rule, f.message, f.excerpt) for f in result.findings[:_EXAMPLES_PER_RECIPIENT])
+    return Verdict(index, result.id, str(result.decision), rules, examples)

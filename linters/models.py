@@ -246,6 +246,8 @@ class SendRequest(Strict):
     def pick_template_kind(cls, value: Any) -> Any:
         # Tell the two shapes apart up front so errors name the right fields
         # instead of listing the failures of both union members.
+        if isinstance(value, (StoredTemplate, InlineTemplate)):
+            return value  # validated already (a campaign's one template, for every recipient)
         if isinstance(value, dict) and "name" in value:
             return StoredTemplate.model_validate(value)
         if isinstance(value, dict):

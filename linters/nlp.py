@@ -410,6 +410,18 @@ def _needed_words(extension: Extension = ()) -> tuple[frozenset[str], frozenset[
     return frozenset(lower), frozenset(lemmas), table, exceptions
 
 
+def lemma_table() -> Any:
+    """The lookup lemmatizer's table (``word in lemma_table()``: a word it knows)."""
+    return _needed_words()[2] or pipeline().get_pipe("sendguard_lemmatizer").lookups.get_table("lemma_lookup")
+
+
+def words_a_value_needs(extension: Extension = ()) -> frozenset[str] | None:
+    """The lower-case words that send a one-word value to spaCy (``value_needs_pipeline``
+    of a word not in the lemma table is membership here); None when every value goes."""
+    lower, lemmas, table, exceptions = _needed_words(extension)
+    return None if table is None else lower | lemmas | exceptions
+
+
 def value_needs_pipeline(text: str, extension: Extension = ()) -> bool:
     """False only when ``text`` provably matches nothing: plain words (letters only, or
     ASCII digits only) split by single spaces, none a tokenizer exception, none a word

@@ -221,7 +221,7 @@ def _substitutions(text: str, wrapped: bool, data: list[tuple[int, int]]) -> dic
 
 
 def _confusables(text: str, data: list[tuple[int, int]]) -> dict[int, str]:
-    table = _skeleton_table()
+    table = skeleton_table()
     if table.keys().isdisjoint(text):
         return {}
     # Accented letters count as not Latin here: an estimate.
@@ -251,7 +251,7 @@ def _is_latin(char: str) -> bool:
 
 
 @cache
-def _skeleton_table() -> dict[str, str]:
+def skeleton_table() -> dict[str, str]:
     """Letters of other scripts -> the ASCII letter they look like (UTS #39 confusables)."""
     from confusable_homoglyphs import categories, utils
 

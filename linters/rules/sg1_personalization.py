@@ -363,12 +363,15 @@ def find_unwanted_occasion(message: Message, settings: OccasionSettings) -> Iter
     the message exists because of the occasion, so there is nothing to cut.
     """
     customer = message.customer
-    if customer is None:
+    greetings = list(spans(message, "OCCASION_GREETING"))
+    # The record is read only when the text greets an occasion: the campaign path shares
+    # a verdict between recipients who differ only in fields no rule read.
+    if customer is None or not greetings:
         return
     why = _occasion_unwanted(customer, settings)
     if why is None:
         return
-    for part, start, end in spans(message, "OCCASION_GREETING"):
+    for part, start, end in greetings:
         if _the_business_celebrates(part.text, start, end):
             continue
         yield Hit(f"'{part.text[start:end]}' greets a personal occasion, but {why}", part.name, start, end)

@@ -78,9 +78,11 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
     clients get 30% off"); when there is none, the message is blocked (SG000).
     """
     customer = message.customer
-    if customer is None or status_earned(customer, settings):
+    claims = list(spans(message, "STATUS_CLAIM"))
+    # The record is read only when there is a claim (see find_unwanted_occasion).
+    if customer is None or not claims or status_earned(customer, settings):
         return
-    for part, start, end in spans(message, "STATUS_CLAIM"):
+    for part, start, end in claims:
         following = part.text[end : end + 20].split()
         if following and following[0].strip(".,!?").lower() in _policy_words("not_about_people"):
             continue
@@ -249,15 +251,13 @@ def find_fake_relationship(message: Message, settings: RelationshipSettings) -> 
     customer = message.customer
     if customer is None:
         return
-    checks = {
-        "RETURNING_CLAIM": _returning(customer, settings),
-        "LOYALTY_CLAIM": _loyal(customer, settings),
-        "TENURE_CLAIM": _long_time(customer, settings, message),
-    }
+    checks = {"RETURNING_CLAIM": _returning, "LOYALTY_CLAIM": _loyal, "TENURE_CLAIM": _long_time}
     for label, earned in checks.items():
-        if earned:
+        claims = list(spans(message, label))
+        # The record is read only when there is a claim (see find_unwanted_occasion).
+        if not claims or earned(customer, settings, message):
             continue
-        for part, start, end in spans(message, label):
+        for part, start, end in claims:
             cut_start, cut_end, replacement = claim_edit(part, start, end)
             yield Hit(
                 f"'{part.text[start:end]}' claims a history this customer does not have "
@@ -269,13 +269,13 @@ def find_fake_relationship(message: Message, settings: RelationshipSettings) -> 
             )
 
 
-def _returning(customer: Customer, settings: RelationshipSettings) -> bool:
+def _returning(customer: Customer, settings: RelationshipSettings, message: Message) -> bool:
     return not customer.anonymous and (customer.purchase_count or 0) >= max(
         settings.returning_min_purchases, 1
     )
 
 
-def _loyal(customer: Customer, settings: RelationshipSettings) -> bool:
+def _loyal(customer: Customer, settings: RelationshipSettings, message: Message) -> bool:
     return not customer.anonymous and (customer.purchase_count or 0) >= max(settings.loyal_min_purchases, 1)
 
 

@@ -1,0 +1,601 @@
+"""Recipients who read alike share one judgement: the campaign path's memo.
+
+A campaign judges one template for many recipients. Two recipients get the same
+decision, rules and findings when everything the rules read of them is the same; what
+differs between two customers is mostly their names, which the rules read only as
+words no vocabulary knows. A recipient's *class* is found in two steps:
+
+1. **Stand-ins** (``StandIns.canonical``). Each merge value, and each of the
+   customer's ``first_name``, ``last_name`` and ``preferred_name``, that is one plain
+   ASCII word no rule knows is replaced by a stand-in of the same length and the same
+   capitals: "Bofuka" by "Jqqqqj", the same stand-in for the same word whatever its
+   case, so "first name in the greeting equals the customer's first name" still holds.
+   "No rule knows" is wide on purpose (``_known_words``): a word of any vocabulary file,
+   of the lemma table, of the policy or of the template; a stop word, a tokenizer
+   exception, a word written into a pattern; a word that holds a contact word ("help")
+   or sits inside another string of the record. Such a word stays as it is, and so
+   does anything else (two words, digits, accents, punctuation).
+2. **Reads** (``Trace``). The first recipient of a class is judged on its stand-ins,
+   with the request and the customer record behind views that note each field a rule
+   reads and its value. A later recipient with the same stand-ins, moment and merge
+   values, and the same values in the fields noted, gets the first one's verdict with
+   its own names put back: the rules are functions of what they read. A rule that
+   reads a record in a way the views cannot follow (``model_dump``, an unknown
+   attribute) makes the class unshareable, and the recipient is judged on its own.
+
+What this assumes, and what tests/test_recipient_classes.py checks on varied names
+(real given names, names holding pattern words, brand words, contact words): a rule
+never tells two unknown plain words of the same length and capitals apart. Any
+recipient whose verdict cannot be put back exactly (a stand-in left over in an
+example) is judged on its own values instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable, Container, Iterator
+from dataclasses import dataclass
+from datetime import datetime, time
+from functools import cache, lru_cache
+from operator import attrgetter
+from types import FunctionType, MethodType
+from typing import Any
+
+from pydantic import BaseModel
+
+from linters import models
+from linters.models import Customer, SendRequest
+from linters.normalize import skeleton_table
+from linters.vocabulary import Extension, data_files, load, words
+
+# Deeper or larger merge data is judged on its own (linters.limits refuses it anyway).
+MAX_DATA_DEPTH, MAX_DATA_VALUES = 12, 5000
+# The customer fields that hold a name and are stood in for like merge values.
+NAME_FIELDS = ("first_name", "last_name", "preferred_name")
+# Words shorter than this stay as they are: "u", "yo", "if" are words some rule reads.
+_MIN_LETTERS, _MAX_LETTERS = 3, 40
+# Stand-ins are "j" + a body of q, x and z + "j": no English word, no vocabulary entry,
+# and one can never be found inside another (the j's mark both ends).
+_BODY_LETTERS = "qxz"
+# Text that looks like a stand-in: a record or template holding one is not stood in for,
+# or a stand-in would equal one of its words and put-back would replace that too.
+_LIKE_A_STAND_IN = re.compile(r"j[qxz]+j")
+_LIKE_A_STAND_IN_BYTES = re.compile(rb"j[qxz]+j")
+# Bounds of the memo: classes kept, and verdicts kept per class (each with its reads).
+MAX_CLASSES = 4096
+MAX_ENTRIES_PER_CLASS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Canonical:
+    """A recipient's class key, and what it takes to judge its stand-ins and put back."""
+
+    key: tuple[Any, ...]
+    data: dict[str, Any]  # the recipient's merge data
+    names: tuple[str | None, ...]  # the customer's NAME_FIELDS, () without a customer
+    shown: dict[str, str]  # the recipient's word -> its stand-in
+
+    @property
+    def back(self) -> dict[str, str]:
+        """Stand-in -> the recipient's word."""
+        return {v: k for k, v in self.shown.items()}
+
+    def stand_in_data(self) -> dict[str, Any]:
+        return _map_strings(self.data, self.shown) if self.shown else self.data
+
+    def stand_in_names(self) -> dict[str, str | None]:
+        return {f: self.shown.get(v, v) if v is not None else None for f, v in zip(NAME_FIELDS, self.names, strict=False)}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One judgement of a class: the fields it read, with their values, and the verdict."""
+
+    reads: tuple[tuple[tuple[str, ...], Any], ...]
+    decision: str
+    rules: tuple[str, ...]
+    examples: tuple[tuple[str, str, str], ...]
+    # The reads as two attrgetters (request, customer) and the values they must return:
+    # one C call each per recipient instead of a walk per field.
+    _getters: tuple[tuple[Callable[[Any], Any], tuple[Any, ...]], ...] = ()
+    _delicate: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, reads: dict[tuple[str, ...], Any], decision: str, rules: tuple[str, ...], examples: tuple) -> Entry:
+        getters = []
+        delicate = []
+        for root in ("request", "customer"):
+            paths = [(p, v) for p, v in reads.items() if p[0] == root]
+            if paths:
+                # A customer path ("customer", "consent", ...) is read from the request.
+                getter = attrgetter(*(".".join(p[1:] if root == "request" else p) for p, _ in paths))
+                getters.append((_as_tuple(getter, len(paths)), tuple(v for _, v in paths)))
+        for i, (_, value) in enumerate(reads.items()):
+            if isinstance(value, (datetime, time, BaseModel)) or (isinstance(value, (list, dict)) and value):
+                delicate.append(i)
+        return cls(tuple(reads.items()), decision, rules, examples, tuple(getters), tuple(delicate))
+
+    def verdict_parts(self, canonical: Canonical) -> tuple[tuple[str, str, str], ...] | None:
+        """The examples with the recipient's words put back; None if one cannot be."""
+        if not canonical.shown or not self.examples:
+            return self.examples
+        back = canonical.back
+        examples = []
+        for rule, message, excerpt in self.examples:
+            shown_message, shown_excerpt = put_back(message, back), put_back(excerpt, back)
+            if shown_message is None or shown_excerpt is None:
+                return None
+            examples.append((rule, shown_message, shown_excerpt))
+        return tuple(examples)
+
+    def fits(self, request: SendRequest) -> bool:
+        """Whether every field this judgement read has the same value in ``request``."""
+        try:
+            for getter, values in self._getters:
+                if getter(request) != values:
+                    return False
+            for i in self._delicate:  # == is not enough: types, time zones
+                path, value = self.reads[i]
+                if not same(_resolve(request, path), value):
+                    return False
+        except AttributeError:  # a sub-record the judgement read is missing here
+            return False
+        return True
+
+
+def _as_tuple(getter: Callable[[Any], Any], count: int) -> Callable[[Any], tuple[Any, ...]]:
+    """attrgetter of one name returns the value, of several a tuple; the customer's
+    fields are read from the request's ``customer``."""
+    if count == 1:
+        return lambda request: (getter(request),)
+    return getter
+
+
+def _resolve(request: SendRequest, path: tuple[str, ...]) -> Any:
+    here: Any = request if path[0] == "request" else request.customer
+    for name in path[1:]:
+        here = getattr(here, name)
+    return here
+
+
+class _ModelOf:
+    """A read of a sub-record (``customer.quiet_hours``) notes only that it is one of
+    these; equal to any instance of the class (so a tuple of reads compares in C)."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: type) -> None:
+        self.kind = kind
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is self.kind
+
+    def __hash__(self) -> int:
+        return hash(self.kind)
+
+
+def same(found: Any, noted: Any) -> bool:
+    """Whether a field read now equals the value noted: same types, and times equal in
+    their zone as well as in instant (a rule may read the hour)."""
+    if isinstance(noted, _ModelOf):
+        return type(found) is noted.kind
+    if type(found) is not type(noted):
+        return False
+    if isinstance(noted, (list, tuple)):
+        return len(found) == len(noted) and all(same(a, b) for a, b in zip(found, noted, strict=True))
+    if isinstance(noted, dict):
+        return found.keys() == noted.keys() and all(same(found[k], noted[k]) for k in noted)
+    if isinstance(noted, BaseModel):
+        return same(_fields_of(found), _fields_of(noted))
+    if isinstance(noted, (datetime, time)):
+        return found == noted and found.utcoffset() == noted.utcoffset() and found.tzinfo == noted.tzinfo
+    return found == noted
+
+
+def _fields_of(model: BaseModel) -> dict[str, Any]:
+    fields = {name: getattr(model, name) for name in type(model).model_fields}
+    return {**fields, **(model.__pydantic_extra__ or {})}
+
+
+class Trace:
+    """The fields the rules read while judging one message, by path."""
+
+    def __init__(self) -> None:
+        self.reads: dict[tuple[str, ...], Any] = {}
+        self.followed = True  # False once a read could not be followed
+
+    def view(self, real: BaseModel | None, root: str) -> Any:
+        return None if real is None else _View(real, (root,), self)
+
+    def note(self, path: tuple[str, ...], value: Any) -> None:
+        if path not in _IN_THE_KEY:
+            self.reads.setdefault(path, value)
+
+
+# Read through the class key itself: the stand-ins, the merge values, the template.
+_IN_THE_KEY = frozenset(
+    {("request", "data"), ("request", "template")} | {("customer", name) for name in NAME_FIELDS}
+)
+
+
+class _View:
+    """A request or customer record as the rules see it, noting every field they read."""
+
+    __slots__ = ("_path", "_real", "_trace")
+
+    def __init__(self, real: BaseModel, path: tuple[str, ...], trace: Trace) -> None:
+        self._real, self._path, self._trace = real, path, trace
+
+    def __getattr__(self, name: str) -> Any:
+        real, kind = self._real, type(self._real)
+        if name in kind.model_fields or name in (real.__pydantic_extra__ or {}):
+            return self._field(name, getattr(real, name))
+        attribute = getattr(kind, name, None)
+        if isinstance(attribute, property) and attribute.fget is not None:
+            return attribute.fget(self)  # its body reads fields through this view
+        if isinstance(attribute, FunctionType):
+            return MethodType(attribute, self)
+        self._trace.followed = False  # pydantic's API or a missing name: cannot follow
+        return getattr(real, name)
+
+    def _field(self, name: str, value: Any) -> Any:
+        path = (*self._path, name)
+        if path == ("request", "customer"):
+            return self._trace.view(value, "customer")
+        if isinstance(value, BaseModel):
+            self._trace.note(path, _ModelOf(type(value)))
+            return _View(value, path, self._trace)
+        self._trace.note(path, value)
+        return value
+
+
+# --- stand-ins ---------------------------------------------------------------------------
+
+
+class StandIns:
+    """Finds a recipient's class key; one per campaign (template, policy)."""
+
+    def __init__(
+        self,
+        known: frozenset[str],
+        lemmas: Container[str] | None,
+        holds_known: re.Pattern[str],
+        template_texts: tuple[str, ...] = (),
+    ):
+        """``known``: the words some rule reads by their letters (``known_words``, and
+        those that send a value to spaCy); ``lemmas``: the lemma table, whose words are
+        known too (None: no word is plain, nothing is stood in for)."""
+        self._known = known
+        self._lemmas: Container[str] = lemmas if lemmas is not None else _EVERYTHING
+        # Every recipient on its own when the template or policy holds a stand-in's
+        # letters, or the template joins a value to letters or to another value.
+        self._off = any(_LIKE_A_STAND_IN.search(word) for word in known) or joins_values(template_texts)
+        self._holds_known = holds_known
+        self._eligible: dict[str, bool] = {}
+
+    def eligible(self, word: str) -> bool:
+        """A plain ASCII word no rule knows (cached: names repeat across a campaign)."""
+        found = self._eligible.get(word)
+        if found is None:
+            found = self._eligible[word] = self._judge_word(word)
+            if len(self._eligible) > 65536:
+                self._eligible.clear()
+        return found
+
+    def _judge_word(self, word: str) -> bool:
+        if not (_MIN_LETTERS <= len(word) <= _MAX_LETTERS and word.isascii() and word.isalpha()):
+            return False
+        folded = word.lower()
+        return folded not in self._known and folded not in self._lemmas and not self._holds_known.search(folded)
+
+    def canonical(self, request: SendRequest, record: dict[str, Any], moment: datetime) -> Canonical | None:
+        """The class key of a request; None when it is not keyed (too large or too deep a
+        record, letters like a stand-in's), and the recipient is judged on its own."""
+        customer = request.customer
+        names = (customer.first_name, customer.last_name, customer.preferred_name) if customer is not None else ()
+        data = request.data
+        flat = all(v.__class__ is str for v in data.values())  # the usual record
+        leaves = list(data.values()) if flat else _leaves(data)
+        if leaves is None:
+            return None
+        known, eligible = self._eligible, self.eligible
+        chosen = [v for v in (*names, *leaves) if v.__class__ is str and (known.get(v) or eligible(v))]
+        shown: dict[str, str] = {}
+        if chosen:
+            if self._off or _LONE_LETTER_AT_AN_END.search("\n".join(leaves)):
+                return None  # a lone letter may close up with its neighbours ("B o b")
+            text = record_letters(record)
+            if text is None or _LIKE_A_STAND_IN_BYTES.search(text):
+                return None
+            shown = _shown(chosen, text)
+        # The moment with its zone: a rule may print the hour as the request gave it.
+        key = (
+            (moment, moment.tzinfo),
+            ("dict", tuple([(k, shown.get(v, v)) for k, v in data.items()])) if flat else _freeze(data, shown),
+            customer is not None and tuple([shown.get(v, v) for v in names]),  # type: ignore[arg-type]
+        )
+        return Canonical(key, data, names, shown)
+
+
+def _shown(chosen: list[str], text: bytes) -> dict[str, str]:
+    """Each value stood in for -> its stand-in, with the value's capitals. A word found in
+    the record's letters more often than where it is stood in for is part of, or equal
+    to, something that stays (an address, a key, a longer value, letters spaced out or
+    disguised): it is kept ("" in ``bases``)."""
+    folded = [v.lower() for v in chosen]
+    shown: dict[str, str] = {}
+    bases: dict[str, str] = {}
+    used: dict[int, int] = {}
+    for value, word in zip(chosen, folded, strict=True):
+        if value in shown:
+            continue
+        base = bases.get(word)
+        if base is None:
+            base = ""
+            if _occurrences(text, word.encode()) == folded.count(word):
+                index = used.get(len(word), 0)
+                base = _stand_in(len(word), index) or ""  # none left of this length: kept
+                used[len(word)] = index + 1
+            bases[word] = base
+        if base:
+            shown[value] = _with_capitals(base, value)
+    return shown
+
+
+def _with_capitals(base: str, value: str) -> str:
+    if value.islower():
+        return base
+    if value.istitle():
+        return base.capitalize()
+    if value.isupper():
+        return base.upper()
+    return "".join(b.upper() if c.isupper() else b for b, c in zip(base, value, strict=True))
+
+
+@lru_cache(maxsize=1024)
+def _stand_in(length: int, index: int) -> str | None:
+    body = []
+    for _ in range(length - 2):
+        index, digit = divmod(index, len(_BODY_LETTERS))
+        body.append(_BODY_LETTERS[digit])
+    return None if index else "j" + "".join(body) + "j"
+
+
+def _leaves(data: dict[str, Any]) -> list[str] | None:
+    """The merge data's text values (which may be stood in for), walked without
+    recursion; None when the data is deeper or larger than the limits allow (then the
+    recipient is judged on its own, and ``within_limits`` names the field)."""
+    if all(v.__class__ is str for v in data.values()):
+        return list(data.values())  # the usual flat record
+    leaves: list[str] = []
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    seen = 0
+    while stack:
+        value, depth = stack.pop()
+        seen += 1
+        if depth > MAX_DATA_DEPTH or seen > MAX_DATA_VALUES:
+            return None
+        if value.__class__ is str:
+            leaves.append(value)
+        elif isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in reversed(value.values()))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in reversed(value))
+    return leaves
+
+
+# A record longer than this as JSON is judged on its own.
+_MAX_RECORD_TEXT = 64 * 1024
+# One encoder for all records: ``json.dumps`` with options builds a new one each call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=str)
+
+
+def record_letters(record: dict[str, Any]) -> bytes | None:
+    """The record's letters as its reader would read them, and nothing else: its JSON
+    (every key and text) folded to lower case, with fullwidth, mathematical and
+    look-alike letters read as the ASCII ones they show (as ``linters.normalize``
+    reads them), and every other character dropped, so "B o b", "Ｂｏｂ", "Bоb"
+    (Cyrillic o) and "B\u200bob" all hold "bob". Dropping characters only joins
+    letters, which can only find a word more often: never fewer times than it is there.
+    """
+    try:
+        text = _ENCODER.encode(record)
+    except (RecursionError, ValueError):  # nested too deep; judged, and refused, on its own
+        return None
+    if len(text) > _MAX_RECORD_TEXT:
+        return None
+    if not text.isascii():
+        text = _as_read(text)
+    return text.encode("ascii", "ignore").lower().translate(None, _NOT_LOWER_LETTERS)
+
+
+_NOT_LOWER_LETTERS = bytes(c for c in range(256) if not 97 <= c <= 122)
+
+
+def _as_read(text: str) -> str:
+    table = skeleton_table()
+    text = unicodedata.normalize("NFKC", text)
+    return unicodedata.normalize("NFKC", "".join(table.get(c, c) for c in text)).casefold()
+
+
+def _occurrences(text: bytes, word: bytes) -> int:
+    """How often ``word`` is in ``text``, overlapping ones counted."""
+    count, at = 0, text.find(word)
+    while at >= 0:
+        count += 1
+        at = text.find(word, at + 1)
+    return count
+
+
+# A merge value that starts or ends with a letter standing alone, a space from the
+# next: spaced-out letters are closed up (``linters.normalize._SPACED``), across values too.
+# Searched in the values joined by line breaks (a break inside one only adds matches).
+_LONE_LETTER_AT_AN_END = re.compile(r"(?m)^[^\W\d_](?: |$)|(?:^| )[^\W\d_]$")
+# Template tags: block helpers and comments (which print nothing), and HTML tags.
+_SILENT_TAG = re.compile(r"\{\{~?\s*(?:[#/^!]|else\b)(?:[^}]|\}(?!\}))*\}\}\}?|<[^>]*>")
+_VALUE_TOUCHES = re.compile(r"[^\W_]\{\{|\}\}\}?[^\W_]|\}\}\}?\{\{")
+
+
+def joins_values(template_texts: tuple[str, ...]) -> bool:
+    """Whether a template prints a value right against a letter, a digit or another
+    value ("Hi {{a}}{{b}}", "Mc{{last}}"): its words then depend on the values' letters
+    together, which stand-ins of each would not keep."""
+    return any(_VALUE_TOUCHES.search(_SILENT_TAG.sub("", text)) for text in template_texts)
+
+
+def _map_strings(value: Any, shown: dict[str, str]) -> Any:
+    if value.__class__ is str:
+        return shown.get(value, value)
+    if isinstance(value, dict):
+        return {k: _map_strings(v, shown) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(v, shown) for v in value]
+    return value
+
+
+def _freeze(value: Any, shown: dict[str, str]) -> Any:
+    """A hashable copy, stand-ins in place, that tells 1, 1.0 and true apart (they
+    render differently). Only called on data ``_leaves`` found within the limits."""
+    if value.__class__ is str:
+        return shown.get(value, value) if shown else value
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return ("dict", tuple((k, _freeze(v, shown)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", tuple(_freeze(v, shown) for v in value))
+    return (type(value).__name__, value)
+
+
+def put_back(text: str, back: dict[str, str]) -> str | None:
+    """``text`` with the recipient's words in place of their stand-ins; None when a
+    stand-in is left in another form (changed case), which only judging can render."""
+    for shown, word in back.items():
+        text = text.replace(shown, word)
+    folded = text.lower()
+    if any(shown.lower() in folded for shown in back):
+        return None
+    return text
+
+
+# --- what the rules know -------------------------------------------------------------------
+
+
+def known_words(extension: Extension, template_texts: tuple[str, ...], settings: tuple[Any, ...]) -> frozenset[str]:
+    """Every word some rule may read by its letters, case-folded (see the module doc)."""
+    found = set(_base_known_words())
+    found.update(_words_in(extension))
+    found.update(_words_in(template_texts))
+    found.update(_words_in([s.model_dump() if isinstance(s, BaseModel) else s for s in settings]))
+    return frozenset(found)
+
+
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def _words_in(value: Any) -> Iterator[str]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield from (w.lower() for w in _LETTER_RUN.findall(item))
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+
+
+@cache
+def _base_known_words() -> frozenset[str]:
+    """The vocabulary files, the models' field names and choices, the words written into
+    the rules' patterns, and spaCy's stop words."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    import linters.address
+    import linters.contact_paths
+    import linters.merge_tags
+    import linters.normalize
+    import linters.rules
+    import linters.substance
+
+    found: set[str] = set(STOP_WORDS)
+    folder_names = [*data_files(), "address", "given_names", "human_path", "normalisation", "placeholders"]
+    for name in dict.fromkeys(folder_names):
+        found.update(_words_in(load(name)))
+    for model in (models.SendRequest, models.Customer, models.Consent, models.Contact, models.Event):
+        found.update(_words_in(list(model.model_fields)))
+    for enum in (models.Channel, models.Purpose, models.AddressAs):
+        found.update(_words_in([member.value for member in enum]))
+    found.update(_words_in(list(models.EventType.__args__)))
+    modules = [linters.address, linters.contact_paths, linters.merge_tags, linters.normalize, linters.substance]
+    modules += list(_rule_modules(linters.rules))
+    for module in modules:
+        for value in vars(module).values():
+            if isinstance(value, re.Pattern):
+                found.update(_words_in(value.pattern))
+            elif isinstance(value, (frozenset, set, tuple)) and all(isinstance(v, str) for v in value):
+                found.update(_words_in(list(value)))
+    return frozenset(found)
+
+
+def _rule_modules(package: Any) -> Iterator[Any]:
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(package.__path__):
+        yield importlib.import_module(f"{package.__name__}.{info.name}")
+
+
+def contact_word_pattern(extension: Extension) -> re.Pattern[str]:
+    """Words that make a link or an address a way to reach people, found inside a word."""
+    entries = {w.lower().replace(" ", "") for c in ("contact_words", "no_reply_words") for w in words(c, extension)}
+    return re.compile("|".join(re.escape(e) for e in sorted(entries, key=len, reverse=True)))
+
+
+class _Everything:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_EVERYTHING = _Everything()
+
+
+# --- the memo ---------------------------------------------------------------------------------
+
+
+class Memo:
+    """Verdicts by class, bounded: the oldest class goes first."""
+
+    def __init__(self) -> None:
+        self._classes: OrderedDict[tuple[Any, ...], list[Entry]] = OrderedDict()
+        self.hits = 0  # recipients given a verdict found here (the bench prints the share)
+
+    def __len__(self) -> int:
+        return len(self._classes)
+
+    def find(self, key: tuple[Any, ...], request: SendRequest) -> Entry | None:
+        entries = self._classes.get(key)
+        if entries is None:
+            return None
+        self._classes.move_to_end(key)
+        found = next((e for e in entries if e.fits(request)), None)
+        self.hits += found is not None
+        return found
+
+    def keep(self, key: tuple[Any, ...], entry: Entry) -> None:
+        entries = self._classes.setdefault(key, [])
+        entries.append(entry)
+        if len(entries) > MAX_ENTRIES_PER_CLASS:
+            del entries[0]
+        if len(self._classes) > MAX_CLASSES:
+            self._classes.popitem(last=False)
+
+
+def customer_with(customer: Customer | None, names: dict[str, str | None]) -> Customer | None:
+    return None if customer is None else customer.model_copy(update=names)
+
+

@@ -1,0 +1,360 @@
+"""Recipients who read alike share one judgement, and it is the judgement `check` gives.
+
+The campaign path keeps a verdict per recipient class (linters/recipient_classes.py):
+names no rule knows are stood in for, and the fields the rules read are noted. These
+tests judge the same records with `check`, one by one, and require the same decision,
+rules and example findings, letters and all, for names that are made up, real, written
+in other cases, equal to pattern words, brand words or contact words, or found again
+in the address.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linters.campaign import Campaign, CampaignTemplate, Verdict, _verdict, request_from_record
+from linters.engine import check
+from linters.models import Customer, RequestError
+from linters.recipient_classes import (
+    MAX_CLASSES,
+    MAX_ENTRIES_PER_CLASS,
+    Entry,
+    Memo,
+    Trace,
+    _stand_in,
+    _with_capitals,
+    put_back,
+    same,
+)
+from tests.test_campaign import CUSTOMERS, DATA, EVENTS, HISTORIES, NOW, TEMPLATES
+from tests.test_campaign import _records as campaign_records
+
+# Made-up names (the stand-ins' case), the same in other capitals, real given names,
+# and names that are words some rule or the template knows.
+# Made-up names of one length and one case share a class: there are several of those.
+NAMES = [
+    "Bofuka", "BOFUKA", "bofuka", "BoFuKa", "Zelmira", "Quenby", "Tavisha", "Okonkwo",
+    "Dalvek", "Morsan", "Tiluke", "Vandro", "Pirenta", "Sulovan", "Kerriwa",
+    "Hope", "Youssef", "Helpdesk", "Harbour", "Vip", "Resident", "Customer", "Noreply",
+    "Sam", "Robert", "Ana", "Émilie", "Mary Ann", "Jxqj", "Jqqqj",
+]  # fmt: skip
+LAST_NAMES = [None, "Okonkwo", "Bofuka", "Zelmira", "Harbour"]
+MOMENTS = [
+    None,
+    "2026-11-20T15:00:00Z",
+    "2026-11-20T16:00:00+01:00",  # the same instant, printed in another zone
+    "2026-11-21T02:30:00+00:00",  # quiet hours in London
+]
+
+
+# Profiles with consent and a clean record, so that some verdicts allow or rewrite.
+_KEPT_CUSTOMER = {
+    "first_name": "-",
+    "purchase_count": 30,
+    "customer_since": "2016-05-01T00:00:00Z",
+    "consent": {"email_marketing": True, "sms_marketing": True, "personalization": True},
+}
+_WELL_KEPT = [
+    (_KEPT_CUSTOMER, DATA[0], None, [], last, moment) for last in LAST_NAMES[:3] for moment in MOMENTS[:3]
+]
+
+
+def _customer(base: dict, first: str, last: str | None, i: int) -> dict:
+    customer = dict(base)
+    if "first_name" in base:
+        customer["first_name"] = first
+    if last is not None and not base.get("anonymous"):
+        customer["last_name"] = last
+    if "preferred_name" in base:
+        customer["preferred_name"] = ["Bob", first, "Quenby"][i % 3]
+    return customer
+
+
+def _greeted_as(customer: dict, first: str, i: int) -> str:
+    """The name the merge data greets with: usually the customer's, sometimes not."""
+    name = customer.get("preferred_name") or customer.get("first_name") or first
+    return [name, name, name.upper(), "Arthur", "Zelmira", name.lower()][i % 6]
+
+
+def _records(count: int):
+    """Profiles (everything but the names) taken by a stride through their product, and
+    each profile sent to every name in turn: the names are what classes share."""
+    profiles = itertools.product(CUSTOMERS, DATA, HISTORIES, EVENTS, LAST_NAMES, MOMENTS)
+    chosen = [*_WELL_KEPT, *itertools.islice(profiles, 0, None, 53)][: -(-count // len(NAMES))]
+    cases = ((p, first, *profile) for p, profile in enumerate(chosen) for first in NAMES)
+    for i, (p, first, base, data, history, events, last, moment) in enumerate(itertools.islice(cases, count)):
+        # How the names are used varies by profile, and now and then within one.
+        way = p if i % 7 else i
+        customer = _customer(base, first, last, way)
+        name_in_address = way % 4 == 0 and first.isascii() and " " not in first
+        record = {
+            "id": f"r{i}",
+            "to": f"{first.lower()}.{i}@example.com" if name_in_address else f"r{i}@example.com",
+            "customer": customer,
+            "data": {**data, "first_name": _greeted_as(customer, first, way)},
+        }
+        for key, value in (("history", history), ("events", events), ("now", moment)):
+            if value:
+                record[key] = value
+        yield record
+
+
+def _expected(index: int, record: dict, template: CampaignTemplate):
+    return _verdict(index, check(request_from_record(record, template), now=NOW))
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_shared_verdicts_equal_check(name):
+    template = TEMPLATES[name]
+    campaign = Campaign(template, now=NOW)
+    records = list(_records(900))
+    for i, record in enumerate(records):
+        assert campaign.judge_record(i, record) == _expected(i, record, template), record
+    # The memo was used, or this test proves nothing about it.
+    assert campaign._memo.hits > len(records) // 10, campaign._memo.hits
+
+
+def _renamed(record: dict, name: str) -> dict:
+    """The record with its customer's given or preferred name, wherever it appears, made up."""
+    customer = record["customer"]
+    old = customer.get("preferred_name") or customer.get("first_name")
+    if old is None:
+        return record
+    swap = {old: name, old.upper(): name.upper()}
+    customer = {k: swap.get(v, v) if k.endswith("name") else v for k, v in customer.items()}
+    data = {k: swap.get(v, v) for k, v in record["data"].items()}
+    return {**record, "customer": customer, "data": data}
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_every_customer_dependent_rule_is_shared_right(name):
+    """The cases of tests/test_campaign.py (each customer-dependent rule fires), as they
+    are and with made-up names of one length, through one campaign's memo."""
+    template = TEMPLATES[name]
+    campaign = Campaign(template, now=NOW)
+    originals = list(campaign_records())
+    records = originals + [_renamed(r, made_up) for r in originals for made_up in ("Bofuka", "Dalvek", "Morsan")]
+    fired: set[str] = set()
+    for i, record in enumerate(records):
+        expected = _expected(i, record, template)
+        assert campaign.judge_record(i, record) == expected, record
+        fired |= set(expected.rules)
+    assert campaign._memo.hits > len(originals), campaign._memo.hits
+    assert fired
+
+
+def test_order_does_not_change_a_verdict():
+    template = TEMPLATES["winback"]
+    records = list(_records(200))
+    forward, backward = Campaign(template, now=NOW), Campaign(template, now=NOW)
+    ahead = [forward.judge_record(i, r) for i, r in enumerate(records)]
+    behind = [backward.judge_record(i, r) for i, r in reversed(list(enumerate(records)))]
+    assert ahead == behind[::-1]
+
+
+_CAMPAIGNS = {name: Campaign(template, now=NOW) for name, template in TEMPLATES.items()}
+_letters = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=9)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    template=st.sampled_from(sorted(TEMPLATES)),
+    first=st.tuples(_letters, st.sampled_from([str.capitalize, str.upper, str.lower])).map(lambda t: t[1](t[0])),
+    last=st.none() | _letters.map(str.capitalize),
+    greeted=st.sampled_from(["first", "other", "upper"]),
+    purchases=st.none() | st.integers(0, 60),
+    tier=st.sampled_from([None, "silver", "gold"]),
+    marketing=st.sampled_from([None, True, False]),
+    zone=st.sampled_from([None, "Europe/London", "Asia/Tokyo", "America/New_York"]),
+    years=st.integers(0, 12),
+)
+def test_any_made_up_name_gets_checks_verdict(
+    template, first, last, greeted, purchases, tier, marketing, zone, years
+):
+    customer = {"first_name": first, "last_name": last, "purchase_count": purchases, "tier": tier}
+    customer |= {"timezone": zone, "customer_since": (NOW - timedelta(days=365 * years + 3)).isoformat()}
+    if marketing is not None:
+        customer["consent"] = {"email_marketing": marketing}
+    name = {"first": first, "other": "Quenby", "upper": first.upper()}[greeted]
+    record = {
+        "id": "h",
+        "to": "h@example.com",
+        "customer": {k: v for k, v in customer.items() if v is not None},
+        "data": {"first_name": name, "collection": "Harbour", "product": "Alder armchair", "note": "", "sku": "a1"},
+    }
+    chosen = TEMPLATES[template]
+    assert _CAMPAIGNS[template].judge_record(0, record) == _expected(0, record, chosen)
+
+
+def test_a_verdict_that_cannot_be_shared_is_judged_on_its_own(monkeypatch):
+    template = TEMPLATES["winback"]
+    campaign = Campaign(template, now=NOW)
+    monkeypatch.setattr(campaign, "_judge_class", lambda request, canonical: None)
+    for i, record in enumerate(_records(30)):
+        assert campaign.judge_record(i, record) == _expected(i, record, template)
+    assert len(campaign._memo) == 0
+
+
+def test_a_read_the_views_cannot_follow_makes_the_class_unshareable():
+    trace = Trace()
+    view = trace.view(Customer(first_name="Ana", purchase_count=3), "customer")
+    assert view.purchase_count == 3 and trace.followed
+    view.model_dump()
+    assert not trace.followed
+    assert trace.reads == {("customer", "purchase_count"): 3}
+
+
+def test_names_are_not_noted_as_reads():
+    trace = Trace()
+    view = trace.view(Customer(first_name="Ana", last_name="Okafor", tier="gold"), "customer")
+    assert (view.first_name, view.last_name, view.tier) == ("Ana", "Okafor", "gold")
+    assert trace.reads == {("customer", "tier"): "gold"}
+
+
+def test_stand_ins_are_distinct_and_keep_length_and_capitals():
+    made = [_stand_in(6, i) for i in range(81)]
+    assert len(set(made)) == 81 and all(len(s) == 6 and s[0] == s[-1] == "j" for s in made)
+    assert _stand_in(3, 3) is None  # three letters have three stand-ins: no fourth
+    assert _with_capitals("jqxzqj", "Bofuka") == "Jqxzqj"
+    assert _with_capitals("jqxzqj", "BOFUKA") == "JQXZQJ"
+    assert _with_capitals("jqxzqj", "BoFuKa") == "JqXzQj"
+    assert _with_capitals("jqxzqj", "bofuka") == "jqxzqj"
+
+
+def test_put_back_refuses_a_stand_in_in_another_case():
+    assert put_back("Hi Jqqqqj, Jqqqqj!", {"Jqqqqj": "Bofuka"}) == "Hi Bofuka, Bofuka!"
+    assert put_back("JQQQQJ", {"Jqqqqj": "Bofuka"}) is None
+
+
+def test_a_name_found_elsewhere_in_the_record_keeps_its_letters():
+    template = TEMPLATES["sms"]
+    stand_ins = Campaign(template, now=NOW)._stand_ins()
+    record = {"id": "a", "to": "bofuka@example.com", "customer": {"first_name": "Bofuka", "last_name": "Zelmira"}}
+    request = request_from_record({**record, "data": {"first_name": "Bofuka"}}, template)
+    canonical = stand_ins.canonical(request, record | {"data": {"first_name": "Bofuka"}}, NOW)
+    assert canonical.stand_in_names()["first_name"] == "Bofuka"  # in the address too: stays
+    assert canonical.stand_in_names()["last_name"] != "Zelmira" and canonical.back[canonical.stand_in_names()["last_name"]] == "Zelmira"
+
+
+def test_known_words_and_real_names_keep_their_letters():
+    template = TEMPLATES["winback"]
+    stand_ins = Campaign(template, now=NOW)._stand_ins()
+    for word in ("Hope", "Customer", "Resident", "Robert", "Sam", "Vip", "Helpdesk", "Noreply"):
+        assert not stand_ins.eligible(word), word
+    for word in ("Bofuka", "ZELMIRA", "quenby"):
+        assert stand_ins.eligible(word), word
+
+
+def test_times_are_the_same_only_in_the_same_zone():
+    utc = datetime(2026, 11, 20, 15, tzinfo=UTC)
+    assert same(utc, datetime(2026, 11, 20, 15, tzinfo=UTC))
+    assert not same(utc, utc.astimezone(timezone(timedelta(hours=1))))
+    assert not same(1, 1.0) and not same(True, 1)
+
+
+def test_the_memo_is_bounded():
+    memo = Memo()
+    entry = Entry.of({}, "allow", (), ())
+    for i in range(MAX_CLASSES + 50):
+        memo.keep(("class", i), entry)
+    assert len(memo) == MAX_CLASSES
+    for _ in range(MAX_ENTRIES_PER_CLASS + 5):
+        memo.keep(("class", "one"), entry)
+    assert len(memo._classes[("class", "one")]) == MAX_ENTRIES_PER_CLASS
+
+
+def test_a_record_holding_stand_in_letters_is_judged_on_its_own():
+    template = TEMPLATES["visit"]
+    campaign = Campaign(template, now=NOW)
+    records = [
+        {"id": f"s{i}", "to": "s@example.com", "customer": {"first_name": first, "last_name": last},
+         "data": {"first_name": first, "product": product, "sku": "a1"}}
+        for i, (first, last, product) in enumerate([
+            ("Bofuka", "Dalvek", "Jqqqqj chair"),
+            ("Morsan", "Jqqqqj", "Alder armchair"),
+            ("Jqqqqj", "Dalvek", "Alder armchair"),
+            ("Tiluke", "Vandro", "Alder armchair"),
+        ])
+    ]  # fmt: skip
+    for i, record in enumerate(records):
+        assert campaign.judge_record(i, record) == _expected(i, record, template)
+    stand_ins = campaign._stand_ins()
+    for record in records[:3]:
+        assert stand_ins.canonical(request_from_record(record, template), record, NOW) is None
+
+
+def _expected_or_error(index: int, record: dict, template: CampaignTemplate):
+    try:
+        return _expected(index, record, template)
+    except RequestError as exc:
+        return Verdict(index, record.get("id"), None, error=exc.problem, field=exc.field or None)
+
+
+def _nested(depth: int) -> dict:
+    value: dict = {"leaf": "Bofuka"}
+    for _ in range(depth):
+        value = {"next": value}
+    return value
+
+
+def test_records_over_a_limit_get_checks_error_after_their_class_was_judged():
+    template = TEMPLATES["visit"]
+    campaign = Campaign(template, now=NOW)
+    fine = {"id": "ok", "to": "ok@example.com", "customer": {"first_name": "Bofuka"}, "data": {"first_name": "Bofuka", "product": "Alder armchair", "sku": "a1"}}
+    long_note = "Dalvek " * 5000
+    records = [
+        fine,
+        {**fine, "id": "deep", "data": {**fine["data"], "extra": _nested(30)}},
+        {**fine, "id": "long", "data": {**fine["data"], "product": long_note}},
+        {**fine, "id": "big customer", "customer": {"first_name": "Bofuka", "attributes": {"notes": long_note * 2}}},
+        {**fine, "id": "both", "customer": {"first_name": "Bofuka", "attributes": {"notes": long_note * 2}},
+         "data": {**fine["data"], "product": long_note}},
+        {**fine, "id": "history", "history": [{"at": "2026-11-01T00:00:00Z", "channel": "email"}] * 501},
+        {**fine, "id": "fine again", "customer": {"first_name": "Dalvek"}, "data": {**fine["data"], "first_name": "Dalvek"}},
+    ]  # fmt: skip
+    verdicts = [campaign.judge_record(i, record) for i, record in enumerate(records)]
+    assert verdicts == [_expected_or_error(i, record, template) for i, record in enumerate(records)]
+    fields = [v.field for v in verdicts[1:6]]
+    assert fields[0].startswith("data.extra.next")
+    assert fields[1:] == ["data.product", "customer.attributes.notes", "data.product", "history"]
+    assert campaign._memo.hits == 1  # "fine again" shares the first record's class
+
+
+NOTE = CampaignTemplate(
+    {"text": "Hi {{first_name}},\n\n{{note}}\n\nReply to this email and a person will answer."},
+    {"channel": "email", "purpose": "transactional"},
+)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Dear B o f u k a, your order shipped.",  # spaced out: read "Bofuka"
+        "Dear Ｂｏｆｕｋａ, your order shipped.",  # fullwidth
+        "Dear B\u043efuka, your order shipped.",  # a Cyrillic o
+        "Dear Bo\u200bfuka, your order shipped.",  # a zero-width space inside
+        "Dear Bofuka's family, your order shipped.",
+    ],
+)
+def test_a_name_written_again_in_disguise_keeps_its_letters(note):
+    campaign = Campaign(NOTE, now=NOW)
+    record = {"id": "d", "to": "d@example.com", "customer": {"first_name": "Bofuka"}, "data": {"first_name": "Bofuka", "note": note}}  # fmt: skip
+    canonical = campaign._stand_ins().canonical(request_from_record(record, NOTE), record, NOW)
+    assert canonical is None or canonical.stand_in_names()["first_name"] == "Bofuka"
+    assert campaign.judge_record(0, record) == _expected(0, record, NOTE)
+
+
+def test_values_that_join_into_one_word_are_not_stood_in():
+    joined = CampaignTemplate({"text": "Hi {{a}}{{b}}, your order shipped."}, {"channel": "email", "purpose": "transactional"})  # fmt: skip
+    spaced = CampaignTemplate({"text": "Hi {{a}} {{b}}, your order shipped."}, {"channel": "email", "purpose": "transactional"})  # fmt: skip
+    record = {"id": "j", "to": "j@example.com", "customer": {"first_name": "Bofuka"}, "data": {"a": "Bof", "b": "uka"}}
+    assert Campaign(joined, now=NOW)._stand_ins().canonical(request_from_record(record, joined), record, NOW) is None
+    letters = {**record, "data": {"a": "B o f", "b": "u k a"}}
+    assert Campaign(spaced, now=NOW)._stand_ins().canonical(request_from_record(letters, spaced), letters, NOW) is None
+    for template, chosen in ((joined, record), (spaced, letters)):
+        assert Campaign(template, now=NOW).judge_record(0, chosen) == _expected(0, chosen, template)
