@@ -221,7 +221,7 @@ class Campaign:
             except RequestError:
                 within_limits(request, request.template)  # the error check names first
                 raise
-            shared = self._verdict_of_class(index, request, record)
+            shared = self._verdict_of_class(index, request)
             if shared is not None:
                 return shared
             within_limits(request, request.template)
@@ -229,12 +229,13 @@ class Campaign:
         except RequestError as exc:
             return Verdict(index, recipient_id, None, error=exc.problem, field=exc.field or None)
 
-    def _verdict_of_class(self, index: int, request: SendRequest, record: dict[str, Any]) -> Verdict | None:
+    def _verdict_of_class(self, index: int, request: SendRequest) -> Verdict | None:
         moment = aware(request.now or self.now)
-        canonical = self._stand_ins().canonical(request, record, moment)
+        canonical = self._stand_ins().canonical(request, moment)
         if canonical is None:
             return None
         entry = self._memo.find(canonical.key, request)
+        kept = entry is not None
         if entry is None:
             # The data limits hold for a whole class: its data differs only in the letters
             # of stood-in words, not in shape or lengths. So they are checked on a miss.
@@ -243,9 +244,12 @@ class Campaign:
             if entry is None:
                 return None
             self._memo.keep(canonical.key, entry)
+        if not entry.shares_with(canonical):
+            return None
         examples = entry.verdict_parts(canonical)
         if examples is None:
             return None
+        self._memo.hits += kept
         return Verdict(index, request.id, entry.decision, entry.rules, examples)
 
     def _judge_class(self, request: SendRequest, canonical: Canonical) -> Entry | None:

@@ -32,7 +32,6 @@ example) is judged on its own values instead.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import OrderedDict
@@ -83,6 +82,11 @@ class Canonical:
         """Stand-in -> the recipient's word."""
         return {v: k for k, v in self.shown.items()}
 
+    @property
+    def words(self) -> set[bytes]:
+        """The recipient's words stood in for, as ``letters_of`` writes them."""
+        return {v.lower().encode() for v in self.shown}
+
     def stand_in_data(self) -> dict[str, Any]:
         return _map_strings(self.data, self.shown) if self.shown else self.data
 
@@ -102,9 +106,20 @@ class Entry:
     # one C call each per recipient instead of a walk per field.
     _getters: tuple[tuple[Callable[[Any], Any], tuple[Any, ...]], ...] = ()
     _delicate: tuple[int, ...] = ()
+    # The letters of every text the judgement read (``letters_of``): a recipient whose
+    # stood-in word is among them (their name in the address a rule read) is judged on
+    # its own, since the rules saw that word there and a stand-in elsewhere.
+    letters: bytes = b""
 
     @classmethod
-    def of(cls, reads: dict[tuple[str, ...], Any], decision: str, rules: tuple[str, ...], examples: tuple) -> Entry:
+    def of(
+        cls, reads: dict[tuple[str, ...], Any], decision: str, rules: tuple[str, ...], examples: tuple
+    ) -> Entry | None:
+        """The entry, or None when what was read cannot be searched for names (too long,
+        or holding letters like a stand-in's)."""
+        letters = letters_of("\n".join(_texts_in(list(reads.values()))))
+        if letters is None or _LIKE_A_STAND_IN_BYTES.search(letters):
+            return None
         getters = []
         delicate = []
         for root in ("request", "customer"):
@@ -116,7 +131,12 @@ class Entry:
         for i, (_, value) in enumerate(reads.items()):
             if isinstance(value, (datetime, time, BaseModel)) or (isinstance(value, (list, dict)) and value):
                 delicate.append(i)
-        return cls(tuple(reads.items()), decision, rules, examples, tuple(getters), tuple(delicate))
+        return cls(tuple(reads.items()), decision, rules, examples, tuple(getters), tuple(delicate), letters)
+
+    def shares_with(self, canonical: Canonical) -> bool:
+        """Whether none of the recipient's stood-in words is in a text this judgement read."""
+        letters = self.letters
+        return not letters or not any(word in letters for word in canonical.words)
 
     def verdict_parts(self, canonical: Canonical) -> tuple[tuple[str, str, str], ...] | None:
         """The examples with the recipient's words put back; None if one cannot be."""
@@ -144,6 +164,26 @@ class Entry:
         except AttributeError:  # a sub-record the judgement read is missing here
             return False
         return True
+
+
+def _texts_in(values: list[Any]) -> Iterator[str]:
+    """Every text in the values read: strings, in models, lists and dicts; and times
+    as text (a rule may print one)."""
+    stack = list(values)
+    while stack:
+        value = stack.pop()
+        if value.__class__ is str:
+            yield value
+        elif isinstance(value, BaseModel):
+            stack.extend(_fields_of(value).values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, (datetime, time)):
+            yield str(value)
+            yield value.strftime("%Z")
 
 
 def _as_tuple(getter: Callable[[Any], Any], count: int) -> Callable[[Any], tuple[Any, ...]]:
@@ -291,23 +331,24 @@ class StandIns:
         folded = word.lower()
         return folded not in self._known and folded not in self._lemmas and not self._holds_known.search(folded)
 
-    def canonical(self, request: SendRequest, record: dict[str, Any], moment: datetime) -> Canonical | None:
-        """The class key of a request; None when it is not keyed (too large or too deep a
-        record, letters like a stand-in's), and the recipient is judged on its own."""
+    def canonical(self, request: SendRequest, moment: datetime) -> Canonical | None:
+        """The class key of a request; None when it is not keyed (merge data too deep, too
+        large, or holding letters like a stand-in's), and the recipient is judged on its own."""
         customer = request.customer
         names = (customer.first_name, customer.last_name, customer.preferred_name) if customer is not None else ()
         data = request.data
         flat = all(v.__class__ is str for v in data.values())  # the usual record
-        leaves = list(data.values()) if flat else _leaves(data)
-        if leaves is None:
+        found = (list(data.values()), list(data)) if flat else _leaves_and_keys(data)
+        if found is None:
             return None
+        leaves, keys = found
         known, eligible = self._eligible, self.eligible
         chosen = [v for v in (*names, *leaves) if v.__class__ is str and (known.get(v) or eligible(v))]
         shown: dict[str, str] = {}
         if chosen:
             if self._off or _LONE_LETTER_AT_AN_END.search("\n".join(leaves)):
                 return None  # a lone letter may close up with its neighbours ("B o b")
-            text = record_letters(record)
+            text = letters_of("\n".join([*(n for n in names if n.__class__ is str), *leaves, *keys]))
             if text is None or _LIKE_A_STAND_IN_BYTES.search(text):
                 return None
             shown = _shown(chosen, text)
@@ -364,13 +405,13 @@ def _stand_in(length: int, index: int) -> str | None:
     return None if index else "j" + "".join(body) + "j"
 
 
-def _leaves(data: dict[str, Any]) -> list[str] | None:
-    """The merge data's text values (which may be stood in for), walked without
-    recursion; None when the data is deeper or larger than the limits allow (then the
-    recipient is judged on its own, and ``within_limits`` names the field)."""
-    if all(v.__class__ is str for v in data.values()):
-        return list(data.values())  # the usual flat record
+def _leaves_and_keys(data: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+    """The merge data's text values (which may be stood in for) and its keys (which
+    ``{{@key}}`` prints), walked without recursion; None when the data is deeper or larger
+    than the limits allow (then the recipient is judged on its own, and
+    ``within_limits`` names the field)."""
     leaves: list[str] = []
+    keys: list[str] = []
     stack: list[tuple[Any, int]] = [(data, 0)]
     seen = 0
     while stack:
@@ -381,31 +422,25 @@ def _leaves(data: dict[str, Any]) -> list[str] | None:
         if value.__class__ is str:
             leaves.append(value)
         elif isinstance(value, dict):
+            keys.extend(k for k in value if k.__class__ is str)
             stack.extend((item, depth + 1) for item in reversed(value.values()))
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in reversed(value))
-    return leaves
+    return leaves, keys
 
 
-# A record longer than this as JSON is judged on its own.
-_MAX_RECORD_TEXT = 64 * 1024
-# One encoder for all records: ``json.dumps`` with options builds a new one each call.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=str)
+# Text longer than this is not searched for names: its recipient is judged on its own.
+_MAX_LETTERS_TEXT = 64 * 1024
 
 
-def record_letters(record: dict[str, Any]) -> bytes | None:
-    """The record's letters as its reader would read them, and nothing else: its JSON
-    (every key and text) folded to lower case, with fullwidth, mathematical and
-    look-alike letters read as the ASCII ones they show (as ``linters.normalize``
-    reads them), and every other character dropped, so "B o b", "Ｂｏｂ", "Bоb"
-    (Cyrillic o) and "B\u200bob" all hold "bob". Dropping characters only joins
-    letters, which can only find a word more often: never fewer times than it is there.
-    """
-    try:
-        text = _ENCODER.encode(record)
-    except (RecursionError, ValueError):  # nested too deep; judged, and refused, on its own
-        return None
-    if len(text) > _MAX_RECORD_TEXT:
+def letters_of(text: str) -> bytes | None:
+    """The letters of ``text`` as its reader would read them, and nothing else: folded to
+    lower case, with fullwidth, mathematical and look-alike letters read as the ASCII
+    ones they show (as ``linters.normalize`` reads them), and every other character
+    dropped, so "B o b", "Ｂｏｂ", "Bоb" (Cyrillic o) and "B\u200bob" all hold "bob".
+    Dropping characters only joins letters, which can only find a word more often,
+    never fewer times than it is there. None for a text too long to search."""
+    if len(text) > _MAX_LETTERS_TEXT:
         return None
     if not text.isascii():
         text = _as_read(text)
@@ -572,19 +607,18 @@ class Memo:
 
     def __init__(self) -> None:
         self._classes: OrderedDict[tuple[Any, ...], list[Entry]] = OrderedDict()
-        self.hits = 0  # recipients given a verdict found here (the bench prints the share)
+        self.hits = 0  # recipients given a verdict kept here (the bench prints the share)
 
     def __len__(self) -> int:
         return len(self._classes)
 
     def find(self, key: tuple[Any, ...], request: SendRequest) -> Entry | None:
+        """The class's judgement whose reads ``request`` matches, if any."""
         entries = self._classes.get(key)
         if entries is None:
             return None
         self._classes.move_to_end(key)
-        found = next((e for e in entries if e.fits(request)), None)
-        self.hits += found is not None
-        return found
+        return next((e for e in entries if e.fits(request)), None)
 
     def keep(self, key: tuple[Any, ...], entry: Entry) -> None:
         entries = self._classes.setdefault(key, [])

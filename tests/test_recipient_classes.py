@@ -231,14 +231,39 @@ def test_put_back_refuses_a_stand_in_in_another_case():
     assert put_back("JQQQQJ", {"Jqqqqj": "Bofuka"}) is None
 
 
-def test_a_name_found_elsewhere_in_the_record_keeps_its_letters():
-    template = TEMPLATES["sms"]
+def test_a_name_found_in_another_merge_value_keeps_its_letters():
+    template = TEMPLATES["visit"]
     stand_ins = Campaign(template, now=NOW)._stand_ins()
-    record = {"id": "a", "to": "bofuka@example.com", "customer": {"first_name": "Bofuka", "last_name": "Zelmira"}}
-    request = request_from_record({**record, "data": {"first_name": "Bofuka"}}, template)
-    canonical = stand_ins.canonical(request, record | {"data": {"first_name": "Bofuka"}}, NOW)
-    assert canonical.stand_in_names()["first_name"] == "Bofuka"  # in the address too: stays
-    assert canonical.stand_in_names()["last_name"] != "Zelmira" and canonical.back[canonical.stand_in_names()["last_name"]] == "Zelmira"
+    record = {
+        "id": "a",
+        "to": "a@example.com",
+        "customer": {"first_name": "Bofuka", "last_name": "Zelmira"},
+        "data": {"first_name": "Bofuka", "product": "Bofuka's pick", "sku": "a1"},
+    }
+    canonical = stand_ins.canonical(request_from_record(record, template), NOW)
+    names = canonical.stand_in_names()
+    assert names["first_name"] == "Bofuka"  # in the product too: stays
+    assert names["last_name"] != "Zelmira" and canonical.back[names["last_name"]] == "Zelmira"
+
+
+def test_a_name_in_a_field_the_rules_read_is_judged_on_its_own():
+    """SG607 reads the earlier messages' text, and "Hi Bofuka, how are you today?" holds
+    Bofuka's name. The class's verdict was taken on a stand-in where Bofuka's message
+    has the name, so Bofuka is judged on its own; the others share the verdict."""
+    template = TEMPLATES["winback"]
+    campaign = Campaign(template, now=NOW)
+    records = []
+    for i, name in enumerate(["Bofuka", "Dalvek", "Morsan", "Tiluke"]):
+        opener = "Hi Bofuka, how are you today?"  # the same history for everyone
+        history = [{"at": "2026-11-19T09:00:00Z", "channel": "email", "purpose": "marketing", "text": opener}]
+        customer = {"first_name": name, "consent": {"email_marketing": True}, "purchase_count": 30}
+        records.append({"id": f"h{i}", "to": "h@example.com", "customer": customer, "history": history,
+                        "data": {"first_name": name, "collection": "Harbour", "product": "Alder armchair"}})  # fmt: skip
+    records.insert(0, records.pop(1))  # Dalvek's is judged first, and kept for the class
+    for i, record in enumerate(records):
+        hits = campaign._memo.hits
+        assert campaign.judge_record(i, record) == _expected(i, record, template)
+        assert campaign._memo.hits == hits + (record["customer"]["first_name"] in ("Morsan", "Tiluke"))
 
 
 def test_known_words_and_real_names_keep_their_letters():
@@ -285,7 +310,7 @@ def test_a_record_holding_stand_in_letters_is_judged_on_its_own():
         assert campaign.judge_record(i, record) == _expected(i, record, template)
     stand_ins = campaign._stand_ins()
     for record in records[:3]:
-        assert stand_ins.canonical(request_from_record(record, template), record, NOW) is None
+        assert stand_ins.canonical(request_from_record(record, template), NOW) is None
 
 
 def _expected_or_error(index: int, record: dict, template: CampaignTemplate):
@@ -344,7 +369,7 @@ NOTE = CampaignTemplate(
 def test_a_name_written_again_in_disguise_keeps_its_letters(note):
     campaign = Campaign(NOTE, now=NOW)
     record = {"id": "d", "to": "d@example.com", "customer": {"first_name": "Bofuka"}, "data": {"first_name": "Bofuka", "note": note}}  # fmt: skip
-    canonical = campaign._stand_ins().canonical(request_from_record(record, NOTE), record, NOW)
+    canonical = campaign._stand_ins().canonical(request_from_record(record, NOTE), NOW)
     assert canonical is None or canonical.stand_in_names()["first_name"] == "Bofuka"
     assert campaign.judge_record(0, record) == _expected(0, record, NOTE)
 
@@ -353,8 +378,8 @@ def test_values_that_join_into_one_word_are_not_stood_in():
     joined = CampaignTemplate({"text": "Hi {{a}}{{b}}, your order shipped."}, {"channel": "email", "purpose": "transactional"})  # fmt: skip
     spaced = CampaignTemplate({"text": "Hi {{a}} {{b}}, your order shipped."}, {"channel": "email", "purpose": "transactional"})  # fmt: skip
     record = {"id": "j", "to": "j@example.com", "customer": {"first_name": "Bofuka"}, "data": {"a": "Bof", "b": "uka"}}
-    assert Campaign(joined, now=NOW)._stand_ins().canonical(request_from_record(record, joined), record, NOW) is None
+    assert Campaign(joined, now=NOW)._stand_ins().canonical(request_from_record(record, joined), NOW) is None
     letters = {**record, "data": {"a": "B o f", "b": "u k a"}}
-    assert Campaign(spaced, now=NOW)._stand_ins().canonical(request_from_record(letters, spaced), letters, NOW) is None
+    assert Campaign(spaced, now=NOW)._stand_ins().canonical(request_from_record(letters, spaced), NOW) is None
     for template, chosen in ((joined, record), (spaced, letters)):
         assert Campaign(template, now=NOW).judge_record(0, chosen) == _expected(0, chosen, template)
