@@ -12,11 +12,14 @@ the recipient is done once:
   a name costs a set lookup and adds nothing to the vocabulary;
 - recipients whose merge values render the same text share its part (``shared_part``).
 
-Per recipient what is left is rendering the merge values, reading the customer record
-and running the rules on the result. The rules themselves are the ones `check` runs,
-on the same ``Message``, so the decisions are the same by construction; anything the
-fast path does not cover (a stored template, a customer given by id) goes through
-`check` itself. tests/test_campaign.py compares the two.
+Per recipient what is left is validating the record and finding its class
+(linters/recipient_classes.py): recipients whose merge data and names differ only in
+words no rule knows, and whose records agree in every field the rules read, share one
+judgement, taken once on stand-ins for those words and given to each with its own words
+put back. A recipient of a new class is judged as ``judge`` does: the rules `check`
+runs, on the same ``Message``, so the decisions are the same by construction; anything
+the fast path does not cover (a stored template, a customer given by id) goes through
+`check` itself. tests/test_campaign.py and tests/test_recipient_classes.py compare them.
 """
 
 from __future__ import annotations
@@ -194,7 +197,9 @@ class Campaign:
         if trace is None:
             message = Message(request, request.customer, parts, moment)
         else:  # the rules read the records through views that note each field
-            message = Message(trace.view(request, "request"), trace.view(request.customer, "customer"), parts, moment)
+            message = Message(
+                trace.view(request, "request"), trace.view(request.customer, "customer"), parts, moment
+            )
         findings = run_rules(message, self.policy, self.active)
         decision = decide(findings)
         result = Result(request.id, decision, findings, {})
@@ -237,6 +242,8 @@ class Campaign:
         entry = self._memo.find(canonical.key, request)
         kept = entry is not None
         if entry is None:
+            if self._memo.cold(canonical.key):
+                return None  # its recipients share nothing the rules read: judged on their own
             # The data limits hold for a whole class: its data differs only in the letters
             # of stood-in words, not in shape or lengths. So they are checked on a miss.
             within_limits(request, request.template)
@@ -249,13 +256,17 @@ class Campaign:
         examples = entry.verdict_parts(canonical)
         if examples is None:
             return None
-        self._memo.hits += kept
+        if kept:
+            self._memo.shared(canonical.key)
         return Verdict(index, request.id, entry.decision, entry.rules, examples)
 
     def _judge_class(self, request: SendRequest, canonical: Canonical) -> Entry | None:
         """Judge the class's stand-ins, noting what the rules read; None if it cannot be shared."""
         stand_in = request.model_copy(
-            update={"data": canonical.stand_in_data(), "customer": customer_with(request.customer, canonical.stand_in_names())}
+            update={
+                "data": canonical.stand_in_data(),
+                "customer": customer_with(request.customer, canonical.stand_in_names()),
+            }
         )
         trace = Trace()
         try:

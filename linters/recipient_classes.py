@@ -10,24 +10,33 @@ words no vocabulary knows. A recipient's *class* is found in two steps:
    ASCII word no rule knows is replaced by a stand-in of the same length and the same
    capitals: "Bofuka" by "Jqqqqj", the same stand-in for the same word whatever its
    case, so "first name in the greeting equals the customer's first name" still holds.
-   "No rule knows" is wide on purpose (``_known_words``): a word of any vocabulary file,
+   "No rule knows" is wide on purpose (``known_words``): a word of any vocabulary file,
    of the lemma table, of the policy or of the template; a stop word, a tokenizer
-   exception, a word written into a pattern; a word that holds a contact word ("help")
-   or sits inside another string of the record. Such a word stays as it is, and so
-   does anything else (two words, digits, accents, punctuation).
+   exception, a word some pattern or phrase needs, a word written into a rule's
+   pattern; a word that holds a contact word ("help"). Such a word stays as it is, and
+   so does anything else (two words, digits, accents, punctuation), and so does a word
+   that the merge data or the names hold again, whole or in part, as their reader
+   reads them (``letters_of``: spaced out, fullwidth, look-alike letters). Nothing is
+   stood in for when the template prints a value right against a letter or another
+   value, or a value ends in a lone letter (spaced-out letters close up across values).
 2. **Reads** (``Trace``). The first recipient of a class is judged on its stand-ins,
    with the request and the customer record behind views that note each field a rule
    reads and its value. A later recipient with the same stand-ins, moment and merge
    values, and the same values in the fields noted, gets the first one's verdict with
-   its own names put back: the rules are functions of what they read. A rule that
-   reads a record in a way the views cannot follow (``model_dump``, an unknown
-   attribute) makes the class unshareable, and the recipient is judged on its own.
+   its own names put back: the rules are functions of what they read. Not if its
+   stood-in word is in a text the judgement read (its name in the history SG607
+   reads): the rules saw the stand-in and that text together. A rule that reads a
+   record in a way the views cannot follow (``model_dump``, an unknown attribute)
+   makes the class unshareable, and the recipient is judged on its own.
+
+The merge data's limits are a property of the class too (stand-ins keep every length
+and the data's shape), so they are checked when a class is judged, not per recipient.
 
 What this assumes, and what tests/test_recipient_classes.py checks on varied names
-(real given names, names holding pattern words, brand words, contact words): a rule
-never tells two unknown plain words of the same length and capitals apart. Any
-recipient whose verdict cannot be put back exactly (a stand-in left over in an
-example) is judged on its own values instead.
+(real given names, names holding pattern words, brand words, contact words, names in
+other fields, disguised or spelled out): a rule never tells two unknown plain words of
+the same length and capitals apart. Any recipient whose verdict cannot be put back
+exactly (a stand-in left over in another case) is judged on its own values instead.
 """
 
 from __future__ import annotations
@@ -91,7 +100,10 @@ class Canonical:
         return _map_strings(self.data, self.shown) if self.shown else self.data
 
     def stand_in_names(self) -> dict[str, str | None]:
-        return {f: self.shown.get(v, v) if v is not None else None for f, v in zip(NAME_FIELDS, self.names, strict=False)}
+        return {
+            f: self.shown.get(v, v) if v is not None else None
+            for f, v in zip(NAME_FIELDS, self.names, strict=False)
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,13 +341,17 @@ class StandIns:
         if not (_MIN_LETTERS <= len(word) <= _MAX_LETTERS and word.isascii() and word.isalpha()):
             return False
         folded = word.lower()
-        return folded not in self._known and folded not in self._lemmas and not self._holds_known.search(folded)
+        return (
+            folded not in self._known and folded not in self._lemmas and not self._holds_known.search(folded)
+        )
 
     def canonical(self, request: SendRequest, moment: datetime) -> Canonical | None:
         """The class key of a request; None when it is not keyed (merge data too deep, too
         large, or holding letters like a stand-in's), and the recipient is judged on its own."""
         customer = request.customer
-        names = (customer.first_name, customer.last_name, customer.preferred_name) if customer is not None else ()
+        names = (
+            (customer.first_name, customer.last_name, customer.preferred_name) if customer is not None else ()
+        )
         data = request.data
         flat = all(v.__class__ is str for v in data.values())  # the usual record
         found = (list(data.values()), list(data)) if flat else _leaves_and_keys(data)
@@ -355,7 +371,9 @@ class StandIns:
         # The moment with its zone: a rule may print the hour as the request gave it.
         key = (
             (moment, moment.tzinfo),
-            ("dict", tuple([(k, shown.get(v, v)) for k, v in data.items()])) if flat else _freeze(data, shown),
+            ("dict", tuple([(k, shown.get(v, v)) for k, v in data.items()]))
+            if flat
+            else _freeze(data, shown),
             customer is not None and tuple([shown.get(v, v) for v in names]),  # type: ignore[arg-type]
         )
         return Canonical(key, data, names, shown)
@@ -519,7 +537,9 @@ def put_back(text: str, back: dict[str, str]) -> str | None:
 # --- what the rules know -------------------------------------------------------------------
 
 
-def known_words(extension: Extension, template_texts: tuple[str, ...], settings: tuple[Any, ...]) -> frozenset[str]:
+def known_words(
+    extension: Extension, template_texts: tuple[str, ...], settings: tuple[Any, ...]
+) -> frozenset[str]:
     """Every word some rule may read by its letters, case-folded (see the module doc)."""
     found = set(_base_known_words())
     found.update(_words_in(extension))
@@ -566,7 +586,13 @@ def _base_known_words() -> frozenset[str]:
     for enum in (models.Channel, models.Purpose, models.AddressAs):
         found.update(_words_in([member.value for member in enum]))
     found.update(_words_in(list(models.EventType.__args__)))
-    modules = [linters.address, linters.contact_paths, linters.merge_tags, linters.normalize, linters.substance]
+    modules = [
+        linters.address,
+        linters.contact_paths,
+        linters.merge_tags,
+        linters.normalize,
+        linters.substance,
+    ]
     modules += list(_rule_modules(linters.rules))
     for module in modules:
         for value in vars(module).values():
@@ -587,7 +613,9 @@ def _rule_modules(package: Any) -> Iterator[Any]:
 
 def contact_word_pattern(extension: Extension) -> re.Pattern[str]:
     """Words that make a link or an address a way to reach people, found inside a word."""
-    entries = {w.lower().replace(" ", "") for c in ("contact_words", "no_reply_words") for w in words(c, extension)}
+    entries = {
+        w.lower().replace(" ", "") for c in ("contact_words", "no_reply_words") for w in words(c, extension)
+    }
     return re.compile("|".join(re.escape(e) for e in sorted(entries, key=len, reverse=True)))
 
 
@@ -602,11 +630,31 @@ _EVERYTHING = _Everything()
 # --- the memo ---------------------------------------------------------------------------------
 
 
-class Memo:
-    """Verdicts by class, bounded: the oldest class goes first."""
+class _Class:
+    """A class's judgements, and how often one was shared or had to be taken anew."""
+
+    __slots__ = ("entries", "judged", "shared")
 
     def __init__(self) -> None:
-        self._classes: OrderedDict[tuple[Any, ...], list[Entry]] = OrderedDict()
+        self.entries: list[Entry] = []
+        self.judged = 0
+        self.shared = 0
+
+
+class Memo:
+    """Verdicts by class, bounded: the oldest class goes first.
+
+    A class whose recipients differ in what the rules read (each customer's own
+    ``customer_since`` when the template claims tenure, each one's history) never
+    shares a judgement, and tracing costs more than judging. Once COLD_AFTER of its
+    judgements have been taken and fewer than half as many recipients shared one, the
+    class is *cold*: its recipients are judged on their own, untraced.
+    """
+
+    COLD_AFTER = 16
+
+    def __init__(self) -> None:
+        self._classes: OrderedDict[tuple[Any, ...], _Class] = OrderedDict()
         self.hits = 0  # recipients given a verdict kept here (the bench prints the share)
 
     def __len__(self) -> int:
@@ -614,22 +662,33 @@ class Memo:
 
     def find(self, key: tuple[Any, ...], request: SendRequest) -> Entry | None:
         """The class's judgement whose reads ``request`` matches, if any."""
-        entries = self._classes.get(key)
-        if entries is None:
+        found = self._classes.get(key)
+        if found is None:
             return None
         self._classes.move_to_end(key)
-        return next((e for e in entries if e.fits(request)), None)
+        return next((e for e in found.entries if e.fits(request)), None)
+
+    def cold(self, key: tuple[Any, ...]) -> bool:
+        found = self._classes.get(key)
+        return found is not None and found.judged >= self.COLD_AFTER and 2 * found.shared < found.judged
+
+    def shared(self, key: tuple[Any, ...]) -> None:
+        self.hits += 1
+        found = self._classes.get(key)
+        if found is not None:
+            found.shared += 1
 
     def keep(self, key: tuple[Any, ...], entry: Entry) -> None:
-        entries = self._classes.setdefault(key, [])
-        entries.append(entry)
-        if len(entries) > MAX_ENTRIES_PER_CLASS:
-            del entries[0]
+        found = self._classes.get(key)
+        if found is None:
+            found = self._classes[key] = _Class()
+        found.judged += 1
+        found.entries.append(entry)
+        if len(found.entries) > MAX_ENTRIES_PER_CLASS:
+            del found.entries[0]
         if len(self._classes) > MAX_CLASSES:
             self._classes.popitem(last=False)
 
 
 def customer_with(customer: Customer | None, names: dict[str, str | None]) -> Customer | None:
     return None if customer is None else customer.model_copy(update=names)
-
-

@@ -138,7 +138,9 @@ def test_every_customer_dependent_rule_is_shared_right(name):
     template = TEMPLATES[name]
     campaign = Campaign(template, now=NOW)
     originals = list(campaign_records())
-    records = originals + [_renamed(r, made_up) for r in originals for made_up in ("Bofuka", "Dalvek", "Morsan")]
+    records = originals + [
+        _renamed(r, made_up) for r in originals for made_up in ("Bofuka", "Dalvek", "Morsan")
+    ]
     fired: set[str] = set()
     for i, record in enumerate(records):
         expected = _expected(i, record, template)
@@ -164,7 +166,9 @@ _letters = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=9
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     template=st.sampled_from(sorted(TEMPLATES)),
-    first=st.tuples(_letters, st.sampled_from([str.capitalize, str.upper, str.lower])).map(lambda t: t[1](t[0])),
+    first=st.tuples(_letters, st.sampled_from([str.capitalize, str.upper, str.lower])).map(
+        lambda t: t[1](t[0])
+    ),
     last=st.none() | _letters.map(str.capitalize),
     greeted=st.sampled_from(["first", "other", "upper"]),
     purchases=st.none() | st.integers(0, 60),
@@ -185,7 +189,13 @@ def test_any_made_up_name_gets_checks_verdict(
         "id": "h",
         "to": "h@example.com",
         "customer": {k: v for k, v in customer.items() if v is not None},
-        "data": {"first_name": name, "collection": "Harbour", "product": "Alder armchair", "note": "", "sku": "a1"},
+        "data": {
+            "first_name": name,
+            "collection": "Harbour",
+            "product": "Alder armchair",
+            "note": "",
+            "sku": "a1",
+        },
     }
     chosen = TEMPLATES[template]
     assert _CAMPAIGNS[template].judge_record(0, record) == _expected(0, record, chosen)
@@ -290,7 +300,26 @@ def test_the_memo_is_bounded():
     assert len(memo) == MAX_CLASSES
     for _ in range(MAX_ENTRIES_PER_CLASS + 5):
         memo.keep(("class", "one"), entry)
-    assert len(memo._classes[("class", "one")]) == MAX_ENTRIES_PER_CLASS
+    assert len(memo._classes[("class", "one")].entries) == MAX_ENTRIES_PER_CLASS
+
+
+def test_a_class_that_shares_nothing_goes_cold():
+    """WINBACK claims status and loyalty, so SG201 and SG202 read each customer's
+    purchase count: with every count different no two recipients share a judgement,
+    and after a while none is traced."""
+    template = TEMPLATES["winback"]
+    campaign = Campaign(template, now=NOW)
+    for i in range(40):
+        customer = {"first_name": "Bofuka", "purchase_count": i}
+        record = {
+            "id": f"c{i}",
+            "to": "c@example.com",
+            "customer": customer,
+            "data": {"first_name": "Bofuka"},
+        }
+        assert campaign.judge_record(i, record) == _expected(i, record, template)
+    (found,) = campaign._memo._classes.values()
+    assert found.judged == Memo.COLD_AFTER and found.shared == 0
 
 
 def test_a_record_holding_stand_in_letters_is_judged_on_its_own():
@@ -330,7 +359,12 @@ def _nested(depth: int) -> dict:
 def test_records_over_a_limit_get_checks_error_after_their_class_was_judged():
     template = TEMPLATES["visit"]
     campaign = Campaign(template, now=NOW)
-    fine = {"id": "ok", "to": "ok@example.com", "customer": {"first_name": "Bofuka"}, "data": {"first_name": "Bofuka", "product": "Alder armchair", "sku": "a1"}}
+    fine = {
+        "id": "ok",
+        "to": "ok@example.com",
+        "customer": {"first_name": "Bofuka"},
+        "data": {"first_name": "Bofuka", "product": "Alder armchair", "sku": "a1"},
+    }
     long_note = "Dalvek " * 5000
     records = [
         fine,
@@ -377,7 +411,12 @@ def test_a_name_written_again_in_disguise_keeps_its_letters(note):
 def test_values_that_join_into_one_word_are_not_stood_in():
     joined = CampaignTemplate({"text": "Hi {{a}}{{b}}, your order shipped."}, {"channel": "email", "purpose": "transactional"})  # fmt: skip
     spaced = CampaignTemplate({"text": "Hi {{a}} {{b}}, your order shipped."}, {"channel": "email", "purpose": "transactional"})  # fmt: skip
-    record = {"id": "j", "to": "j@example.com", "customer": {"first_name": "Bofuka"}, "data": {"a": "Bof", "b": "uka"}}
+    record = {
+        "id": "j",
+        "to": "j@example.com",
+        "customer": {"first_name": "Bofuka"},
+        "data": {"a": "Bof", "b": "uka"},
+    }
     assert Campaign(joined, now=NOW)._stand_ins().canonical(request_from_record(record, joined), NOW) is None
     letters = {**record, "data": {"a": "B o f", "b": "u k a"}}
     assert Campaign(spaced, now=NOW)._stand_ins().canonical(request_from_record(letters, spaced), NOW) is None
