@@ -37,7 +37,7 @@ from linters.findings import Decision, Result, decide
 from linters.limits import check_all_but_data
 from linters.message import Message, Part, build_part
 from linters.models import InlineTemplate, RequestError, SendRequest, aware, parse_request
-from linters.nlp import Extension, current_vocabulary, lemma_table, words_a_value_needs
+from linters.nlp import Extension, current_vocabulary, lemma_table, value_needs_pipeline, words_a_value_needs
 from linters.policy import Policy
 from linters.recipient_classes import (
     Canonical,
@@ -48,12 +48,14 @@ from linters.recipient_classes import (
     contact_word_pattern,
     customer_with,
     known_words,
+    window_labels,
 )
 
 # One recipient record may be this large; the file as a whole has no limit.
 MAX_RECORD_BYTES = 1024 * 1024
 # Fields a recipient record may carry; the template file gives the rest of the request.
 RECORD_FIELDS = ("id", "to", "customer", "data", "channel", "purpose", "campaign", "history", "events", "now")
+_RECORD_FIELD_SET = frozenset(RECORD_FIELDS)
 # CSV columns holding JSON (lists of contacts and events).
 _JSON_COLUMNS = frozenset({"history", "events"})
 # How many findings of each recipient travel with its verdict (examples for the summary).
@@ -91,9 +93,9 @@ def request_from_record(record: Any, template: CampaignTemplate) -> SendRequest:
     """The send request for one recipient record; RequestError names the bad field."""
     if not isinstance(record, dict):
         raise RequestError("", f"a recipient record is a JSON object, not {type(record).__name__}")
-    unknown = sorted(set(record) - set(RECORD_FIELDS))
+    unknown = record.keys() - _RECORD_FIELD_SET
     if unknown:
-        raise RequestError(unknown[0], f"unknown field (a record has {', '.join(RECORD_FIELDS)})")
+        raise RequestError(min(unknown), f"unknown field (a record has {', '.join(RECORD_FIELDS)})")
     document = {**template.defaults, **record, "template": template.inline}
     return parse_request(document)
 
@@ -290,9 +292,27 @@ class Campaign:
                 known | (needed or frozenset()),
                 lemma_table() if needed is not None else None,
                 contact_word_pattern(extension),
-                tuple(self.template.parts.values()),
+                self.template.parts,
+                windowed=self._template_has(window_labels()),
+                needs_pipeline=lambda value: value_needs_pipeline(value, extension),
             )
         return self._stand_ins_found
+
+    def _template_has(self, labels: frozenset[str]) -> bool:
+        """Whether the template's own text (every value missing) has a span of ``labels``;
+        True when it cannot be rendered (every request names that error anyway)."""
+        template = self.template.inline
+        if not isinstance(template, InlineTemplate):
+            return True
+        try:
+            parts = judge_safely(self.policy, lambda: _parts_of(template))
+        except RequestError:
+            return True
+        return any(part.analysis.spans(label) for part in parts.values() for label in labels)
+
+
+def _parts_of(template: InlineTemplate) -> Any:
+    return render_parts(template, {})
 
 
 def _verdict(index: int, result: Result) -> Verdict:

@@ -16,9 +16,12 @@ words no vocabulary knows. A recipient's *class* is found in two steps:
    pattern; a word that holds a contact word ("help"). Such a word stays as it is, and
    so does anything else (two words, digits, accents, punctuation), and so does a word
    that the merge data or the names hold again, whole or in part, as their reader
-   reads them (``letters_of``: spaced out, fullwidth, look-alike letters). Nothing is
-   stood in for when the template prints a value right against a letter or another
-   value, or a value ends in a lone letter (spaced-out letters close up across values).
+   reads them (``letters_of``: spaced out, fullwidth, look-alike letters). A value the
+   template prints joined to other letters keeps its letters (``values_joined``), and
+   nothing is stood in for when a value ends in a lone letter (spaced-out letters close
+   up across values). Where rules take fixed-width windows that may cut a value
+   (``fragment_words``), a stand-in keeps the value's edge letters that spell a word
+   those windows look for ("Jqqjour" for "Seymour").
 2. **Reads** (``Trace``). The first recipient of a class is judged on its stand-ins,
    with the request and the customer record behind views that note each field a rule
    reads and its value. A later recipient with the same stand-ins, moment and merge
@@ -34,9 +37,10 @@ and the data's shape), so they are checked when a class is judged, not per recip
 
 What this assumes, and what tests/test_recipient_classes.py checks on varied names
 (real given names, names holding pattern words, brand words, contact words, names in
-other fields, disguised or spelled out): a rule never tells two unknown plain words of
-the same length and capitals apart. Any recipient whose verdict cannot be put back
-exactly (a stand-in left over in another case) is judged on its own values instead.
+other fields, disguised or spelled out, and the cases a review found): a rule never
+tells two unknown plain words of the same length, capitals and fragment edges apart.
+Any recipient whose verdict cannot be put back exactly (a stand-in left in another
+case, or cut by a rule's slice of the text) is judged on its own values instead.
 """
 
 from __future__ import annotations
@@ -49,12 +53,14 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from functools import cache, lru_cache
 from operator import attrgetter
+from pathlib import Path
 from types import FunctionType, MethodType
 from typing import Any
 
 from pydantic import BaseModel
 
 from linters import models
+from linters.html_text import BLOCK_ELEMENTS
 from linters.models import Customer, SendRequest
 from linters.normalize import skeleton_table
 from linters.vocabulary import Extension, data_files, load, words
@@ -293,6 +299,37 @@ class _View:
         self._trace.followed = False  # pydantic's API or a missing name: cannot follow
         return getattr(real, name)
 
+    # A rule that uses a record whole (prints it, compares it, hashes it, measures it)
+    # reads all of it: the class cannot be shared. isinstance sees the record's class.
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return type(self._real)
+
+    def _whole(self) -> BaseModel:
+        self._trace.followed = False
+        return self._real
+
+    def __eq__(self, other: object) -> bool:
+        return self._whole() == (other._whole() if isinstance(other, _View) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._whole())
+
+    def __repr__(self) -> str:
+        return repr(self._whole())
+
+    def __str__(self) -> str:
+        return str(self._whole())
+
+    def __len__(self) -> int:
+        return len(self._whole())  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._whole())
+
+    def __bool__(self) -> bool:
+        return True  # a record is always true, as the model itself is
+
     def _field(self, name: str, value: Any) -> Any:
         path = (*self._path, name)
         if path == ("request", "customer"):
@@ -315,16 +352,27 @@ class StandIns:
         known: frozenset[str],
         lemmas: Container[str] | None,
         holds_known: re.Pattern[str],
-        template_texts: tuple[str, ...] = (),
+        parts: dict[str, str] | None = None,
+        windowed: bool = True,
+        needs_pipeline: Callable[[str], bool] = lambda value: True,
     ):
         """``known``: the words some rule reads by their letters (``known_words``, and
         those that send a value to spaCy); ``lemmas``: the lemma table, whose words are
         known too (None: no word is plain, nothing is stood in for)."""
         self._known = known
+        # Fixed-width windows are taken around spans the template's own text has
+        # (``windowed``) or a value that reaches spaCy brings: only then may one cut a
+        # stood-in word, and only then do stand-ins keep fragment words at their edges.
+        self._fragments = fragment_words()
+        self._windowed = windowed
+        self._needs_pipeline = needs_pipeline
+        self._brings_spans: dict[str, bool] = {}
         self._lemmas: Container[str] = lemmas if lemmas is not None else _EVERYTHING
         # Every recipient on its own when the template or policy holds a stand-in's
         # letters, or the template joins a value to letters or to another value.
-        self._off = any(_LIKE_A_STAND_IN.search(word) for word in known) or joins_values(template_texts)
+        joined = values_joined(parts or {})
+        self._off = any(_LIKE_A_STAND_IN.search(word) for word in known) or joined is None
+        self._joined = tuple(joined or ())  # values that keep their letters, by name
         self._holds_known = holds_known
         self._eligible: dict[str, bool] = {}
 
@@ -336,6 +384,19 @@ class StandIns:
             if len(self._eligible) > 65536:
                 self._eligible.clear()
         return found
+
+    def _any_brings_spans(self, leaves: list[str]) -> bool:
+        """Whether a value may bring labelled spans (it reaches spaCy); cached."""
+        cache = self._brings_spans
+        for leaf in leaves:
+            found = cache.get(leaf)
+            if found is None:
+                if len(cache) > 65536:
+                    cache.clear()
+                found = cache[leaf] = self._needs_pipeline(leaf)
+            if found:
+                return True
+        return False
 
     def _judge_word(self, word: str) -> bool:
         if not (_MIN_LETTERS <= len(word) <= _MAX_LETTERS and word.isascii() and word.isalpha()):
@@ -353,13 +414,22 @@ class StandIns:
             (customer.first_name, customer.last_name, customer.preferred_name) if customer is not None else ()
         )
         data = request.data
-        flat = all(v.__class__ is str for v in data.values())  # the usual record
-        found = (list(data.values()), list(data)) if flat else _leaves_and_keys(data)
+        values = list(data.values())
+        flat = not values or set(map(type, values)) == _ONLY_TEXT  # the usual record
+        found = (values, list(data)) if flat else _leaves_and_keys(data)
         if found is None:
             return None
         leaves, keys = found
-        known, eligible = self._eligible, self.eligible
-        chosen = [v for v in (*names, *leaves) if v.__class__ is str and (known.get(v) or eligible(v))]
+        judged, eligible = self._eligible, self.eligible
+        chosen = []
+        for value in (*names, *leaves):
+            if value.__class__ is str:
+                found = judged.get(value)
+                if found or (found is None and eligible(value)):
+                    chosen.append(value)
+        if chosen and self._joined:
+            joined = {str(data.get(key, "")).lower() for key in self._joined}
+            chosen = [v for v in chosen if v.lower() not in joined]
         shown: dict[str, str] = {}
         if chosen:
             if self._off or _LONE_LETTER_AT_AN_END.search("\n".join(leaves)):
@@ -367,7 +437,10 @@ class StandIns:
             text = letters_of("\n".join([*(n for n in names if n.__class__ is str), *leaves, *keys]))
             if text is None or _LIKE_A_STAND_IN_BYTES.search(text):
                 return None
-            shown = _shown(chosen, text)
+            # A stood-in word reaches no spaCy (it is plain): only the kept values may.
+            kept = [leaf for leaf in leaves if leaf not in chosen]
+            fragments = self._fragments if self._windowed or self._any_brings_spans(kept) else _NONE
+            shown = _shown(chosen, text, fragments)
         # The moment with its zone: a rule may print the hour as the request gave it.
         key = (
             (moment, moment.tzinfo),
@@ -379,7 +452,33 @@ class StandIns:
         return Canonical(key, data, names, shown)
 
 
-def _shown(chosen: list[str], text: bytes) -> dict[str, str]:
+def _shape(word: str, fragments: frozenset[str]) -> tuple[str, int, str] | None:
+    """How a folded word is stood in for: its first and last letters kept where they
+    spell a fragment word, and the length of the "j" + q/x/z + "j" core between them
+    (None: the core would be shorter than three letters). A rule that cuts a window out
+    of the text may find "our" at the end of "Seymour" ("our 10th anniversary", SG104):
+    every word of that class then ends in "our", and its stand-in too."""
+    if not fragments:
+        return ("", len(word), "")
+    head = _edge(word, fragments, len(word) - 3, start=True)
+    tail = _edge(word[len(head) :], fragments, len(word) - len(head) - 3, start=False)
+    core = len(word) - len(head) - len(tail)
+    return (head, core, tail) if core >= 3 else None
+
+
+def _edge(word: str, fragments: frozenset[str], longest: int, start: bool) -> str:
+    for size in range(longest, 1, -1):
+        piece = word[:size] if start else word[-size:]
+        if piece in fragments:
+            return piece
+    return ""
+
+
+_NONE: frozenset[str] = frozenset()
+_ONLY_TEXT = {str}
+
+
+def _shown(chosen: list[str], text: bytes, fragments: frozenset[str]) -> dict[str, str]:
     """Each value stood in for -> its stand-in, with the value's capitals. A word found in
     the record's letters more often than where it is stood in for is part of, or equal
     to, something that stays (an address, a key, a longer value, letters spaced out or
@@ -387,17 +486,20 @@ def _shown(chosen: list[str], text: bytes) -> dict[str, str]:
     folded = [v.lower() for v in chosen]
     shown: dict[str, str] = {}
     bases: dict[str, str] = {}
-    used: dict[int, int] = {}
+    used: dict[int, int] = {}  # by core length: no two words of a record share a core
     for value, word in zip(chosen, folded, strict=True):
         if value in shown:
             continue
         base = bases.get(word)
         if base is None:
             base = ""
-            if _occurrences(text, word.encode()) == folded.count(word):
-                index = used.get(len(word), 0)
-                base = _stand_in(len(word), index) or ""  # none left of this length: kept
-                used[len(word)] = index + 1
+            shape = _shape(word, fragments)
+            if shape is not None and _occurrences(text, word.encode()) == folded.count(word):
+                index = used.get(shape[1], 0)
+                core = _stand_in(shape[1], index)
+                if core is not None:  # else none left of this length: kept
+                    base = shape[0] + core + shape[2]
+                    used[shape[1]] = index + 1
             bases[word] = base
         if base:
             shown[value] = _with_capitals(base, value)
@@ -444,6 +546,8 @@ def _leaves_and_keys(data: dict[str, Any]) -> tuple[list[str], list[str]] | None
             stack.extend((item, depth + 1) for item in reversed(value.values()))
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in reversed(value))
+        elif value is not None:  # a number prints letters too ("inf", "nan", "True", "1e+300")
+            keys.append(f"{value!s} {value!r}")
     return leaves, keys
 
 
@@ -487,16 +591,69 @@ def _occurrences(text: bytes, word: bytes) -> int:
 # next: spaced-out letters are closed up (``linters.normalize._SPACED``), across values too.
 # Searched in the values joined by line breaks (a break inside one only adds matches).
 _LONE_LETTER_AT_AN_END = re.compile(r"(?m)^[^\W\d_](?: |$)|(?:^| )[^\W\d_]$")
-# Template tags: block helpers and comments (which print nothing), and HTML tags.
-_SILENT_TAG = re.compile(r"\{\{~?\s*(?:[#/^!]|else\b)(?:[^}]|\}(?!\}))*\}\}\}?|<[^>]*>")
-_VALUE_TOUCHES = re.compile(r"[^\W_]\{\{|\}\}\}?[^\W_]|\}\}\}?\{\{")
+# Handlebars tags; those that print nothing (blocks, comments, else, partials); and
+# HTML element tags.
+_TAG = re.compile(r"\{\{\{?(?:[^}]|\}(?!\}))*\}\}\}?")
+_SILENT = re.compile(r"\{\{~?\s*(?:[#/^!>]|else\b)(?:[^}]|\}(?!\}))*\}\}")
+_ELEMENT = re.compile(r"<[^<>]*>")
+# What may stand right before a printed value and right after it: a space, or opening
+# and closing punctuation that a space (or the text's edge) follows in turn.
+_OPENING = "([\"'\u201c\u2018\u00ab"
+_CLOSING = re.compile(r"^[,.!?;:)\]\"'\u201d\u2019\u00bb\u2026]*(?:\s|$)")
+# How far around a value its neighbours are looked for.
+_AROUND = 400
 
 
-def joins_values(template_texts: tuple[str, ...]) -> bool:
-    """Whether a template prints a value right against a letter, a digit or another
-    value ("Hi {{a}}{{b}}", "Mc{{last}}"): its words then depend on the values' letters
-    together, which stand-ins of each would not keep."""
-    return any(_VALUE_TOUCHES.search(_SILENT_TAG.sub("", text)) for text in template_texts)
+def values_joined(parts: dict[str, str]) -> frozenset[str] | None:
+    """The merge values a template prints joined to other letters, by name (None: one
+    such tag names no top-level value, so no value can be told safe).
+
+    A value stands as a word of its own with a space (or an opening bracket or quote
+    after one) before it and closing punctuation and a space after it, once blocks and
+    comments and, in HTML, element tags are taken out (an inline tag joins words), and
+    not inside an HTML tag. Anything else joins its letters to others the rules read as
+    one word: "Mc{{last}}", "get-{{x}}", "{{a}}{{b}}", "&{{x}};", "hel\u00ad{{x}}",
+    "{{name}}'s", "hel<b>{{x}}</b>", href="https://shop.example/{{x}}". Such a value
+    keeps its letters (``StandIns.canonical``)."""
+    joined: set[str] = set()
+    for name, text in parts.items():
+        html = name == "html"
+        for tag in _TAG.finditer(text):
+            if _SILENT.match(tag.group()):
+                continue
+            inside = html and text.rfind("<", 0, tag.start()) > text.rfind(">", 0, tag.start())
+            before = _printed(text[max(0, tag.start() - _AROUND) : tag.start()], html)
+            after = _printed(text[tag.end() : tag.end() + _AROUND], html)
+            if inside or not (_stands_after(before) and _CLOSING.match(after)):
+                path = _TOP_LEVEL_NAME.match(tag.group())
+                if path is None or _BLOCK.search(text):
+                    return None  # a helper, a nested path, or a name a block may rebind
+                joined.add(path.group(1))
+    return frozenset(joined)
+
+
+_TOP_LEVEL_NAME = re.compile(r"^\{\{\{?~?\s*([A-Za-z_][A-Za-z0-9_]*)\s*~?\}\}\}?$")
+_BLOCK = re.compile(r"\{\{~?\s*#")
+
+
+def _printed(text: str, html: bool) -> str:
+    text = _SILENT.sub("", text)
+    return _ELEMENT.sub(_element_shown, text) if html else text
+
+
+def _element_shown(tag: re.Match[str]) -> str:
+    """A block element's tag breaks the line (two words); an inline one joins them."""
+    name = _ELEMENT_NAME.match(tag.group())
+    return "\n" if name and name.group(1).lower() in BLOCK_ELEMENTS else ""
+
+
+_ELEMENT_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9]*)")
+
+
+def _stands_after(before: str) -> bool:
+    if not before or before[-1].isspace():
+        return True
+    return before[-1] in _OPENING and (len(before) == 1 or before[-2].isspace())
 
 
 def _map_strings(value: Any, shown: dict[str, str]) -> Any:
@@ -524,14 +681,25 @@ def _freeze(value: Any, shown: dict[str, str]) -> Any:
 
 
 def put_back(text: str, back: dict[str, str]) -> str | None:
-    """``text`` with the recipient's words in place of their stand-ins; None when a
-    stand-in is left in another form (changed case), which only judging can render."""
-    for shown, word in back.items():
-        text = text.replace(shown, word)
-    folded = text.lower()
-    if any(shown.lower() in folded for shown in back):
+    """``text`` with the recipient's words in place of their stand-ins; None when what is
+    left still holds a stand-in's letters (in another case, or cut by a rule's slice of
+    the text), which only judging on the recipient's own words can render."""
+    text = _stand_ins_in(tuple(back)).sub(lambda m: back[m.group()], text)
+    if _STAND_IN_LETTERS.search(text):
         return None
     return text
+
+
+@lru_cache(maxsize=1024)
+def _stand_ins_in(shown: tuple[str, ...]) -> re.Pattern[str]:
+    # Longest first: "Jqqjby" (a word ending in "by") before "Jqqj".
+    return re.compile("|".join(re.escape(s) for s in sorted(shown, key=len, reverse=True)))
+
+
+# What is left of a stand-in once its whole forms are put back: its core, or a piece of
+# one that a rule's slice of the text cut ("Jqqqq", "J"), in any case: q, x and z after
+# j or each other, or a j standing alone (refused, even where a writer meant it).
+_STAND_IN_LETTERS = re.compile(r"(?i)j[qxz]|[qxz]j|[qxz][qxz]|(?<![a-z])j(?![a-z])")
 
 
 # --- what the rules know -------------------------------------------------------------------
@@ -600,7 +768,52 @@ def _base_known_words() -> frozenset[str]:
                 found.update(_words_in(value.pattern))
             elif isinstance(value, (frozenset, set, tuple)) and all(isinstance(v, str) for v in value):
                 found.update(_words_in(list(value)))
+    found.update(_source_words())
     return frozenset(found)
+
+
+@cache
+def _source_words() -> frozenset[str]:
+    """The words of every string written in the engine's code, docstrings aside: word
+    lists inside functions, tag names, URL schemes, anything code may compare a value with."""
+    import ast
+
+    words: set[str] = set()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                words.update(w.lower() for w in _LETTER_RUN.findall(node.value))
+    return frozenset(words)
+
+
+@cache
+def window_labels() -> frozenset[str]:
+    """The labels whose spans rules take fixed-width windows around (WINDOW_LABELS)."""
+    import linters.rules
+
+    return frozenset(label for m in _rule_modules(linters.rules) for label in getattr(m, "WINDOW_LABELS", ()))
+
+
+@cache
+def fragment_words() -> frozenset[str]:
+    """The words rules look for in fixed-width windows of text, which may cut a value in
+    two (each rule module's WINDOW_PATTERNS and WINDOW_WORDS): a stand-in keeps them at
+    a value's edge (``_shape``)."""
+    import linters.rules
+
+    found: set[str] = set()
+    for module in _rule_modules(linters.rules):
+        found.update(_words_in([p.pattern for p in getattr(module, "WINDOW_PATTERNS", ())]))
+        found.update(_words_in(list(getattr(module, "WINDOW_WORDS", ()))))
+    return frozenset(w for w in found if len(w) >= 2)
 
 
 def _rule_modules(package: Any) -> Iterator[Any]:

@@ -10,6 +10,7 @@ in the address.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -219,6 +220,16 @@ def test_a_read_the_views_cannot_follow_makes_the_class_unshareable():
     assert trace.reads == {("customer", "purchase_count"): 3}
 
 
+@pytest.mark.parametrize("use", [str, repr, hash, list, lambda v: v == Customer(first_name="Ana")])
+def test_a_record_used_whole_makes_the_class_unshareable(use):
+    trace = Trace()
+    view = trace.view(Customer(first_name="Ana"), "customer")
+    assert isinstance(view, Customer) and bool(view) and trace.followed
+    with contextlib.suppress(TypeError):  # hash: a model is not hashable, through a view or not
+        use(view)
+    assert not trace.followed
+
+
 def test_names_are_not_noted_as_reads():
     trace = Trace()
     view = trace.view(Customer(first_name="Ana", last_name="Okafor", tier="gold"), "customer")
@@ -417,8 +428,51 @@ def test_values_that_join_into_one_word_are_not_stood_in():
         "customer": {"first_name": "Bofuka"},
         "data": {"a": "Bof", "b": "uka"},
     }
-    assert Campaign(joined, now=NOW)._stand_ins().canonical(request_from_record(record, joined), NOW) is None
+    canonical = Campaign(joined, now=NOW)._stand_ins().canonical(request_from_record(record, joined), NOW)
+    assert "Bof" not in canonical.shown and "uka" not in canonical.shown
     letters = {**record, "data": {"a": "B o f", "b": "u k a"}}
     assert Campaign(spaced, now=NOW)._stand_ins().canonical(request_from_record(letters, spaced), NOW) is None
     for template, chosen in ((joined, record), (spaced, letters)):
         assert Campaign(template, now=NOW).judge_record(0, chosen) == _expected(0, chosen, template)
+
+
+# Cases a review found (2026-11-23) where a stood-in word's letters mattered: a value
+# joined to template letters, letters inside an HTML tag, a word only the code knew, a
+# fixed-width window cutting a value, a message cutting a stand-in, a number's letters.
+# Each runs three records through one campaign: X, then Y (same length and capitals),
+# then X again, which is given Y's kept verdict if X's letters were stood in.
+_NOREPLY = {"purpose": "transactional", "from": "noreply@shop.example"}
+_SHIPPED = "Hello,\n\nYour order has shipped. Questions? "
+_REVIEW_CASES = {
+    "get-value": ({"text": "Hello. We're here for you at https://shop.example/get-{{x}} if you have questions."}, {"channel": "voice", "purpose": "transactional"}, ("intouch", "bofukaz")),
+    "value-us": ({"text": _SHIPPED + "Visit https://shop.example/{{x}}-us any time."}, _NOREPLY, ("zocall", "bofuka")),
+    "no-value@": ({"text": _SHIPPED + "Write to no-{{x}}@shop.example any time."}, _NOREPLY, ("replyz", "bofuka")),
+    "href": ({"html": '<p>Hello,</p><p>Questions? <a href="https://shop.example/hel{{x}}">Visit us</a>.</p>'}, _NOREPLY, ("pdesk", "bofuk")),
+    "tag name": ({"html": "<p>Hello,</p><{{x}}>Hurry, this offer ends tonight!</{{x}}><p>Reply and a person will answer.</p>"}, {}, ("noscript", "bofukaze")),
+    "tel link": ({"html": '<p>Hello,</p><p>Questions? <a href="{{x}}:+441615550199">Phone us</a>.</p>'}, _NOREPLY, ("tel", "bof")),
+    "entity": ({"html": "<p>Hello,</p><p>Your order has shipped. Hurry&{{x}};up now.</p>"}, {"purpose": "transactional"}, ("zwnj", "bofu")),
+    "window": ({"text": "Hello,\n\nA note from {{x}} 1234567890123456789 happy birthday to you! Enjoy your day.\n\nReply and a person will answer."}, {}, ("Bofukour", "Dalvekab")),
+    "cut message": ({"text": "Hello,\n\nHope you have been well, we saved 20% off everything for you, very very very very very very very ooo and the {{x}} family, until the end of the month.\n\nReply and a person will answer."}, {}, ("Bofukazelmir", "Quenbyokonkw")),
+    "soft hyphen": ({"text": _SHIPPED + "Visit https://shop.example/hel\u00ad{{x}} any time."}, _NOREPLY, ("pdesk", "bofuk")),
+    "combining mark": ({"text": "Hi {{first_name}}\u0301,\n\nYour order has shipped.\n\nReply and a person will answer."}, {"purpose": "transactional"}, (None, None)),
+    "style": ({"html": '<p>Hello,</p><p style="{{x}}-hide:all">Hurry, this offer ends tonight!</p><p>Reply and a person will answer.</p>'}, {}, ("mso", "bof")),
+    "infinity": ({"text": "Hi {{first_name}},\n\nYour order has shipped.\n\nReply and a person will answer."}, {"purpose": "transactional"}, (float("inf"), float("inf"))),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", _REVIEW_CASES)
+def test_letters_a_rule_reads_around_a_value_keep_their_letters(case):
+    parts, defaults, (x, y) = _REVIEW_CASES[case]
+    template = CampaignTemplate(
+        parts, {"channel": "email", "purpose": "marketing", "automated": True, **defaults}
+    )
+    campaign = Campaign(template, now=NOW)
+    firsts = ("Inf", "Bof", "Inf") if case == "infinity" else ("Dalvek", "Morsan", "Tiluke")
+    for i, (value, first) in enumerate(zip((x, y, x), firsts, strict=True)):
+        customer = {"first_name": first, "consent": {"email_marketing": True}}
+        data = {
+            "first_name": value if case == "infinity" else first,
+            **({} if value is None or case == "infinity" else {"x": value}),
+        }
+        record = {"id": f"r{i}", "to": "a@example.com", "customer": customer, "data": data}
+        assert campaign.judge_record(i, record) == _expected(i, record, template), case

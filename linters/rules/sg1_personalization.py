@@ -390,6 +390,10 @@ def _occasion_unwanted(customer: Customer, settings: OccasionSettings) -> str | 
 
 _OURS_BEFORE = re.compile(r"(?i)\b(?:our|we're|we are|we're turning)\s+(?:\S+\s+)?$")
 _TO_US_AFTER = re.compile(r"(?i)^\s*(?:,\s*)?to\s+(?:us|all of us|ourselves)\b")
+# Patterns read in fixed-width windows that may cut a word in two: the campaign path's
+# stand-ins keep these words at the edge of a value (linters/recipient_classes.py).
+WINDOW_PATTERNS = (_OURS_BEFORE, _TO_US_AFTER)
+WINDOW_LABELS = ("OCCASION_GREETING",)  # the spans those windows are taken around
 
 
 def _the_business_celebrates(text: str, start: int, end: int) -> bool:

@@ -101,6 +101,11 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
         )
 
 
+# Words read in a 12-character window that may cut a word in two (see sg1's WINDOW_PATTERNS).
+WINDOW_WORDS = ("as", "one", "of")
+WINDOW_LABELS = ("STATUS_CLAIM",)  # the spans that window is taken before
+
+
 def _said_of_the_reader(text: str, start: int) -> bool:
     """ "Enjoy early access, as one of our best customers": "as" puts the reader in the claim."""
     before = text[max(0, start - 12) : start].lower().split()

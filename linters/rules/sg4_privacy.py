@@ -16,6 +16,9 @@ from linters.rules.common import spans
 _QUESTION_OR_IF = frozenset(
     {"have", "did", "if", "when", "once", "after", "can", "could", "will", "would", "do"}
 )
+# Read in a 12-character window that may cut a word in two (see sg1's WINDOW_PATTERNS).
+WINDOW_WORDS = _QUESTION_OR_IF
+WINDOW_LABELS = ("TRACKING",)  # the spans that window is taken before
 
 
 def _asked_not_told(text: str, start: int) -> bool:
