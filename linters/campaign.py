@@ -25,6 +25,7 @@ the fast path does not cover (a stored template, a customer given by id) goes th
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
@@ -56,6 +57,8 @@ MAX_RECORD_BYTES = 1024 * 1024
 # Fields a recipient record may carry; the template file gives the rest of the request.
 RECORD_FIELDS = ("id", "to", "customer", "data", "channel", "purpose", "campaign", "history", "events", "now")
 _RECORD_FIELD_SET = frozenset(RECORD_FIELDS)
+# Template tags whose output a render with no data leaves out: blocks, @key, @index.
+_BLOCK_OR_KEY = re.compile(r"\{\{~?\s*#|@")
 # CSV columns holding JSON (lists of contacts and events).
 _JSON_COLUMNS = frozenset({"history", "events"})
 # How many findings of each recipient travel with its verdict (examples for the summary).
@@ -304,6 +307,8 @@ class Campaign:
         template = self.template.inline
         if not isinstance(template, InlineTemplate):
             return True
+        if any(_BLOCK_OR_KEY.search(text) for text in self.template.parts.values()):
+            return True  # a block's text, or a key it prints, is not in the render below
         try:
             parts = judge_safely(self.policy, lambda: _parts_of(template))
         except RequestError:

@@ -60,7 +60,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from linters import models
-from linters.html_text import BLOCK_ELEMENTS
+from linters.html_text import visible_text
 from linters.models import Customer, SendRequest
 from linters.normalize import skeleton_table
 from linters.vocabulary import Extension, data_files, load, words
@@ -403,7 +403,10 @@ class StandIns:
             return False
         folded = word.lower()
         return (
-            folded not in self._known and folded not in self._lemmas and not self._holds_known.search(folded)
+            folded not in self._known
+            and folded not in self._lemmas
+            and not self._holds_known.search(folded)
+            and not _like_num(folded)  # "seventy", "million": spaCy reads these as numbers
         )
 
     def canonical(self, request: SendRequest, moment: datetime) -> Canonical | None:
@@ -475,6 +478,14 @@ def _edge(word: str, fragments: frozenset[str], longest: int, start: bool) -> st
 
 
 _NONE: frozenset[str] = frozenset()
+
+
+def _like_num(word: str) -> bool:
+    from spacy.lang.en.lex_attrs import like_num
+
+    return bool(like_num(word))
+
+
 _ONLY_TEXT = {str}
 
 
@@ -591,63 +602,76 @@ def _occurrences(text: bytes, word: bytes) -> int:
 # next: spaced-out letters are closed up (``linters.normalize._SPACED``), across values too.
 # Searched in the values joined by line breaks (a break inside one only adds matches).
 _LONE_LETTER_AT_AN_END = re.compile(r"(?m)^[^\W\d_](?: |$)|(?:^| )[^\W\d_]$")
-# Handlebars tags; those that print nothing (blocks, comments, else, partials); and
-# HTML element tags.
+# Handlebars tags, and those that print nothing (blocks, comments, else, partials).
 _TAG = re.compile(r"\{\{\{?(?:[^}]|\}(?!\}))*\}\}\}?")
 _SILENT = re.compile(r"\{\{~?\s*(?:[#/^!>]|else\b)(?:[^}]|\}(?!\}))*\}\}")
-_ELEMENT = re.compile(r"<[^<>]*>")
 # What may stand right before a printed value and right after it: a space, or opening
 # and closing punctuation that a space (or the text's edge) follows in turn.
 _OPENING = "([\"'\u201c\u2018\u00ab"
 _CLOSING = re.compile(r"^[,.!?;:)\]\"'\u201d\u2019\u00bb\u2026]*(?:\s|$)")
-# How far around a value its neighbours are looked for.
-_AROUND = 400
 
 
 def values_joined(parts: dict[str, str]) -> frozenset[str] | None:
-    """The merge values a template prints joined to other letters, by name (None: one
-    such tag names no top-level value, so no value can be told safe).
+    """The merge values a template prints joined to other letters, by name (None: the
+    template's layout is not read here, so no value can be told safe).
 
     A value stands as a word of its own with a space (or an opening bracket or quote
-    after one) before it and closing punctuation and a space after it, once blocks and
-    comments and, in HTML, element tags are taken out (an inline tag joins words), and
-    not inside an HTML tag. Anything else joins its letters to others the rules read as
-    one word: "Mc{{last}}", "get-{{x}}", "{{a}}{{b}}", "&{{x}};", "hel\u00ad{{x}}",
-    "{{name}}'s", "hel<b>{{x}}</b>", href="https://shop.example/{{x}}". Such a value
-    keeps its letters (``StandIns.canonical``)."""
+    after one) before it and closing punctuation and a space after it, in the text as
+    its reader sees it: blocks and comments taken out and, in HTML, the visible text
+    (``html_text.visible_text``: hidden elements dropped, block elements breaking the
+    line), and not inside an HTML tag. Anything else joins its letters to others the
+    rules read as one word: "Mc{{last}}", "get-{{x}}", "{{a}}{{b}}", "&{{x}};",
+    "hel\u00ad{{x}}", "{{name}}'s", "hel<b>{{x}}</b>", href="https://shop.example/{{x}}".
+    Such a value keeps its letters (``StandIns.canonical``). Not read here: whitespace
+    control ("{{~x}}" eats the space before it) and ``{{#each}}``, which prints its body
+    again right after itself."""
     joined: set[str] = set()
     for name, text in parts.items():
+        if _NOT_READ_HERE.search(text):
+            return None
         html = name == "html"
-        for tag in _TAG.finditer(text):
-            if _SILENT.match(tag.group()):
-                continue
-            inside = html and text.rfind("<", 0, tag.start()) > text.rfind(">", 0, tag.start())
-            before = _printed(text[max(0, tag.start() - _AROUND) : tag.start()], html)
-            after = _printed(text[tag.end() : tag.end() + _AROUND], html)
-            if inside or not (_stands_after(before) and _CLOSING.match(after)):
-                path = _TOP_LEVEL_NAME.match(tag.group())
-                if path is None or _BLOCK.search(text):
-                    return None  # a helper, a nested path, or a name a block may rebind
-                joined.add(path.group(1))
+        tags = [tag for tag in _TAG.finditer(text) if not _SILENT.match(tag.group())]
+        for tag in tags:
+            if html and text.rfind("<", 0, tag.start()) > text.rfind(">", 0, tag.start()):
+                joined.add(_name_of(tag) or "")  # inside a tag: an attribute, a tag name
+        shown = _as_shown(text, tags, html)
+        for index, tag in enumerate(tags):
+            marker = _marker(index)
+            at = shown.find(marker)
+            if at < 0:
+                continue  # not shown (hidden, or inside a tag: above)
+            if not (_stands_after(shown[:at]) and _CLOSING.match(shown[at + len(marker) :])):
+                joined.add(_name_of(tag) or "")
+    if "" in joined:
+        return None  # a helper or a nested path: which value it prints is not told here
     return frozenset(joined)
 
 
 _TOP_LEVEL_NAME = re.compile(r"^\{\{\{?~?\s*([A-Za-z_][A-Za-z0-9_]*)\s*~?\}\}\}?$")
-_BLOCK = re.compile(r"\{\{~?\s*#")
+# Whitespace control and repeated blocks (see values_joined).
+_NOT_READ_HERE = re.compile(r"\{\{\{?~|~\}?\}\}|\{\{~?\s*#each\b")
 
 
-def _printed(text: str, html: bool) -> str:
-    text = _SILENT.sub("", text)
-    return _ELEMENT.sub(_element_shown, text) if html else text
+def _marker(index: int) -> str:
+    # A value's place in the text as shown: brackets no template holds, no letters.
+    return f"\u27e6{index}\u27e7"
 
 
-def _element_shown(tag: re.Match[str]) -> str:
-    """A block element's tag breaks the line (two words); an inline one joins them."""
-    name = _ELEMENT_NAME.match(tag.group())
-    return "\n" if name and name.group(1).lower() in BLOCK_ELEMENTS else ""
+def _as_shown(text: str, tags: list[re.Match[str]], html: bool) -> str:
+    """The part as its reader sees it, with a marker for each printed value."""
+    pieces, at = [], 0
+    for index, tag in enumerate(tags):
+        pieces.append(_SILENT.sub("", text[at : tag.start()]))
+        pieces.append(_marker(index))
+        at = tag.end()
+    pieces.append(_SILENT.sub("", text[at:]))
+    shown = "".join(pieces)
+    return visible_text(shown).text if html else shown
 
 
-_ELEMENT_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9]*)")
+def _name_of(tag: re.Match[str]) -> str | None:
+    found = _TOP_LEVEL_NAME.match(tag.group())
+    return found.group(1) if found else None
 
 
 def _stands_after(before: str) -> bool:

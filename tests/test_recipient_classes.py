@@ -476,3 +476,34 @@ def test_letters_a_rule_reads_around_a_value_keep_their_letters(case):
         }
         record = {"id": f"r{i}", "to": "a@example.com", "customer": customer, "data": data}
         assert campaign.judge_record(i, record) == _expected(i, record, template), case
+
+
+# A second review's cases (2026-11-23): whitespace control, {{#each}} printing items back
+# to back, separators an HTML reader does not see, spaCy's number words, and claims in
+# blocks that a render without data leaves out. Three records through one campaign.
+_BODY = "\n\nYour order has shipped.\n\nReply to this email and a person will answer."
+_SECOND_REVIEW = {
+    "tilde url": ({"text": _SHIPPED + "Visit https://shop.example/hel {{~x}} any time."}, _NOREPLY, [{"x": "bofuk"}, {"x": "pdesk"}, {"x": "dalve"}]),
+    "tilde greeting": ({"text": "Hi Und {{~x}}," + _BODY}, {"purpose": "transactional"}, [{"x": "bofuka"}, {"x": "efined"}, {"x": "dalvek"}]),
+    "each": ({"text": "Hi {{#each names}}{{this}}{{/each}}," + _BODY}, {"purpose": "transactional"}, [{"names": ["Bof", "ukazel"]}, {"names": ["Und", "efined"]}, {"names": ["Dal", "vekoma"]}]),
+    "hidden space": ({"html": "<p>Hi Und<span hidden> </span>{{x}},</p><p>Your order has shipped.</p>"}, {"purpose": "transactional"}, [{"x": "bofuka"}, {"x": "efined"}, {"x": "dalvek"}]),
+    "hidden break": ({"html": '<p>Questions? Visit https://shop.example/hel<b style="display:none"><br></b>{{x}} any time.</p>'}, _NOREPLY, [{"x": "bofuk"}, {"x": "pdesk"}, {"x": "dalve"}]),
+    "custom element": ({"html": "<p>Hi Und<p-x></p-x>{{x}},</p><p>Your order has shipped.</p>"}, {"purpose": "transactional"}, [{"x": "bofuka"}, {"x": "efined"}, {"x": "dalvek"}]),
+    "number word": ({"text": "Hello,\n\nHope you have been well and enjoy {{x}} percent off." + _BODY}, {}, [{"x": "Bofukaz"}, {"x": "Seventy"}, {"x": "Dalvekz"}]),
+    "number message": ({"text": "Hello,\n\nHope you have been well, save {{x}} today." + _BODY}, {}, [{"x": "bofukaz"}, {"x": "million"}, {"x": "dalvekz"}]),
+    "claim in if": ({"text": "Hello,\n\nA note from {{x}} 1234567890123456789 {{#if show}}happy birthday{{/if}} to you!" + _BODY}, {}, [{"x": "Dalvekab", "show": True}, {"x": "Bofukour", "show": True}, {"x": "Zelmirab", "show": True}]),
+    "claim as key": ({"text": "Hello,\n\nA note from {{x}} 1234567890123456789 {{#each o}}{{@key}}{{/each}} to you!" + _BODY}, {}, [{"x": "Dalvekab", "o": {"happy birthday": 1}}, {"x": "Bofukour", "o": {"happy birthday": 1}}, {"x": "Zelmirab", "o": {"happy birthday": 1}}]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", _SECOND_REVIEW)
+def test_what_a_reader_sees_around_a_value_decides_its_class(case):
+    parts, defaults, datas = _SECOND_REVIEW[case]
+    template = CampaignTemplate(
+        parts, {"channel": "email", "purpose": "marketing", "automated": True, **defaults}
+    )
+    campaign = Campaign(template, now=NOW)
+    for i, data in enumerate(datas):
+        customer = {"first_name": "Ana", "consent": {"email_marketing": True}}
+        record = {"id": f"r{i}", "to": "a@example.com", "customer": customer, "data": data}
+        assert campaign.judge_record(i, record) == _expected(i, record, template), case
