@@ -403,10 +403,7 @@ class StandIns:
             return False
         folded = word.lower()
         return (
-            folded not in self._known
-            and folded not in self._lemmas
-            and not self._holds_known.search(folded)
-            and not _like_num(folded)  # "seventy", "million": spaCy reads these as numbers
+            folded not in self._known and folded not in self._lemmas and not self._holds_known.search(folded)
         )
 
     def canonical(self, request: SendRequest, moment: datetime) -> Canonical | None:
@@ -478,12 +475,6 @@ def _edge(word: str, fragments: frozenset[str], longest: int, start: bool) -> st
 
 
 _NONE: frozenset[str] = frozenset()
-
-
-def _like_num(word: str) -> bool:
-    from spacy.lang.en.lex_attrs import like_num
-
-    return bool(like_num(word))
 
 
 _ONLY_TEXT = {str}
@@ -793,7 +784,16 @@ def _base_known_words() -> frozenset[str]:
             elif isinstance(value, (frozenset, set, tuple)) and all(isinstance(v, str) for v in value):
                 found.update(_words_in(list(value)))
     found.update(_source_words())
+    found.update(_number_words())
     return frozenset(found)
+
+
+def _number_words() -> set[str]:
+    """The words spaCy's English ``like_num`` reads as numbers ("seventy", "million",
+    "trillionth"): for a word of letters, ``like_num`` is membership in its two lists."""
+    from spacy.lang.en import lex_attrs
+
+    return {w.lower() for w in (*lex_attrs._num_words, *lex_attrs._ordinal_words)}
 
 
 @cache

@@ -507,3 +507,17 @@ def test_what_a_reader_sees_around_a_value_decides_its_class(case):
         customer = {"first_name": "Ana", "consent": {"email_marketing": True}}
         record = {"id": f"r{i}", "to": "a@example.com", "customer": customer, "data": data}
         assert campaign.judge_record(i, record) == _expected(i, record, template), case
+
+
+def test_spacy_number_words_are_known():
+    """spaCy's ``like_num`` reads "seventy" as a number (substance checks run spaCy on
+    raw text); for a word of letters it is membership in the lists the known words take."""
+    from spacy.lang.en.lex_attrs import like_num
+
+    from linters.recipient_classes import _number_words
+
+    stand_ins = Campaign(TEMPLATES["winback"], now=NOW)._stand_ins()
+    for word in ("Seventy", "MILLION", "trillionth", "bazillion", "Ten"):
+        assert like_num(word) and not stand_ins.eligible(word), word
+    for word in [*_number_words(), "Bofuka", "Dalvek", "dozen", "tenth", "Zelmira"]:
+        assert bool(like_num(word)) == (word.lower() in _number_words()), word
