@@ -58,7 +58,7 @@ MAX_RECORD_BYTES = 1024 * 1024
 RECORD_FIELDS = ("id", "to", "customer", "data", "channel", "purpose", "campaign", "history", "events", "now")
 _RECORD_FIELD_SET = frozenset(RECORD_FIELDS)
 # Template tags whose output a render with no data leaves out: blocks, @key, @index.
-_BLOCK_OR_KEY = re.compile(r"\{\{~?\s*#|@")
+_BLOCK_OR_KEY = re.compile(r"\{\{~?\s*#|\{\{[^}]*@")
 # CSV columns holding JSON (lists of contacts and events).
 _JSON_COLUMNS = frozenset({"history", "events"})
 # How many findings of each recipient travel with its verdict (examples for the summary).

@@ -889,10 +889,18 @@ class Memo:
     """
 
     COLD_AFTER = 16
+    # The same, campaign-wide: when, of late, fewer recipients shared a judgement than
+    # judgements were taken (counts that fade by FADE each time), a new class is traced
+    # only once in RETRY_EVERY misses, to notice when sharing starts to pay again.
+    FADE = 0.99
+    RETRY_EVERY = 16
 
     def __init__(self) -> None:
         self._classes: OrderedDict[tuple[Any, ...], _Class] = OrderedDict()
         self.hits = 0  # recipients given a verdict kept here (the bench prints the share)
+        self._judged_lately = 0.0
+        self._shared_lately = 0.0
+        self._misses_skipped = 0
 
     def __len__(self) -> int:
         return len(self._classes)
@@ -906,11 +914,19 @@ class Memo:
         return next((e for e in found.entries if e.fits(request)), None)
 
     def cold(self, key: tuple[Any, ...]) -> bool:
+        """Whether a recipient of this class, not found, is better judged untraced."""
         found = self._classes.get(key)
-        return found is not None and found.judged >= self.COLD_AFTER and 2 * found.shared < found.judged
+        if found is not None and found.judged >= self.COLD_AFTER and 2 * found.shared < found.judged:
+            return True
+        if self._judged_lately > self.COLD_AFTER and self._shared_lately < self._judged_lately:
+            self._misses_skipped += 1
+            return self._misses_skipped % self.RETRY_EVERY != 0
+        return False
 
     def shared(self, key: tuple[Any, ...]) -> None:
         self.hits += 1
+        self._judged_lately *= self.FADE
+        self._shared_lately = self._shared_lately * self.FADE + 1
         found = self._classes.get(key)
         if found is not None:
             found.shared += 1
@@ -920,6 +936,8 @@ class Memo:
         if found is None:
             found = self._classes[key] = _Class()
         found.judged += 1
+        self._judged_lately = self._judged_lately * self.FADE + 1
+        self._shared_lately *= self.FADE
         found.entries.append(entry)
         if len(found.entries) > MAX_ENTRIES_PER_CLASS:
             del found.entries[0]

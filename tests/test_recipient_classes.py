@@ -109,8 +109,15 @@ def _expected(index: int, record: dict, template: CampaignTemplate):
     return _verdict(index, check(request_from_record(record, template), now=NOW))
 
 
+@pytest.fixture
+def always_traced(monkeypatch):
+    """Every class judged traced, however little is shared: the tests of equality with
+    `check` want the memo used as much as it can be (see Memo.cold)."""
+    monkeypatch.setattr(Memo, "RETRY_EVERY", 1)
+
+
 @pytest.mark.parametrize("name", TEMPLATES)
-def test_shared_verdicts_equal_check(name):
+def test_shared_verdicts_equal_check(name, always_traced):
     template = TEMPLATES[name]
     campaign = Campaign(template, now=NOW)
     records = list(_records(900))
@@ -133,7 +140,7 @@ def _renamed(record: dict, name: str) -> dict:
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
-def test_every_customer_dependent_rule_is_shared_right(name):
+def test_every_customer_dependent_rule_is_shared_right(name, always_traced):
     """The cases of tests/test_campaign.py (each customer-dependent rule fires), as they
     are and with made-up names of one length, through one campaign's memo."""
     template = TEMPLATES[name]
@@ -521,3 +528,21 @@ def test_spacy_number_words_are_known():
         assert like_num(word) and not stand_ins.eligible(word), word
     for word in [*_number_words(), "Bofuka", "Dalvek", "dozen", "tenth", "Zelmira"]:
         assert bool(like_num(word)) == (word.lower() in _number_words()), word
+
+
+def test_a_campaign_that_shares_little_stops_tracing_new_classes():
+    """Every recipient its own class (a status claim reads each purchase count, and each
+    customer has another): after a while only one new class in RETRY_EVERY is traced."""
+    template = TEMPLATES["winback"]
+    campaign = Campaign(template, now=NOW)
+    for i in range(200):
+        customer = {"first_name": "Bofuka", "purchase_count": i, "tier": f"t{i}"}
+        record = {
+            "id": f"c{i}",
+            "to": "c@example.com",
+            "customer": customer,
+            "data": {"first_name": "Bofuka"},
+        }
+        assert campaign.judge_record(i, record) == _expected(i, record, template)
+    judged = sum(found.judged for found in campaign._memo._classes.values())
+    assert judged < 200 // 2, judged
