@@ -54,7 +54,6 @@ _BLOCK = frozenset(
         "ul",
     }
 )
-BLOCK_ELEMENTS = _BLOCK  # tags that break a line: text on either side is two words
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all", re.I)
 
 
