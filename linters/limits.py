@@ -24,13 +24,12 @@ import json
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, NoReturn
-
-from pydantic_core import PydanticSerializationError
 
 from linters.handlebars import Block, Mustache, Node, TemplateSyntaxError, Text, parse, walk
 from linters.html_text import visible_text
-from linters.models import Customer, InlineTemplate, RequestError, SendRequest
+from linters.models import Contact, Customer, InlineTemplate, RequestError, SendRequest
 
 MAX_DATA_DEPTH = 12  # {"order": {"items": [{"options": {...}}]}} is 5
 MAX_VALUE_CHARS = 20_000  # one merge value: a name, an address, a product description
@@ -51,6 +50,9 @@ MAX_EVENTS = 500
 MAX_TEXT_NODES = 10_000  # pieces of literal text between tags
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A whole number from Python (JSON's parser stops at 4,300 digits) may be longer than
+# Python will write: no merge value or count needs more than 1,000 digits.
+_MOST_NUMBER_BITS = 3321  # 2**3321 < 10**1000
 
 
 def check_request(request: SendRequest) -> None:
@@ -64,53 +66,69 @@ def check_all_but_data(request: SendRequest) -> None:
     recipients whose data differs only in the letters of their names)."""
     if request.customer is not None:
         check_customer(request.customer)
-    if request.history is not None and len(request.history) > MAX_HISTORY:
-        raise RequestError("history", f"{len(request.history)} contacts; at most {MAX_HISTORY}")
-    history_text = sum(len(c.text or "") for c in request.history or ())
-    if history_text > MAX_HISTORY_TEXT_CHARS:
-        raise RequestError(
-            "history", f"{history_text:,} characters of text; at most {MAX_HISTORY_TEXT_CHARS:,}"
-        )
+    if request.history:
+        check_history(request.history)
     if len(request.events) > MAX_EVENTS:
         raise RequestError("events", f"{len(request.events)} events; at most {MAX_EVENTS}")
     if request.audience:
         check_data(request.audience, "audience")
 
 
-# A customer record whose compact JSON is at most this long is within every data limit
-# (``check_customer``): twelve characters of ``json.dumps`` for each compact one.
-_PROVABLY_SMALL_CUSTOMER = min(MAX_CUSTOMER_CHARS // 12, MAX_VALUE_CHARS, 2 * MAX_DATA_VALUES)
+def check_history(history: list[Contact]) -> None:
+    if len(history) > MAX_HISTORY:
+        raise RequestError("history", f"{len(history)} contacts; at most {MAX_HISTORY}")
+    history_text = sum(len(c.text or "") for c in history)
+    if history_text > MAX_HISTORY_TEXT_CHARS:
+        raise RequestError(
+            "history", f"{history_text:,} characters of text; at most {MAX_HISTORY_TEXT_CHARS:,}"
+        )
+
+
+# A customer record is bounded from its texts and list lengths (``check_customer``).
+# Every other field at its longest, as ``json.dumps`` writes the record (keys, two
+# times with offsets, a 64-bit count, a float, consent, quiet hours, birth year), takes
+# 707 characters; this is three times that. Each text or list item adds at most
+# ``_ITEM_CHARS`` around its own characters, each of which takes at most twelve.
+_CUSTOMER_FIXED_CHARS = 2048
+_ITEM_CHARS = 16
+# Lists longer than this are walked (the bound alone could pass 5,000 empty texts).
+_MOST_ITEMS = 1000
+_CUSTOMER_TEXTS = attrgetter(
+    "customer_id", "first_name", "last_name", "preferred_name", "title", "tier", "timezone"
+)
 
 
 def check_customer(customer: Customer) -> None:
     """The inline customer record within the data limits, as ``check_data`` judges it.
 
-    Its compact JSON (pydantic writes it in Rust, a few microseconds) bounds them all:
-    a character takes at most twelve in ``json.dumps``'s escaped form (an emoji is two
-    ``\\uXXXX`` escapes; a separator two, a date-time a few more), so twelve times its
-    length bounds the size; no text is longer than it; a value takes at least two of
-    its characters; and nesting is no deeper than its brackets, strings included. A
-    record that short is within every limit and is not walked; a longer one, or one
-    pydantic cannot write (a lone surrogate), is walked value by value, which names
-    the field over a limit.
-
-    The bound holds for the typed fields and for JSON values. ``attributes`` takes any
-    other key too, and a caller in Python may put anything there (an ``Enum``, which
-    pydantic writes as its value and ``json.dumps`` as its much longer name), so a
-    record with such keys is always walked.
+    A validated record's shape is the model's: three levels deep, with about forty
+    values besides its lists. So its texts and the lengths of its lists bound it: a
+    character takes at most twelve in ``json.dumps``'s escaped form (an emoji is two
+    ``\\uXXXX`` escapes), each text or list item at most ``_ITEM_CHARS`` more, every
+    other field ``_CUSTOMER_FIXED_CHARS`` in all. A record within that bound is within
+    every limit and is not walked; a longer one, one with a lone surrogate, a count
+    beyond 64 bits, or other ``attributes`` (open-ended, any depth, and a caller in
+    Python may put anything there) is walked value by value, which names the field
+    over a limit. tests/test_limits.py checks the shortcut refuses what the walk does.
     """
-    if not customer.attributes.model_extra and _provably_small(customer):
-        return
-    check_data(customer.model_dump(mode="python"), "customer", MAX_CUSTOMER_CHARS)
+    if not _provably_small(customer):
+        check_data(customer.model_dump(mode="python"), "customer", MAX_CUSTOMER_CHARS)
 
 
 def _provably_small(customer: Customer) -> bool:
-    """Whether the compact JSON alone shows every limit holds (see ``check_customer``)."""
-    try:
-        compact = customer.model_dump_json()
-    except PydanticSerializationError:
+    """Whether the texts and list lengths alone show every limit holds (see ``check_customer``)."""
+    attributes = customer.attributes
+    if attributes.__pydantic_extra__:
         return False
-    return len(compact) <= _PROVABLY_SMALL_CUSTOMER and compact.count("{") + compact.count("[") <= MAX_DATA_DEPTH
+    listed = [*customer.segments, *(attributes.pets or ())]
+    items = len(listed) + len(customer.unsubscribed) + len(attributes.children_ages or ())
+    if items > _MOST_ITEMS or (customer.purchase_count or 0).bit_length() > 64:
+        return False
+    text = "".join([*filter(None, _CUSTOMER_TEXTS(customer)), *listed])
+    if not text.isascii() and _SURROGATE.search(text):
+        return False
+    size = _CUSTOMER_FIXED_CHARS + 12 * len(text) + _ITEM_CHARS * (items + 7)
+    return size <= MAX_CUSTOMER_CHARS
 
 
 def check_template(template: InlineTemplate, data: dict[str, Any]) -> None:
@@ -304,6 +322,8 @@ def check_data(value: Any, field: str, size_limit: int | None = None) -> None:
             count += 1
             if count > MAX_DATA_VALUES:
                 raise RequestError(field, f"more than {MAX_DATA_VALUES:,} values")
+            if item.__class__ is int and item.bit_length() > _MOST_NUMBER_BITS:
+                _first_over(value, field)  # str() of it raises past 4,300 digits
             size += _NONE_BOUND if item is None else _escaped_bound(str(item))
     if size_limit is not None and size > size_limit:
         exact = len(json.dumps(value, default=str))
@@ -336,6 +356,8 @@ def _first_over(value: Any, field: str) -> NoReturn:
             stack.extend((child, f"{path}.{i}", depth + 1) for i, child in enumerate(item))
         elif isinstance(item, str):
             _check_text(item, path)
+        elif item.__class__ is int and item.bit_length() > _MOST_NUMBER_BITS:
+            raise RequestError(path, "a number of about 1,000 digits or more")
     raise RequestError(field, "over a limit")  # not reached: check_data saw a value over one
 
 

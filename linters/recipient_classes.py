@@ -83,7 +83,7 @@ MAX_CLASSES = 4096
 MAX_ENTRIES_PER_CLASS = 8
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is built for every recipient
 class Canonical:
     """A recipient's class key, and what it takes to judge its stand-ins and put back."""
 
@@ -173,7 +173,7 @@ class Entry:
         """Whether every field this judgement read has the same value in ``request``."""
         try:
             for getter, values in self._getters:
-                if getter(request) != values:
+                if values != getter(request):  # noted values first: _ModelOf's == is the one asked
                     return False
             for i in self._delicate:  # == is not enough: types, time zones
                 path, value = self.reads[i]
@@ -366,7 +366,6 @@ class StandIns:
         self._fragments = fragment_words()
         self._windowed = windowed
         self._needs_pipeline = needs_pipeline
-        self._brings_spans: dict[str, bool] = {}
         self._lemmas: Container[str] = lemmas if lemmas is not None else _EVERYTHING
         # Every recipient on its own when the template or policy holds a stand-in's
         # letters, or the template joins a value to letters or to another value.
@@ -374,15 +373,27 @@ class StandIns:
         self._off = any(_LIKE_A_STAND_IN.search(word) for word in known) or joined is None
         self._joined = tuple(joined or ())  # values that keep their letters, by name
         self._holds_known = holds_known
-        self._eligible: dict[str, bool] = {}
+        # What is known of each text value, as bits (``_PLAIN``...): a name is in a record
+        # twice, cities and products in many. Ints, not objects: a cache the garbage
+        # collector need not walk (a million names would make every collection slower).
+        self._flags: dict[str, int] = {}
+        self._brings_spans: dict[str, bool] = {}
 
     def eligible(self, word: str) -> bool:
-        """A plain ASCII word no rule knows (cached: names repeat across a campaign)."""
-        found = self._eligible.get(word)
+        """A plain ASCII word no rule knows."""
+        return bool(self._flags_of(word) & _PLAIN)
+
+    def _flags_of(self, value: str) -> int:
+        found = self._flags.get(value)
         if found is None:
-            found = self._eligible[word] = self._judge_word(word)
-            if len(self._eligible) > 65536:
-                self._eligible.clear()
+            if len(self._flags) > 65536:
+                self._flags.clear()
+            found = _SEEN
+            if self._judge_word(value):
+                found |= _PLAIN  # three letters or more and nothing else: no lone letter
+            elif _LONE_LETTER_AT_AN_END.search(value):
+                found |= _LONE
+            self._flags[value] = found
         return found
 
     def _any_brings_spans(self, leaves: list[str]) -> bool:
@@ -420,36 +431,43 @@ class StandIns:
         if found is None:
             return None
         leaves, keys = found
-        judged, eligible = self._eligible, self.eligible
-        chosen = []
-        for value in (*names, *leaves):
-            if value.__class__ is str:
-                found = judged.get(value)
-                if found or (found is None and eligible(value)):
-                    chosen.append(value)
+        known, flags_of = self._flags, self._flags_of
+        chosen = [
+            name for name in names if name.__class__ is str and (known.get(name) or flags_of(name)) & _PLAIN
+        ]
+        leaf_flags = [known.get(leaf) or flags_of(leaf) for leaf in leaves]
+        chosen += [leaf for leaf, flags in zip(leaves, leaf_flags, strict=True) if flags & _PLAIN]
+        joined: set[str] = set()
         if chosen and self._joined:
             joined = {str(data.get(key, "")).lower() for key in self._joined}
-            chosen = [v for v in chosen if v.lower() not in joined]
+            chosen = [value for value in chosen if value.lower() not in joined]
         shown: dict[str, str] = {}
         if chosen:
-            if self._off or _LONE_LETTER_AT_AN_END.search("\n".join(leaves)):
+            if self._off or any(map(_LONE.__and__, leaf_flags)):
                 return None  # a lone letter may close up with its neighbours ("B o b")
             text = letters_of("\n".join([*(n for n in names if n.__class__ is str), *leaves, *keys]))
             if text is None or _LIKE_A_STAND_IN_BYTES.search(text):
                 return None
             # A stood-in word reaches no spaCy (it is plain): only the kept values may.
-            kept = [leaf for leaf in leaves if leaf not in chosen]
-            fragments = self._fragments if self._windowed or self._any_brings_spans(kept) else _NONE
-            shown = _shown(chosen, text, fragments)
+            windowed = self._windowed or self._any_brings_spans(
+                [leaf for leaf, flags in zip(leaves, leaf_flags, strict=True) if not flags & _PLAIN]
+                + [leaf for leaf in leaves if joined and leaf.lower() in joined]
+            )
+            shown = _shown(chosen, text, self._fragments if windowed else _NONE)
         # The moment with its zone: a rule may print the hour as the request gave it.
+        get = shown.get
         key = (
             (moment, moment.tzinfo),
-            ("dict", tuple([(k, shown.get(v, v)) for k, v in data.items()]))
-            if flat
-            else _freeze(data, shown),
-            customer is not None and tuple([shown.get(v, v) for v in names]),  # type: ignore[arg-type]
+            ("flat", tuple(data), tuple(map(get, values, values))) if flat else _freeze(data, shown),
+            customer is not None and tuple(map(get, names, names)),  # type: ignore[arg-type]
         )
         return Canonical(key, data, names, shown)
+
+
+# What ``StandIns._flags_of`` knows of a value: seen (so never 0), a plain word no rule
+# knows (it may be stood in for), starts or ends with a lone letter (spaced-out letters
+# are closed up, ``linters.normalize._SPACED``, across values too).
+_SEEN, _PLAIN, _LONE = 1, 2, 4
 
 
 def _shape(word: str, fragments: frozenset[str]) -> tuple[str, int, str] | None:
@@ -467,11 +485,25 @@ def _shape(word: str, fragments: frozenset[str]) -> tuple[str, int, str] | None:
 
 
 def _edge(word: str, fragments: frozenset[str], longest: int, start: bool) -> str:
-    for size in range(longest, 1, -1):
-        piece = word[:size] if start else word[-size:]
-        if piece in fragments:
-            return piece
-    return ""
+    """The longest fragment word, at most ``longest`` letters, that ``word`` starts (or ends) with."""
+    heads, tails = _by_edge_letter(fragments)
+    if start:
+        return next((p for p in heads.get(word[0], ()) if len(p) <= longest and word.startswith(p)), "")
+    return next((p for p in tails.get(word[-1], ()) if len(p) <= longest and word.endswith(p)), "")
+
+
+@lru_cache(maxsize=8)
+def _by_edge_letter(
+    fragments: frozenset[str],
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """The fragment words by first letter and by last, longest first."""
+    ordered = sorted(fragments, key=lambda w: (-len(w), w))
+    heads: dict[str, tuple[str, ...]] = {}
+    tails: dict[str, tuple[str, ...]] = {}
+    for piece in ordered:
+        heads[piece[0]] = (*heads.get(piece[0], ()), piece)
+        tails[piece[-1]] = (*tails.get(piece[-1], ()), piece)
+    return heads, tails
 
 
 _NONE: frozenset[str] = frozenset()
@@ -496,7 +528,7 @@ def _shown(chosen: list[str], text: bytes, fragments: frozenset[str]) -> dict[st
         if base is None:
             base = ""
             shape = _shape(word, fragments)
-            if shape is not None and _occurrences(text, word.encode()) == folded.count(word):
+            if shape is not None and _occurrences(text, word) == folded.count(word):
                 index = used.get(shape[1], 0)
                 core = _stand_in(shape[1], index)
                 if core is not None:  # else none left of this length: kept
@@ -580,12 +612,15 @@ def _as_read(text: str) -> str:
     return unicodedata.normalize("NFKC", "".join(table.get(c, c) for c in text)).casefold()
 
 
-def _occurrences(text: bytes, word: bytes) -> int:
-    """How often ``word`` is in ``text``, overlapping ones counted."""
-    count, at = 0, text.find(word)
+def _occurrences(text: bytes, word: str) -> int:
+    """How often ``word`` (ASCII) is in ``text``, overlapping ones counted."""
+    encoded = word.encode()
+    if word.find(word[0], 1) < 0:  # its first letter is not in it again: it cannot overlap itself
+        return text.count(encoded)
+    count, at = 0, text.find(encoded)
     while at >= 0:
         count += 1
-        at = text.find(word, at + 1)
+        at = text.find(encoded, at + 1)
     return count
 
 
@@ -901,6 +936,7 @@ class Memo:
         self._judged_lately = 0.0
         self._shared_lately = 0.0
         self._misses_skipped = 0
+        self._found: tuple[Any, _Class | None] = ((), None)
 
     def __len__(self) -> int:
         return len(self._classes)
@@ -911,6 +947,7 @@ class Memo:
         if found is None:
             return None
         self._classes.move_to_end(key)
+        self._found = (key, found)  # for ``shared``: a key is a tuple, hashed anew each time
         return next((e for e in found.entries if e.fits(request)), None)
 
     def cold(self, key: tuple[Any, ...]) -> bool:
@@ -927,7 +964,9 @@ class Memo:
         self.hits += 1
         self._judged_lately *= self.FADE
         self._shared_lately = self._shared_lately * self.FADE + 1
-        found = self._classes.get(key)
+        last_key, found = self._found
+        if last_key is not key:
+            found = self._classes.get(key)
         if found is not None:
             found.shared += 1
 

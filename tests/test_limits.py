@@ -5,7 +5,7 @@ judged) and in the lint API (a 400)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -177,13 +177,18 @@ def test_an_oversized_customer_record_is_refused_by_its_json_size() -> None:
 
 
 # ---------------------------------------------------------------- customer shortcut
-# ``limits.check_customer`` skips the value-by-value walk when the record's compact JSON
-# proves every limit holds. It must refuse exactly what the walk refuses, with its field.
+# ``limits.check_customer`` skips the value-by-value walk when the record's texts and
+# list lengths prove every limit holds. It must refuse exactly what the walk refuses,
+# with its field.
 
-_CUSTOMER_TEXT = st.text(alphabet=st.sampled_from(["a", "é", "\U0001f600", "\x01", '"', "\ud800"]), max_size=40)
+_CUSTOMER_TEXT = st.text(
+    alphabet=st.sampled_from(["a", "é", "\U0001f600", "\x01", '"', "\ud800"]), max_size=40
+)
 _ATTRIBUTE = st.recursive(
     st.none() | st.integers(-5, 5) | st.floats() | _CUSTOMER_TEXT,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2)
+    ),
     max_leaves=30,
 )
 
@@ -206,15 +211,32 @@ def _walked(customer: Any) -> RequestError | None:
     extra=st.dictionaries(st.sampled_from(["notes", "tags", "deep"]), _ATTRIBUTE, max_size=3),
     since=st.none() | st.datetimes(datetime(1900, 1, 2), datetime(2998, 12, 30), timezones=st.just(UTC)),
     value=st.none() | st.floats(min_value=0),
+    pets=st.none() | st.lists(_CUSTOMER_TEXT | st.just("x" * 2_000), max_size=30),
+    listed=st.sampled_from([0, 1, 999, 1_001, 4_999, 5_001]),
+    count=st.none() | st.integers(0, 2**64) | st.just(10**4_000),
 )
 def test_the_customer_shortcut_refuses_exactly_what_the_walk_refuses(
-    first_name: str, segments: list[str], extra: dict[str, Any], since: datetime | None, value: float | None
+    first_name: str,
+    segments: list[str],
+    extra: dict[str, Any],
+    since: datetime | None,
+    value: float | None,
+    pets: list[str] | None,
+    listed: int,
+    count: int | None,
 ) -> None:
     from linters.limits import check_customer
     from linters.models import Customer
 
+    attributes = {**extra, "pets": pets} if extra else {"pets": pets, "children_ages": [7] * listed}
     customer = Customer(
-        first_name=first_name, segments=segments, attributes=extra, customer_since=since, lifetime_value=value
+        first_name=first_name,
+        segments=segments,
+        attributes=attributes,
+        customer_since=since,
+        lifetime_value=value,
+        unsubscribed=["sms"] * (listed // 2),
+        purchase_count=count,
     )
     expected = _walked(customer)
     try:
@@ -223,6 +245,48 @@ def test_the_customer_shortcut_refuses_exactly_what_the_walk_refuses(
         assert expected is not None and (exc.field, exc.problem) == (expected.field, expected.problem)
     else:
         assert expected is None
+
+
+def test_the_customer_shortcut_counts_every_field_of_the_record() -> None:
+    """The shortcut bounds a record by its texts and lists and a fixed allowance for the
+    rest; a field added to the model must be placed in one of those, or this fails."""
+    from linters.limits import _CUSTOMER_FIXED_CHARS, _CUSTOMER_TEXTS
+    from linters.models import Attributes, Customer
+
+    texts = set(_CUSTOMER_TEXTS(Customer.model_construct(**{f: f for f in Customer.model_fields})))
+    lists = {"segments", "unsubscribed"}
+    fixed = {"address_as", "anonymous", "purchase_count", "lifetime_value", "customer_since"}
+    fixed |= {"last_purchase_at", "consent", "quiet_hours", "attributes"}
+    assert texts | lists | fixed == set(Customer.model_fields)
+    assert set(Attributes.model_fields) == {
+        "children_ages",
+        "pets",
+        "birth_year",
+    }  # two lists, one bounded year
+    # Every fixed field at its longest, as check_data's exact size (json.dumps) writes it.
+    zone = timezone(-timedelta(hours=23, minutes=59, seconds=59, microseconds=999_999))
+    latest = datetime(2999, 12, 31, 23, 59, 59, 999_999, tzinfo=zone)
+    longest = Customer(
+        anonymous=True,
+        purchase_count=2**64 - 1,
+        lifetime_value=1.7976931348623157e308,
+        customer_since=latest,
+        last_purchase_at=latest,
+        consent={
+            name: False
+            for name in (
+                "email_marketing",
+                "sms_marketing",
+                "voice_marketing",
+                "push_marketing",
+                "personalization",
+            )
+        },
+        quiet_hours={"start": "23:59:59.999999", "end": "00:00:00.000001"},
+        attributes={"birth_year": 1890, "children_ages": [], "pets": []},
+    )
+    written = len(json.dumps(longest.model_dump(mode="python"), default=str))
+    assert 2 * written < _CUSTOMER_FIXED_CHARS
 
 
 def test_the_customer_shortcut_walks_what_it_cannot_prove() -> None:
@@ -257,7 +321,9 @@ def test_a_customer_with_python_values_in_its_attributes_is_walked() -> None:
     class LongNamedEnumeration(enum.Enum):
         A_RATHER_LONG_MEMBER_NAME = 1
 
-    customer = Customer(first_name="Ann", attributes={"tags": [LongNamedEnumeration.A_RATHER_LONG_MEMBER_NAME] * 1800})
+    customer = Customer(
+        first_name="Ann", attributes={"tags": [LongNamedEnumeration.A_RATHER_LONG_MEMBER_NAME] * 1800}
+    )
     expected = _walked(customer)
     assert expected is not None
     with pytest.raises(RequestError) as refused_enum:
@@ -283,13 +349,29 @@ def test_a_template_of_top_level_tags_is_bounded_without_walking_the_data() -> N
 # Pieces of templates: text, tags of every kind a block-free template holds, and blocks
 # (which send the bound down the walk).
 _TEMPLATE_PIECES = [
-    "Hi ", "\u00e9t\u00e9 ", "{{first_name}}", "{{{first_name}}}", "{{order.id}}", "{{items.0}}",
-    "{{items.[1]}}", "{{missing}}", "{{missing.deeper}}", "{{this}}", "{{! a comment }}",
-    "{{lookup order 'id'}}", "{{~first_name~}}", "{{#if first_name}}x{{/if}}", "{{#each items}}{{.}}{{/each}}",
+    "Hi ",
+    "\u00e9t\u00e9 ",
+    "{{first_name}}",
+    "{{{first_name}}}",
+    "{{order.id}}",
+    "{{items.0}}",
+    "{{items.[1]}}",
+    "{{missing}}",
+    "{{missing.deeper}}",
+    "{{this}}",
+    "{{! a comment }}",
+    "{{lookup order 'id'}}",
+    "{{~first_name~}}",
+    "{{#if first_name}}x{{/if}}",
+    "{{#each items}}{{.}}{{/each}}",
 ]
 _DATA_VALUES = st.one_of(
-    st.text(max_size=8), st.integers(), st.none(), st.booleans(),
-    st.lists(st.text(max_size=4), max_size=3), st.dictionaries(st.sampled_from(["id", "x"]), st.text(max_size=5)),
+    st.text(max_size=8),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+    st.lists(st.text(max_size=4), max_size=3),
+    st.dictionaries(st.sampled_from(["id", "x"]), st.text(max_size=5)),
 )
 
 
@@ -311,3 +393,19 @@ def test_a_block_free_template_is_bounded_as_the_walk_bounds_it(source: str, dat
     if flat is not None:
         walked = rendered_size_bound(nodes, data, DataExtent.of(data))
         assert _flat_bound(flat, data, DataExtent.of(data)) == walked
+
+
+def test_a_number_too_long_to_write_is_refused_with_its_field() -> None:
+    """JSON stops at 4,300 digits, a caller in Python does not; Python will not write one
+    that long, so the walk would crash. Refused from about 1,000 digits, named."""
+    from linters.limits import check_customer, check_request
+    from linters.models import Customer
+
+    check_customer(Customer(purchase_count=10**998))
+    with pytest.raises(RequestError) as count:
+        check_customer(Customer(purchase_count=10**5_000))
+    assert count.value.field == "customer.purchase_count"
+    request = parse_request(make_request(HELLO, data={"order": {"total": 10**5_000}}))
+    with pytest.raises(RequestError) as total:
+        check_request(request)
+    assert total.value.field == "data.order.total"
