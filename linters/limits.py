@@ -14,6 +14,8 @@ What is bounded, and why:
   is a lookup per render; nested blocks multiply the output.
 - the rendered size, estimated from the template and the data before rendering (a text
   part repeated in ``{{#each}}`` over a long list) and checked again after rendering.
+- a whole number of about 1,000 digits or more (from a caller in Python; JSON's parser
+  stops at 4,300): past 4,300 digits Python will not write it as text.
 - text the engine cannot encode: a lone surrogate escape (``"\\ud800"``) is valid JSON
   but not Unicode text; no provider could send it.
 """
