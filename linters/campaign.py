@@ -37,7 +37,7 @@ from linters.engine import active_rules, check, judge_safely, render_parts, run_
 from linters.findings import Decision, Result, decide
 from linters.limits import check_all_but_data
 from linters.message import Message, Part, build_part
-from linters.models import InlineTemplate, RequestError, SendRequest, aware, parse_request
+from linters.models import InlineTemplate, RequestError, SendRequest, aware, load_json, parse_request
 from linters.nlp import Extension, current_vocabulary, lemma_table, value_needs_pipeline, words_a_value_needs
 from linters.policy import Policy
 from linters.recipient_classes import (
@@ -121,7 +121,7 @@ def record_from_csv_row(row: dict[str | None, Any]) -> dict[str, Any]:
         value: Any = cell
         if path[0] in _JSON_COLUMNS or cell.lstrip()[:1] in ("[", "{"):
             try:
-                value = json.loads(cell)
+                value = load_json(cell)
             except json.JSONDecodeError as exc:
                 raise RequestError(column, f"not valid JSON: {exc.msg}") from None
         _put(record, path, value, column)

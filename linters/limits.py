@@ -14,8 +14,8 @@ What is bounded, and why:
   is a lookup per render; nested blocks multiply the output.
 - the rendered size, estimated from the template and the data before rendering (a text
   part repeated in ``{{#each}}`` over a long list) and checked again after rendering.
-- a whole number of about 1,000 digits or more (from a caller in Python; JSON's parser
-  stops at 4,300): past 4,300 digits Python will not write it as text.
+- a whole number of more than 4,300 digits (from a caller in Python; ``load_json``
+  refuses one in JSON): Python will not write it as text.
 - text the engine cannot encode: a lone surrogate escape (``"\\ud800"``) is valid JSON
   but not Unicode text; no provider could send it.
 """
@@ -52,9 +52,9 @@ MAX_EVENTS = 500
 MAX_TEXT_NODES = 10_000  # pieces of literal text between tags
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# A whole number from Python (JSON's parser stops at 4,300 digits) may be longer than
-# Python will write: no merge value or count needs more than 1,000 digits.
-_MOST_NUMBER_BITS = 3321  # 2**3321 < 10**1000
+# Python writes a whole number of at most 4,300 digits (a guard against slow parsing);
+# one of fewer bits than this always has fewer digits.
+_WRITTEN_BITS = 14_000
 
 
 def check_request(request: SendRequest) -> None:
@@ -324,9 +324,10 @@ def check_data(value: Any, field: str, size_limit: int | None = None) -> None:
             count += 1
             if count > MAX_DATA_VALUES:
                 raise RequestError(field, f"more than {MAX_DATA_VALUES:,} values")
-            if item.__class__ is int and item.bit_length() > _MOST_NUMBER_BITS:
-                _first_over(value, field)  # str() of it raises past 4,300 digits
-            size += _NONE_BOUND if item is None else _escaped_bound(str(item))
+            try:
+                size += _NONE_BOUND if item is None else _escaped_bound(str(item))
+            except ValueError:  # a whole number longer than Python writes (4,300 digits)
+                _first_over(value, field)
     if size_limit is not None and size > size_limit:
         exact = len(json.dumps(value, default=str))
         if exact > size_limit:
@@ -358,8 +359,11 @@ def _first_over(value: Any, field: str) -> NoReturn:
             stack.extend((child, f"{path}.{i}", depth + 1) for i, child in enumerate(item))
         elif isinstance(item, str):
             _check_text(item, path)
-        elif item.__class__ is int and item.bit_length() > _MOST_NUMBER_BITS:
-            raise RequestError(path, "a number of about 1,000 digits or more")
+        elif isinstance(item, int) and item.bit_length() > _WRITTEN_BITS:
+            try:
+                str(item)
+            except ValueError:
+                raise RequestError(path, "a number of more than 4,300 digits") from None
     raise RequestError(field, "over a limit")  # not reached: check_data saw a value over one
 
 

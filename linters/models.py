@@ -7,6 +7,7 @@ instead of silently turning off the checks that field would have enabled.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -46,7 +47,11 @@ class AddressAs(StrEnum):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=False)
+    # Assignment is validated too: the limits bound a customer record by its validated
+    # fields (``limits.check_customer``), so a field set afterwards must be one as well.
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=False, frozen=False, validate_assignment=True
+    )
 
 
 def _empty_list() -> list[Any]:
@@ -320,12 +325,26 @@ def parse_request(raw: str | bytes | dict[str, Any]) -> SendRequest:
 
 
 def load_json(text: str) -> Any:
-    """``json.loads`` that reports nesting too deep for Python's stack as a decode error
-    (``json.loads`` raises RecursionError, which no caller expects from bad input)."""
+    """``json.loads`` that reports what it raises besides a decode error as one: nesting
+    too deep for Python's stack (RecursionError), and a number longer than Python reads
+    (ValueError past 4,300 digits, Python's guard against slow parsing). No caller
+    expects either from bad input."""
     try:
         return json.loads(text)
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        found = _LONG_NUMBER.search(text)
+        raise json.JSONDecodeError(
+            f"a number of more than {_MOST_DIGITS:,} digits", text, found.start() if found else 0
+        ) from None
+
+
+# The longest whole number ``int()`` reads from text (sys.get_int_max_str_digits()).
+_MOST_DIGITS = 4300
+_LONG_NUMBER = re.compile(rf"\d{{{_MOST_DIGITS + 1},}}")
 
 
 def request_schema() -> dict[str, Any]:

@@ -581,7 +581,10 @@ def _leaves_and_keys(data: dict[str, Any]) -> tuple[list[str], list[str]] | None
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in reversed(value))
         elif value is not None:  # a number prints letters too ("inf", "nan", "True", "1e+300")
-            keys.append(f"{value!s} {value!r}")
+            try:
+                keys.append(f"{value!s} {value!r}")
+            except ValueError:  # a whole number longer than Python writes: within_limits names it
+                return None
     return leaves, keys
 
 

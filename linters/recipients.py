@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from linters.campaign import MAX_RECORD_BYTES, record_from_csv_row
-from linters.models import RequestError
+from linters.models import RequestError, load_json
 
 FORMATS = ("jsonl", "csv")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonlines")
@@ -89,11 +89,11 @@ def _decoded_line(line: int, raw: bytes) -> Item:
     except UnicodeDecodeError as exc:
         return Item(line, error=f"not UTF-8 text (bad byte at column {exc.start + 1})")
     try:
-        return Item(line, json.loads(text))
+        return Item(line, load_json(text))
     except json.JSONDecodeError as exc:
+        if exc.msg == "nested too deeply":
+            return Item(line, error="not valid JSON: nested too deeply")
         return Item(line, error=f"not valid JSON: {exc.msg} at column {exc.colno}")
-    except RecursionError:
-        return Item(line, error="not valid JSON: nested too deeply")
 
 
 def read_csv(stream: IO[bytes]) -> Iterator[Item]:

@@ -4,6 +4,7 @@ judged) and in the lint API (a 400)."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -396,16 +397,53 @@ def test_a_block_free_template_is_bounded_as_the_walk_bounds_it(source: str, dat
 
 
 def test_a_number_too_long_to_write_is_refused_with_its_field() -> None:
-    """JSON stops at 4,300 digits, a caller in Python does not; Python will not write one
-    that long, so the walk would crash. Refused from about 1,000 digits, named."""
+    """Python writes a whole number of at most 4,300 digits: one longer (a caller in
+    Python can pass it) crashed the walk. It is refused, named, on both paths."""
+    from linters.campaign import Campaign, CampaignTemplate
     from linters.limits import check_customer, check_request
     from linters.models import Customer
 
-    check_customer(Customer(purchase_count=10**998))
+    check_customer(Customer(purchase_count=10**4_299))
     with pytest.raises(RequestError) as count:
         check_customer(Customer(purchase_count=10**5_000))
     assert count.value.field == "customer.purchase_count"
-    request = parse_request(make_request(HELLO, data={"order": {"total": 10**5_000}}))
+    raw = make_request(HELLO, data={"order": {"total": 10**5_000}})
     with pytest.raises(RequestError) as total:
-        check_request(request)
-    assert total.value.field == "data.order.total"
+        check_request(parse_request(raw))
+    assert (total.value.field, total.value.problem) == (
+        "data.order.total",
+        "a number of more than 4,300 digits",
+    )
+    record = {key: raw[key] for key in ("id", "to", "data")}
+    verdict = Campaign(CampaignTemplate(HELLO, {"channel": "email"})).judge_record(0, record)
+    assert (verdict.field, verdict.error) == ("data.order.total", "a number of more than 4,300 digits")
+
+
+def test_a_json_number_longer_than_python_reads_is_a_decode_error() -> None:
+    """json.loads raises a plain ValueError past 4,300 digits, which escaped every reader."""
+    from linters.models import load_json
+    from linters.recipients import read_jsonl
+
+    text = '{"id": "a", "data": {"n": ' + "9" * 4_301 + "}}"
+    with pytest.raises(json.JSONDecodeError) as caught:
+        load_json(text)
+    assert caught.value.msg == "a number of more than 4,300 digits" and caught.value.colno == 27
+    assert "more than 4,300 digits" in str(refused(text))
+    (item,) = read_jsonl(io.BytesIO(text.encode() + b"\n"))
+    assert item.error == "not valid JSON: a number of more than 4,300 digits at column 27"
+    assert load_json('{"n": ' + "9" * 4_300 + "}")["n"] > 0  # as long as Python reads
+
+
+def test_a_customer_field_set_after_validation_is_validated() -> None:
+    """The limits bound a customer by its validated fields, so assignment is validated too."""
+    from pydantic import ValidationError
+
+    from linters.models import Customer
+
+    customer = Customer(first_name="Ann")
+    with pytest.raises(ValidationError):
+        customer.customer_since = "x" * 60_000  # type: ignore[assignment]
+    with pytest.raises(ValidationError):
+        customer.consent = {"note": "y"}  # type: ignore[assignment]
+    customer.first_name = "Anne"
+    assert customer.addressed_name == "Anne"

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from functions.feedback.unguarded import UnguardedSend, unguarded_send
 from functions.ledger import put_event, put_unguarded_send, read_recent
-from linters.models import Channel, Event, Purpose, aware, describe_validation_error
+from linters.models import Channel, Event, Purpose, aware, describe_validation_error, load_json
 
 SES_EMAIL = Channel.EMAIL
 
@@ -183,7 +183,7 @@ def _messages(event: dict[str, Any]) -> list[tuple[str, Any]]:
             found.append((label, FeedbackError("Sns.Message: missing (only SNS records are accepted)")))
             continue
         try:
-            found.append((label, json.loads(text)))
+            found.append((label, load_json(text)))
         except (json.JSONDecodeError, TypeError) as exc:
             problem = exc.msg if isinstance(exc, json.JSONDecodeError) else "not text"
             found.append((label, FeedbackError(f"Sns.Message: not valid JSON: {problem}")))

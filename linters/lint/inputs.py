@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from linters.handlebars import position
+from linters.models import load_json
 
 TEMPLATE_SUFFIXES = frozenset({".hbs", ".handlebars", ".txt", ".html", ".htm", ".md"})
 SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
@@ -171,7 +172,7 @@ def ses_json_file(path: Path, text: str | None = None) -> TemplateSource:
     text = _read(path) if text is None else text
     shown = display_path(path)
     try:
-        document = json.loads(text)
+        document = load_json(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{shown}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
     if not is_ses_document(document):
@@ -288,7 +289,7 @@ def load_path(path: Path, explicit: bool, template_folders: Iterable[str] = ()) 
 def _ses_json_if_any(path: Path) -> TemplateSource | None:
     text = _read(path)
     try:
-        if not is_ses_document(json.loads(text)):
+        if not is_ses_document(load_json(text)):
             return None
     except json.JSONDecodeError:
         return None
