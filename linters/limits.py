@@ -31,7 +31,7 @@ from typing import Any, NoReturn
 
 from linters.handlebars import Block, Mustache, Node, TemplateSyntaxError, Text, parse, walk
 from linters.html_text import visible_text
-from linters.models import Contact, Customer, InlineTemplate, RequestError, SendRequest
+from linters.models import MOST_NUMBER_DIGITS, Contact, Customer, InlineTemplate, RequestError, SendRequest
 
 MAX_DATA_DEPTH = 12  # {"order": {"items": [{"options": {...}}]}} is 5
 MAX_VALUE_CHARS = 20_000  # one merge value: a name, an address, a product description
@@ -52,8 +52,8 @@ MAX_EVENTS = 500
 MAX_TEXT_NODES = 10_000  # pieces of literal text between tags
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Python writes a whole number of at most 4,300 digits (a guard against slow parsing);
-# one of fewer bits than this always has fewer digits.
+# A whole number of fewer bits than this has fewer than MOST_NUMBER_DIGITS digits:
+# Python writes it as text.
 _WRITTEN_BITS = 14_000
 
 
@@ -363,7 +363,7 @@ def _first_over(value: Any, field: str) -> NoReturn:
             try:
                 str(item)
             except ValueError:
-                raise RequestError(path, "a number of more than 4,300 digits") from None
+                raise RequestError(path, f"a number of more than {MOST_NUMBER_DIGITS:,} digits") from None
     raise RequestError(field, "over a limit")  # not reached: check_data saw a value over one
 
 

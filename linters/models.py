@@ -92,7 +92,7 @@ def moment(value: datetime) -> datetime:
 class Consent(Strict):
     # Frozen, so one empty Consent is every customer's default: pydantic copies a
     # default it cannot hash, and a copied or freshly built model costs ~1.5 us.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(frozen=True)  # and Strict's
 
     email_marketing: bool | None = None
     sms_marketing: bool | None = None
@@ -338,13 +338,14 @@ def load_json(text: str) -> Any:
     except ValueError:
         found = _LONG_NUMBER.search(text)
         raise json.JSONDecodeError(
-            f"a number of more than {_MOST_DIGITS:,} digits", text, found.start() if found else 0
+            f"a number of more than {MOST_NUMBER_DIGITS:,} digits", text, found.start() if found else 0
         ) from None
 
 
-# The longest whole number ``int()`` reads from text (sys.get_int_max_str_digits()).
-_MOST_DIGITS = 4300
-_LONG_NUMBER = re.compile(rf"\d{{{_MOST_DIGITS + 1},}}")
+# The longest whole number Python reads from text or writes as text
+# (sys.get_int_max_str_digits(), a guard against slow parsing).
+MOST_NUMBER_DIGITS = 4300
+_LONG_NUMBER = re.compile(rf"\d{{{MOST_NUMBER_DIGITS + 1},}}")
 
 
 def request_schema() -> dict[str, Any]:
