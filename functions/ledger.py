@@ -31,6 +31,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from linters.models import Contact, Customer, Event
 
 # The SES email tag / SNS message attribute the guard puts on every message it sends;
@@ -155,18 +157,87 @@ def decision_item(result: dict[str, Any], now: datetime, quarantined: bool, **ex
     return item
 
 
+def _conditional_failed(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def put_new(table: Any, item: dict[str, Any]) -> bool:
+    """Write ``item`` only where no row has its key; False when one had (left as it is)."""
+    try:
+        table.put_item(Item=item, ConditionExpression="attribute_not_exists(id)")
+    except ClientError as exc:
+        if _conditional_failed(exc):
+            return False
+        raise
+    return True
+
+
+# Fields of an earlier decision of the same request that a later one must not inherit
+# (a quarantine's reason on the row of the released message that was then sent).
+_GUARD_ONLY_FIELDS = ("reason", "provider_id", "request_id", "body")
+
+
+def write_decision(table: Any, row: dict[str, Any]) -> None:
+    """Write a decision row of the guard's, append-only as an audit record must be.
+
+    The row names its ``generation`` (the delivery record's; a request id reused after
+    its delivery record expired starts a new one). Within a generation the guard's
+    fields move on (held, then sent) by an update that never touches a reviewer's
+    fields, so ``review_log`` only grows. A row of an earlier generation is first
+    kept under ``<id>#earlier-<its time>`` (the earlier decision and its review stay
+    readable there), then replaced by a conditional write."""
+    key = row["id"]
+    fields = [name for name in row if name != "id"]
+    names = {f"#{i}": name for i, name in enumerate(fields)}
+    values = {f":{i}": row[name] for i, name in enumerate(fields)}
+    update = "SET " + ", ".join(f"#{i} = :{i}" for i in range(len(fields)))
+    gone = [name for name in _GUARD_ONLY_FIELDS if name not in row]
+    if gone:
+        names.update({f"#gone{i}": name for i, name in enumerate(gone)})
+        update += " REMOVE " + ", ".join(f"#gone{i}" for i in range(len(gone)))
+    names["#generation"], values[":generation"] = "generation", row.get("generation", "")
+    try:
+        table.update_item(
+            Key={"id": key},
+            UpdateExpression=update,
+            ConditionExpression="attribute_not_exists(id) OR #generation = :generation",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as exc:
+        if not _conditional_failed(exc):
+            raise
+        _replace_earlier_generation(table, row)
+
+
+def _replace_earlier_generation(table: Any, row: dict[str, Any]) -> None:
+    earlier = get_decision(table, row["id"])
+    if earlier is None or earlier.get("generation", "") == row.get("generation", ""):
+        # Deleted or moved on meanwhile: the next delivery writes it again.
+        raise RuntimeError(f"the decision row of {row['id']!r} changed meanwhile")
+    put_new(table, {**earlier, "id": f"{row['id']}#earlier-{earlier.get('at', 'unknown')}", "kept_from": row["id"]})
+    condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(generation)"}
+    if "generation" in earlier:
+        condition = {
+            "ConditionExpression": "generation = :earlier",
+            "ExpressionAttributeValues": {":earlier": earlier["generation"]},
+        }
+    table.put_item(Item=row, **condition)
+
+
 def get_decision(table: Any, row_id: str) -> dict[str, Any] | None:
     return table.get_item(Key={"id": row_id}, ConsistentRead=True).get("Item")
 
 
-def put_unguarded_send(table: Any, send: Any, now: datetime) -> None:
+def put_unguarded_send(table: Any, send: Any, now: datetime) -> bool:
     """A decisions row for an email sent past the guard (``functions.feedback.unguarded``).
 
     The decisions layout, with ``decision`` "unguarded" and ``quarantined`` true so review
     tooling lists it with the quarantined requests. ``findings`` names the problem;
     ``message`` is empty: the row holds the SES message id, the sending identity and
     caller, and a recipient count, never addresses or content. Keyed by the SES message
-    id, so a redelivered event rewrites the same row.
+    id and written only when absent: a redelivered event finds the row and leaves it,
+    with whatever a reviewer has recorded on it, as it is (returns False then).
     """
     finding = {
         "rule": "unguarded-send",
@@ -178,8 +249,9 @@ def put_unguarded_send(table: Any, send: Any, now: datetime) -> None:
         "recipients": send.recipients,
         "ses_message_id": send.message_id,
     }
-    table.put_item(
-        Item={
+    return put_new(
+        table,
+        {
             "id": send.review_id,
             "decision": "unguarded",
             "findings": json.dumps([finding]),
@@ -189,5 +261,5 @@ def put_unguarded_send(table: Any, send: Any, now: datetime) -> None:
             "retry_at": None,
             "at": send.sent_at.astimezone(UTC).isoformat(),
             "ttl": _ttl(now, 365),
-        }
+        },
     )

@@ -250,6 +250,15 @@ class SendRequest(Strict):
     def zone_aware(cls, value: datetime | None) -> datetime | None:
         return moment(value) if value else value
 
+    @field_validator("id")
+    @classmethod
+    def not_an_internal_key(cls, value: str) -> str:
+        # The decisions table keys the guard's own rows with "#" (an unguarded send,
+        # an id conflict, an earlier decision kept): a producer id never collides.
+        if RESERVED_ID_CHARACTER in value:
+            raise ValueError(f"{RESERVED_ID_CHARACTER!r} is reserved for sendguard's own keys; use another character")
+        return value
+
     @field_validator("template", mode="before")
     @classmethod
     def pick_template_kind(cls, value: Any) -> Any:
@@ -271,6 +280,10 @@ class SendRequest(Strict):
             if not self.template.text:
                 raise ValueError(f"template.text: a {self.channel} message needs a text part")
         return self
+
+
+# See SendRequest.not_an_internal_key.
+RESERVED_ID_CHARACTER = "#"
 
 
 class RequestError(ValueError):

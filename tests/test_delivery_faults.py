@@ -251,6 +251,78 @@ def test_a_hold_during_a_decisions_table_outage_is_requeued_once(
     assert copy_["MessageAttributes"][app.STEP_ATTR]["StringValue"] == delivery.load("held-1").step
 
 
+def test_a_hold_whose_decision_row_fails_leaves_only_the_new_copy_which_finishes_the_row(
+    stack: local.Stack, hold_rule: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    breaking(monkeypatch, app, "_write_decision", outage(), times=1)
+    put(stack, held_request())
+    assert run(stack, rounds=1) == [{"batchItemFailures": []}]  # the hold itself is done
+    assert queue_counts(stack) == {"visible": 0, "in_flight": 0, "delayed": 1}  # one copy, not two
+    assert decision_row("held-1") is None and delivery.load("held-1").todo == {delivery.DECISION}
+    monkeypatch.setattr(app, "MAX_DELAY_SECONDS", 0)
+    later(monkeypatch, NOW + timedelta(minutes=16))
+    # The copy arrives (delay 0 now): it finishes the row first, then is passed on again.
+    aws.client("sqs").purge_queue(QueueUrl=stack.refs["OutboxQueue"])
+    record = delivery.load("held-1")
+    aws.client("sqs").send_message(
+        QueueUrl=stack.refs["OutboxQueue"],
+        MessageBody=json.dumps(held_request()),
+        MessageAttributes={app.STEP_ATTR: {"DataType": "String", "StringValue": record.step}},
+    )
+    run(stack, rounds=1)
+    assert decision_row("held-1")["decision"] == "hold"
+    assert outbox(stack) == 1 and local.sent_email() == []
+
+
+def test_a_held_request_redriven_with_its_body_alone_is_not_lost(
+    stack: local.Stack, hold_rule: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put(stack, held_request())
+    run(stack, rounds=1)
+    # The live copy died in the dead-letter queue; an operator re-sends its body alone.
+    aws.client("sqs").purge_queue(QueueUrl=stack.refs["OutboxQueue"])
+    later(monkeypatch, test_guard.HOLD_UNTIL + timedelta(minutes=1))  # past the hold: it may go now
+    put(stack, held_request())
+    assert run(stack, rounds=1) == [{"batchItemFailures": []}]
+    assert delivery.load("held-1").state == delivery.SENT
+    assert len(local.sent_email()) == 1
+
+
+def test_a_body_only_redrive_during_the_hold_takes_over_as_the_one_live_copy(
+    stack: local.Stack, hold_rule: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "MAX_DELAY_SECONDS", 0)
+    put(stack, held_request())
+    run(stack, rounds=1)
+    old_step = delivery.load("held-1").step
+    aws.client("sqs").purge_queue(QueueUrl=stack.refs["OutboxQueue"])
+    put(stack, held_request())  # the body alone, no attributes
+    run(stack, rounds=1)
+    record = delivery.load("held-1")
+    assert record.state == delivery.HELD and record.step != old_step
+    [copy_] = aws.client("sqs").receive_message(
+        QueueUrl=stack.refs["OutboxQueue"], MessageAttributeNames=["All"]
+    )["Messages"]
+    assert copy_["MessageAttributes"][app.STEP_ATTR]["StringValue"] == record.step
+    assert local.sent_email() == []
+
+
+def test_a_stale_copy_of_the_guards_own_is_acknowledged_while_the_live_one_is_on_time(
+    stack: local.Stack, hold_rule: None
+) -> None:
+    put(stack, held_request())
+    run(stack, rounds=1)
+    step = delivery.load("held-1").step
+    aws.client("sqs").send_message(
+        QueueUrl=stack.refs["OutboxQueue"],
+        MessageBody=json.dumps(held_request()),
+        MessageAttributes={app.STEP_ATTR: {"DataType": "String", "StringValue": "an-old-token"}},
+    )
+    run(stack, rounds=1)
+    assert delivery.load("held-1").step == step  # nothing changed
+    assert local.sent_email() == []
+
+
 def test_crash_between_the_hold_record_and_the_requeue_keeps_exactly_one_copy(
     stack: local.Stack, hold_rule: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -49,11 +49,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions import aws, ledger
+from functions.facts import read_stored_facts
 from functions.guard import delivery
 from functions.guard.delivery import Record
 from functions.ses_templates import get_template
 from functions.tracing import make_tracer
-from linters.engine import check, resolve_customer
+from linters.engine import check
 from linters.findings import Decision, Result
 from linters.html_text import visible_text
 from linters.models import Channel, Contact, InlineTemplate, Purpose, RequestError, SendRequest, parse_request
@@ -69,6 +70,9 @@ DECISION_TAG = ledger.DECISION_TAG  # SES email tag / SNS attribute on every sen
 # A record is started only with this much time left: judging takes under 0.5 s, and each
 # AWS call is bounded by the clients' timeouts and retries.
 TIME_RESERVE_MS = 8_000
+# A held request's live copy that has not acted this long after its not-before time
+# is taken as lost (it went to the dead-letter queue): any copy may then take over.
+LIVE_COPY_OVERDUE = timedelta(hours=1)
 POLICY_MAX_AGE = 300  # seconds an SSM policy document is cached in the container
 TEMPLATE_MAX_AGE = 300  # seconds a stored SES template is cached in the container
 
@@ -144,17 +148,10 @@ def stored_template(name: str) -> InlineTemplate | None:
 
 
 def with_customer_and_ledger(request: SendRequest, moment: datetime) -> SendRequest:
-    """The request with its customer record and, when absent, history and events."""
+    """The request with the stored customer record and the contact ledger merged in
+    (``linters.precedence``): what the request carries adds facts, never hides one."""
     customers = aws.table(aws.CUSTOMERS_TABLE)
-    customer = resolve_customer(request, lambda cid: ledger.get_customer(customers, cid))
-    update: dict[str, Any] = {"customer": customer}
-    if request.history is None or not request.events:
-        contacts, events = ledger.read_recent(aws.table(aws.LEDGER_TABLE), request.to, moment)
-        if request.history is None:
-            update["history"] = contacts
-        if not request.events:
-            update["events"] = events
-    return request.model_copy(update=update)
+    return read_stored_facts(request, moment, customers, aws.table(aws.LEDGER_TABLE))
 
 
 def _customer_names(request: SendRequest) -> tuple[str, ...]:
@@ -263,7 +260,7 @@ def _write_ledger(pending: dict[str, Any]) -> None:
 
 
 def _write_decision(pending: dict[str, Any]) -> None:
-    aws.table(aws.DECISIONS_TABLE).put_item(Item=pending)
+    ledger.write_decision(aws.table(aws.DECISIONS_TABLE), pending)
 
 
 def _send_notice(pending: dict[str, Any]) -> None:
@@ -279,6 +276,7 @@ def _note_notice(record: Record, outcome: str) -> None:
         aws.table(aws.DECISIONS_TABLE).update_item(
             Key={"id": row_id},
             UpdateExpression="SET review_notice = :outcome",
+            ConditionExpression="attribute_exists(id)",  # never a stub row without a decision
             ExpressionAttributeValues={":outcome": outcome},
         )
     except (ClientError, BotoCoreError):
@@ -303,6 +301,10 @@ def finish_bookkeeping(record: Record) -> None:
     for item in (delivery.LEDGER, delivery.DECISION, delivery.NOTICE):
         if item not in record.todo:
             continue
+        if item == delivery.NOTICE and delivery.DECISION in failed:
+            # The notice sends reviewers to the decision row: not before the row exists.
+            failed.append(item)
+            continue
         pending = record.pending.get(item)
         try:
             if pending is not None:
@@ -315,9 +317,10 @@ def finish_bookkeeping(record: Record) -> None:
             continue
         if item == delivery.NOTICE:
             _note_notice(record, "sent")
-    if delivery.NOTICE in failed:
+    if delivery.NOTICE in failed and delivery.DECISION not in failed:
         _count_event("ReviewNoticeFailed")
         _note_notice(record, "failed")
+    if delivery.NOTICE in failed:
         failed.remove(delivery.NOTICE)
     if failed:
         raise BookkeepingIncomplete(f"not yet written: {', '.join(failed)}")
@@ -362,9 +365,11 @@ class Delivery:
     record: Record | None
     now: datetime
     key: str = ""  # the delivery record's key: the request id, or an id conflict's own key
+    generation: str = ""  # the record's; a new one for a request without a record (yet)
 
     def __post_init__(self) -> None:
         self.key = self.key or self.request.id
+        self.generation = (self.record.generation if self.record else "") or uuid.uuid4().hex
 
     @property
     def decision_id(self) -> str:
@@ -372,7 +377,13 @@ class Delivery:
 
     def next_record(self, state: str, **changes: Any) -> Record:
         base = self.record or Record(self.key, self.payload_hash, state, decision_id=self.decision_id)
-        fields = {**base.__dict__, "state": state, "decision_id": self.decision_id, **changes}
+        fields = {
+            **base.__dict__,
+            "state": state,
+            "decision_id": self.decision_id,
+            "generation": self.generation,
+            **changes,
+        }
         fields.update(todo=set(), pending={})
         return Record(**fields)
 
@@ -391,6 +402,7 @@ def quarantine(current: Delivery, result: dict[str, Any], reason: str) -> dict[s
         request_id=request.id if own_key else None,
         body=current.body if own_key else None,
         campaign=request.campaign,  # issue 14: `sendguard review list --campaign`
+        generation=current.generation,
     )
     pending = {
         delivery.DECISION: row,
@@ -426,7 +438,13 @@ def move_on(current: Delivery, not_before: datetime, pending: dict[str, Any]) ->
     )
     record = delivery.transition(current.record, new, current.now, pending)
     delay = requeue(current.body, record, current.now)
-    finish_bookkeeping(record)
+    try:
+        finish_bookkeeping(record)
+    except BookkeepingIncomplete:
+        # The hold is done and its one copy is out. Failing here would keep this copy
+        # on the outbox beside the new one; the new copy finishes the writes (every
+        # delivery finishes the record's todo before anything else).
+        logger.warning("held; the new copy finishes the bookkeeping", request_id=record.id)
     return {"outcome": "held", "delay_seconds": delay, "hop": record.hop}
 
 
@@ -455,7 +473,12 @@ def hold(current: Delivery, result: Result, moment: datetime) -> dict[str, Any]:
         return quarantine(current, row, f"still held after {MAX_HOPS} hold steps")
     wait = (result.retry_at - moment) if result.retry_at else DEFAULT_HOLD
     decision_row = ledger.decision_item(
-        row, current.now, quarantined=False, decision_id=current.decision_id, outcome="held"
+        row,
+        current.now,
+        quarantined=False,
+        decision_id=current.decision_id,
+        outcome="held",
+        generation=current.generation,
     )
     return move_on(current, current.now + max(wait, timedelta(0)), {delivery.DECISION: decision_row})
 
@@ -477,7 +500,13 @@ def send_once(
     bookkeeping = {
         delivery.LEDGER: {"to": request.to, "contact": contact.model_dump(mode="json"), "suffix": tag[:12]},
         delivery.DECISION: ledger.decision_item(
-            result.to_dict(), current.now, quarantined=False, decision_id=tag, outcome="sent", **(row_extra or {})
+            result.to_dict(),
+            current.now,
+            quarantined=False,
+            decision_id=tag,
+            outcome="sent",
+            generation=current.generation,
+            **(row_extra or {}),
         ),
     }
     sending = current.next_record(delivery.SENDING, sending_at=current.now, step=current.token)
@@ -621,6 +650,23 @@ def judge_and_act(current: Delivery) -> dict[str, Any]:
     return {**summary, **quarantine(current, result.to_dict(), "blocked by policy")}
 
 
+def adopts(record: Record, current: Delivery) -> bool:
+    """Whether this copy of a request that is still open (held or to retry) may act.
+
+    The live copy (its token is the record's ``step``) always may. So may a copy
+    without the guard's token, which is a fresh body: a producer's resend, or a
+    dead-letter copy redriven with its body alone (``aws sqs send-message``, a script,
+    the console's re-send), which may be the only copy left. So may any copy once the
+    live one is overdue. Either way the copy takes over and the old live copy becomes
+    stale, so there is still one live copy and nothing is lost. A stale copy of the
+    guard's own, while the live one is on time, is acknowledged (two of those adopting
+    each other would never settle)."""
+    if record.is_live(current.token) or current.token is None:
+        return True
+    due = record.not_before or record.sending_at or current.now
+    return current.now - due > LIVE_COPY_OVERDUE
+
+
 def deliver(current: Delivery) -> dict[str, Any]:
     """What this delivery of the request may do, as the delivery record says."""
     record = current.record
@@ -631,7 +677,7 @@ def deliver(current: Delivery) -> dict[str, Any]:
         if record.is_parent_of_missing_copy(current.token):
             requeue(current.body, record, current.now)
             return {"outcome": "held", "resent_copy": True}
-        if record.state in delivery.FINAL or not record.is_live(current.token):
+        if record.state in delivery.FINAL or not adopts(record, current):
             _count_event("Duplicate")
             return {"outcome": "duplicate", "state": record.state}
         if record.state == delivery.SENDING:

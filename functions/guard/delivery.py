@@ -25,7 +25,8 @@ Item layout (the IDEMPOTENCY_TABLE, pk ``id``): ``payload_hash``, ``state``,
 ``version``, ``decision_id``, ``step``, ``prev_step``, ``requeued``, ``hop``,
 ``not_before``, ``sending_at``, ``provider_id``, ``reason``, ``body`` (kept for a
 quarantine, so a reviewer's release can judge it again), ``todo`` (string set),
-``pending_decision``, ``pending_contact``, ``pending_notice`` (JSON), ``expiration``
+``pending_decision``, ``pending_contact``, ``pending_notice`` (JSON), ``generation``
+(made with the record, carried by its decision rows: ``functions.ledger.write_decision``), ``expiration``
 (epoch seconds: DynamoDB's TTL; RECORD_DAYS after the last change).
 """
 
@@ -90,6 +91,9 @@ class Record:
     sending_at: datetime | None = None
     provider_id: str | None = None
     reason: str | None = None
+    # Made when the record is made: a request id reused after its record expired gets
+    # a new one, so its decision row cannot overwrite the earlier decision and review.
+    generation: str = ""
     todo: set[str] = field(default_factory=set)
     pending: dict[str, Any] = field(default_factory=dict)
 
@@ -126,6 +130,7 @@ def _from_item(item: dict[str, Any]) -> Record:
         sending_at=_time(item.get("sending_at")),
         provider_id=item.get("provider_id"),
         reason=item.get("reason"),
+        generation=item.get("generation", ""),
         todo=set(item.get("todo") or ()),
         pending=pending,
     )
@@ -172,6 +177,7 @@ def transition(
         "sending_at": new.sending_at.astimezone(UTC).isoformat() if new.sending_at else None,
         "provider_id": new.provider_id,
         "reason": new.reason,
+        "generation": new.generation or None,
         "body": body,
         "expiration": _expiration(now),
     }

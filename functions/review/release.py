@@ -239,8 +239,8 @@ def send_released(key: str) -> dict[str, Any]:
         detail = f"still {result.decision}: {', '.join(_stopping(result))}"
         store.note_outcome(key, f"refused: {detail}")
         return {"outcome": "refused", "detail": detail}
-    extra = {**store.review_fields(row), "release_outcome": "sent"}
-    return app.send_once(current, result, moment, row_extra=extra)
+    # The decision row is updated in place: the reviewer's fields stay as they are.
+    return app.send_once(current, result, moment, row_extra={"release_outcome": "sent"})
 
 
 def handle_release_event(event: Any) -> dict[str, Any]:

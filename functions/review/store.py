@@ -197,11 +197,6 @@ def note_outcome(key: str, outcome: str) -> None:
     )
 
 
-def review_fields(row: dict[str, Any]) -> dict[str, Any]:
-    """The review attributes of a row, to carry over when the guard rewrites it."""
-    return {name: row[name] for name in (*REVIEW_FIELDS, "campaign") if name in row}
-
-
 def who_am_i() -> str:
     """The CLI user: the caller's IAM ARN (STS), else $USER. Never fails."""
     try:
