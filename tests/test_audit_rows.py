@@ -112,3 +112,23 @@ def test_a_released_message_keeps_its_review_log_when_the_guard_records_the_send
     assert sent["outcome"] == "sent" and sent["release_outcome"] == "sent"
     assert [entry["state"] for entry in sent["review_log"]] == ["released"]
     assert "reason" not in sent  # the quarantine's reason is not the sent message's
+
+
+def test_the_reviewer_who_loses_a_release_race_is_told_it_was_sent(
+    stack: local.Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_guard(stack, BOOTS)
+    stale = delivery.load(BOOTS["id"])  # what the second reviewer's guard read, before the send
+    stale_body = release._body_of(BOOTS["id"], row(BOOTS["id"]))
+    release.release(BOOTS["id"], "the link is added by the footer", REVIEWER)
+    assert sent_to(BOOTS["to"]) == 1
+    # The second click arrived while the first was still sending: its row says released
+    # without an outcome, and its read of the delivery record is from before the send.
+    decisions().update_item(Key={"id": BOOTS["id"]}, UpdateExpression="REMOVE release_outcome")
+    real_load = delivery.load
+    reads = iter([stale])
+    monkeypatch.setattr(delivery, "load", lambda key: next(reads, None) or real_load(key))
+    monkeypatch.setattr(release, "_body_of", lambda key, found: stale_body)
+    outcome = release.release(BOOTS["id"], "the link is added by the footer", "arn:aws:sts::1:assumed-role/R/lee")
+    assert outcome.state == "released" and "already sent by another release" in outcome.detail
+    assert sent_to(BOOTS["to"]) == 1

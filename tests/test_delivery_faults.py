@@ -538,3 +538,49 @@ def test_the_sending_grace_outlasts_the_guard_timeout() -> None:
         or template["Globals"]["Function"]["Timeout"]
     )
     assert delivery.SENDING_GRACE.total_seconds() > 2 * int(timeout)
+
+
+# --- one record cannot stall a batch ----------------------------------------------------------
+
+
+def _endless_for(request_id: str, real: Callable[..., Any]) -> Callable[..., Any]:
+    """``check``, but judging ``request_id`` never ends (a template no limit foresaw)."""
+
+    def check(request: Any, *args: Any, **kwargs: Any) -> Any:
+        while request.id == request_id:
+            pass
+        return real(request, *args, **kwargs)
+
+    return check
+
+
+def test_a_record_that_cannot_be_judged_in_time_fails_alone_and_its_neighbours_are_sent(
+    stack: local.Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "check", _endless_for("poison-1", app.check))
+    monkeypatch.setattr(app, "MAX_JUDGING_SECONDS", 0.2)
+    bodies = [{**RECEIPT, "id": "receipt-a"}, {**RECEIPT, "id": "poison-1"}, {**RECEIPT, "id": "receipt-b"}]
+    put(stack, *bodies)
+    outcomes = run(stack, rounds=10)
+
+    assert len(local.sent_email()) == 2  # both neighbours, on the first receive
+    first = outcomes[0]
+    assert isinstance(first, dict) and len(first["batchItemFailures"]) == 1
+    # Failed on every receive, the poison record rests in the dead-letter queue, alone.
+    assert dead_letters(stack) == 1 and outbox(stack) == 0
+    assert delivery.load("poison-1") is None  # never judged, so no record: a redrive is judged afresh
+
+
+def test_the_judging_deadline_comes_from_the_time_left(stack: local.Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app, "check", _endless_for("poison-2", app.check))
+    monkeypatch.setattr(app, "ACT_RESERVE_MS", app.TIME_RESERVE_MS - 100)  # 0.1 s left to judge
+
+    class NearlyOut(local.LocalContext):
+        def get_remaining_time_in_millis(self) -> int:
+            return app.TIME_RESERVE_MS
+
+    event = local.sqs_event(
+        [{"MessageId": "m0", "ReceiptHandle": "h0", "Body": json.dumps({**RECEIPT, "id": "poison-2"})}],
+        stack.arns["OutboxQueue"],
+    )
+    assert app.lambda_handler(event, NearlyOut()) == {"batchItemFailures": [{"itemIdentifier": "m0"}]}

@@ -31,10 +31,13 @@ import json
 import math
 import os
 import re
+import signal
+import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -70,6 +73,16 @@ DECISION_TAG = ledger.DECISION_TAG  # SES email tag / SNS attribute on every sen
 # A record is started only with this much time left: judging takes under 0.5 s, and each
 # AWS call is bounded by the clients' timeouts and retries.
 TIME_RESERVE_MS = 8_000
+# Judging a record must end this long before the invocation would: the send and the
+# bookkeeping after it need the rest (each AWS call is bounded by the clients' timeouts).
+ACT_RESERVE_MS = 5_000
+# And no record is judged longer than this, so one slow record cannot use up the time
+# of the nine behind it (a batch is 10; 10 x 2 s fits the 30 s timeout less the
+# reserves). The cost model refuses any request it cannot judge in 0.5 s; this is
+# the net under it.
+MAX_JUDGING_SECONDS = 2.0
+# The time the current record may spend being judged (seconds), from handle_record.
+_judging_budget: ContextVar[float | None] = ContextVar("judging_budget", default=None)
 # A held request's live copy that has not acted this long after its not-before time
 # is taken as lost (it went to the dead-letter queue): any copy may then take over.
 LIVE_COPY_OVERDUE = timedelta(hours=1)
@@ -611,12 +624,46 @@ def _count(result: Result) -> None:
             metric.add_dimension(name="rule", value=rule_id)
 
 
+class OutOfTime(BaseException):
+    """The record's judging deadline passed. A BaseException, so that no ``except
+    Exception`` in the engine turns it into a verdict; handle_record turns it into
+    JudgingTooLong, which the batch processor reports as this record's failure."""
+
+
+class JudgingTooLong(RuntimeError):
+    """This record could not be judged in the time left; SQS delivers it again and, after
+    ``maxReceiveCount`` receives, it rests in the dead-letter queue alone."""
+
+
+@contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise OutOfTime in this block after ``seconds`` (SIGALRM: only the main thread,
+    where Lambda runs the handler, can take it; elsewhere the block runs unbounded)."""
+    if seconds is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def judge(current: Delivery) -> tuple[Result, datetime]:
-    """Render, lint and decide (no side effects but metrics and a log line)."""
+    """Render, lint and decide (no side effects but metrics and a log line), within the
+    record's judging deadline: a request that cannot be judged in time is not judged."""
     moment = current.request.now or current.now
     request = with_customer_and_ledger(current.request, moment)
     _names_to_mask.set(_customer_names(request))
-    result = check(request, current_policy(), templates=stored_template, now=moment)
+    policy = current_policy()
+    with deadline(_judging_budget.get()):
+        result = check(request, policy, templates=stored_template, now=moment)
     current.request = request
     _count(result)
     logger.info(
@@ -699,9 +746,12 @@ def handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None
     """One SQS record. Raising marks it failed: it stays on the queue (then the DLQ).
     Powertools passes ``lambda_context`` (it looks for that parameter name)."""
     _names_to_mask.set(())
-    if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < TIME_RESERVE_MS:
+    remaining = lambda_context.get_remaining_time_in_millis() if lambda_context is not None else None
+    if remaining is not None and remaining < TIME_RESERVE_MS:
         _count_event("NotStarted")
         raise NotStarted("too little time left in this invocation; not started")
+    budget = None if remaining is None else min(MAX_JUDGING_SECONDS, (remaining - ACT_RESERVE_MS) / 1000)
+    _judging_budget.set(budget)
     try:
         request = parse_request(record.body)
         body_hash = delivery.payload_hash(record.body)
@@ -715,6 +765,10 @@ def handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None
     try:
         current = Delivery(request, record.body, body_hash, token or None, delivery.load(request.id), clock())
         return deliver(current)
+    except OutOfTime:
+        _count_event("JudgingTooLong")
+        logger.error("not judged before the record's deadline; SQS delivers it again", request_id=request.id)
+        raise JudgingTooLong(f"{request.id}: not judged in the time left") from None
     except Exception:
         logger.exception("not finished; SQS delivers the record again", request_id=request.id)
         raise

@@ -182,7 +182,10 @@ def _carry_out(
         raise SendFailed(
             f"{key}: released, but the send failed ({problem}); release it again to retry"
         ) from exc
-    return Outcome(key, store.RELEASED, prefix + str(answer.get("outcome", "")), accepted)
+    said = str(answer.get("outcome", ""))
+    if answer.get("detail"):
+        said = f"{said}: {answer['detail']}"
+    return Outcome(key, store.RELEASED, prefix + said, accepted)
 
 
 def deny(key: str, reason: str, who: str, dry_run: bool = False) -> Outcome:
@@ -236,11 +239,28 @@ def send_released(key: str) -> dict[str, Any]:
     accepted = set(row.get("review_override") or []) - NEVER_WAIVED
     current, result, moment = rejudge(key, row, accepted)
     if not result.sendable:
+        latest = delivery.load(key)
+        if latest is not None and latest.state in (delivery.SENT, delivery.SENDING):
+            return _lost_race(key)  # judged after another release's send: it counts that send
         detail = f"still {result.decision}: {', '.join(_stopping(result))}"
         store.note_outcome(key, f"refused: {detail}")
         return {"outcome": "refused", "detail": detail}
-    # The decision row is updated in place: the reviewer's fields stay as they are.
-    return app.send_once(current, result, moment, row_extra={"release_outcome": "sent"})
+    try:
+        # The decision row is updated in place: the reviewer's fields stay as they are.
+        return app.send_once(current, result, moment, row_extra={"release_outcome": "sent"})
+    except delivery.RaceLost:
+        return _lost_race(key)
+
+
+def _lost_race(key: str) -> dict[str, Any]:
+    """What happened to a message another release (or a redelivery) got to first."""
+    record = delivery.load(key)
+    state = record.state if record else "gone"
+    if state == delivery.SENT:
+        return {"outcome": "sent", "detail": "already sent by another release of this message; nothing more to do"}
+    if state == delivery.SENDING:
+        return {"outcome": "sending", "detail": "another release of this message is sending it now"}
+    return {"outcome": "refused", "detail": f"the message changed meanwhile (now {state}); look again"}
 
 
 def handle_release_event(event: Any) -> dict[str, Any]:
