@@ -188,9 +188,11 @@ def _check_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
 
 def _error_line(args: argparse.Namespace, origin: str, exc: Any) -> None:
-    print(f"{origin}: error: {exc}", file=sys.stderr)
+    from linters.safe_text import dumps, error_line
+
+    print(error_line(f"{origin}: error: {exc}"), file=sys.stderr)
     if args.format == "json" and not args.statistics:
-        print(json.dumps({"source": origin, "error": str(exc), "field": exc.field}), flush=True)
+        print(dumps({"source": origin, "error": str(exc), "field": exc.field}, ensure_ascii=True), flush=True)
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -199,12 +201,13 @@ def command_check(args: argparse.Namespace) -> int:
     from linters.options import emit, policy_settings, print_settings, statistics_lines
     from linters.policy import PolicyError
     from linters.report import format_text
+    from linters.safe_text import dumps, error_line
     from linters.selection import SelectionError
 
     try:
         policy, customers, templates = _check_inputs(args)
     except (PolicyError, SelectionError, ValueError) as exc:
-        print(f"sendguard: {exc}", file=sys.stderr)
+        print(error_line(f"sendguard: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.show_settings:
         print_settings(policy_settings(policy))
@@ -227,7 +230,7 @@ def command_check(args: argparse.Namespace) -> int:
         if args.statistics or (args.quiet and not result.findings):
             pass
         elif args.format == "json":
-            blocks.append(json.dumps(result.to_dict(), ensure_ascii=False))
+            blocks.append(dumps(result.to_dict()))
         else:
             blocks.append(format_text(result, source.origin))
         if not args.output_file and blocks:
@@ -259,7 +262,10 @@ def command_rule(args: argparse.Namespace) -> int:
         return EXIT_OK
     found = rules.get(args.rule_id.upper())
     if found is None:
-        print(f"sendguard: unknown rule {args.rule_id!r}; `sendguard rule --all` lists them", file=sys.stderr)
+        from linters.safe_text import error_line
+
+        message = f"sendguard: unknown rule {args.rule_id!r}; `sendguard rule --all` lists them"
+        print(error_line(message), file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"{found['id']} {found['name']}  (default action: {found['default_action']})\n")
     print(found["doc"])
@@ -379,7 +385,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit:
         raise
     except Exception:
-        traceback.print_exc(file=sys.stderr)
+        from linters.safe_text import plain_lines
+
+        # The trace may quote input (a file name, a key): its lines are escaped like a report's.
+        print(plain_lines(traceback.format_exc().rstrip("\n")), file=sys.stderr)
         print(
             "sendguard: error: internal error (a bug: please report it with the trace above)", file=sys.stderr
         )

@@ -8,7 +8,6 @@ mean the same in ``check``, ``lint`` and ``preflight``; the README sets each bes
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from linters.color import colorize, wants_color
+from linters.safe_text import dumps, output, plain_lines
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, policy_alias: bool = False) -> None:
@@ -71,7 +71,12 @@ def statistics_lines(rules: Iterable[tuple[str, str, str]]) -> str:
 
 
 def emit(report: str, args: argparse.Namespace, *, text_format: bool) -> None:
-    """Write the report where ``--output-file`` says (creating folders), else to stdout."""
+    """Write the report where ``--output-file`` says (creating folders), else to stdout.
+
+    The writers escape what they print (``linters.safe_text``); this is the last guard:
+    no raw control character but newline and tab, and in a text report no line that
+    GitHub would read as a workflow command."""
+    report = plain_lines(report) if text_format else output(report)
     if args.output_file:
         target = Path(args.output_file)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -85,7 +90,7 @@ def emit(report: str, args: argparse.Namespace, *, text_format: bool) -> None:
 
 
 def print_settings(settings: dict[str, Any]) -> None:
-    print(json.dumps(settings, indent=2, default=str, ensure_ascii=False))
+    print(dumps(settings, indent=2, default=str))
 
 
 def policy_settings(policy: Any) -> dict[str, Any]:

@@ -14,14 +14,16 @@ same document as JSON. The shape::
     [tool.sendguard.vocabulary]  # a company's own words, added to word classes
     status_words = ["Diamond Circle", "Founders Club"]
 
-An unknown rule id, action, threshold or word class is an error that names it. The
-word classes are those of ``linters/data/*.json`` (see ``linters.vocabulary``); the
+An unknown rule id, action, threshold or word class is an error that names it, and so
+is a document nested deeper than ``MAX_DEPTH`` (checked before anything recursive reads
+it: the TOML parser, json, pydantic). The word classes are those of ``linters/data/*.json`` (see ``linters.vocabulary``); the
 matchers for a policy's extension are built once per distinct extension.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,12 +32,130 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from linters.findings import Action
+from linters.models import load_json
 from linters.registry import Rule, all_rules
 from linters.vocabulary import Extension, VocabularyError, extension_from
 
 
 class PolicyError(ValueError):
     """A policy document that cannot be used; the message names the key."""
+
+
+# The deepest a real document goes is tool.sendguard.rules.SG201.top_tiers[0] (five
+# levels); every level past this is refused before a recursive reader meets it.
+MAX_DEPTH = 16
+
+
+def _too_deep(where: str, path: str) -> PolicyError:
+    at = f"{path}: " if path else ""
+    return PolicyError(f"{where}: {at}nested more than {MAX_DEPTH} levels deep (a policy is a few levels)")
+
+
+def check_depth(document: Any, source: str) -> None:
+    """Refuse tables and lists nested deeper than ``MAX_DEPTH``, naming the key where
+    it happens. Iterative, so it cannot itself run out of stack."""
+    stack: list[tuple[Any, int, str]] = [(document, 0, "")]
+    while stack:
+        value, depth, path = stack.pop()
+        if isinstance(value, dict):
+            children = [(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()]
+        elif isinstance(value, list | tuple):
+            children = [(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        else:
+            continue
+        if depth >= MAX_DEPTH and children:
+            raise _too_deep(source, _shown_key(path))
+        stack.extend((child, depth + 1, child_path) for child, child_path in children)
+
+
+_INDEX_RUN = re.compile(r"((?:\[\d+\]){2})(?:\[\d+\])+")
+
+
+def _shown_key(path: str, limit: int = 80) -> str:
+    """A key path for a message: the part a person recognises, not 500 ``[0]``s."""
+    path = _INDEX_RUN.sub(r"\1[...]", path)
+    if len(path) <= limit:
+        return path
+    return path[:limit].rsplit(".", 1)[0] + "..."
+
+
+_SIGNIFICANT = re.compile(r"[\n#\"'\[\]{}]")
+# Where a string that starts here ends: a backslash escapes in basic strings only; a
+# one-line string also ends (unterminated, for tomllib to report) at the line's end.
+_STRING_END = {
+    '"""': re.compile(r'\\.|"""', re.DOTALL),
+    "'''": re.compile("'''"),
+    '"': re.compile(r'\\.|["\n]'),
+    "'": re.compile("['\n]"),
+}
+
+
+def _string_end(text: str, start: int, quote: str) -> int:
+    """The index just past the string whose opening ``quote`` is at ``start``."""
+    for found in _STRING_END[quote].finditer(text, start + len(quote)):
+        if not found.group().startswith("\\"):
+            return found.end()
+    return len(text)
+
+
+def _toml_depth_problem(text: str) -> tuple[int, str] | None:
+    """(line, key) where ``text`` nests arrays or inline tables deeper than ``MAX_DEPTH``,
+    or None. A scan of brackets outside strings and comments, because tomllib itself
+    recurses once per level and ends in RecursionError long before it reports anything.
+    Dotted keys and table headers nest without recursion; ``check_depth`` sees those."""
+    depth, line, line_start = 0, 1, 0
+    header = key = ""
+    i = 0
+    while (found := _SIGNIFICANT.search(text, i)) is not None:
+        i = found.start()
+        char = found.group()
+        if char == "\n":
+            line += 1
+            line_start = i + 1
+        elif char == "#":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        elif char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, i) else char
+            end = _string_end(text, i, quote)
+            newlines = text.count("\n", i, end)
+            if newlines:
+                line += newlines
+                line_start = text.rindex("\n", i, end) + 1
+            i = end
+            continue
+        elif char in "[{":
+            if depth == 0:
+                before = text[line_start:i]
+                if "=" in before:
+                    key = before.split("=", 1)[0].strip()
+                elif char == "[" and not before.strip():
+                    end = text.find("\n", i)
+                    header = text[i : len(text) if end < 0 else end].split("#", 1)[0].strip("[] \t\r")
+                    key = ""
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line, ".".join(part for part in (header, key) if part)
+        else:  # ] or }
+            depth = max(0, depth - 1)
+        i += 1
+    return None
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """``tomllib.loads``, refusing too-deep nesting (PolicyError) before it can recurse."""
+    problem = _toml_depth_problem(text)
+    if problem is not None:
+        line, key = problem
+        raise PolicyError(
+            f"{source}: line {line}: {key + ': ' if key else ''}nested more than {MAX_DEPTH} levels deep "
+            "(a policy is a few levels)"
+        )
+    try:
+        return tomllib.loads(text)
+    except RecursionError:  # the scan should have caught it; never a crash
+        raise PolicyError(f"{source}: nested too deeply to read") from None
 
 
 @dataclass(slots=True)
@@ -83,6 +203,11 @@ def _rule_entry(rule: Rule, where: str, entry: Any) -> tuple[Action | None, Base
 
 def policy_from_mapping(document: dict[str, Any], source: str = "policy") -> Policy:
     """Build a Policy from the ``[tool.sendguard]`` table (already decoded)."""
+    if not isinstance(document, dict):
+        raise PolicyError(
+            f"{source}: the policy must be a table (a JSON object), not {type(document).__name__}"
+        )
+    check_depth(document, source)
     rules = {r.id: r for r in all_rules()}
     # The lint table belongs to `sendguard lint` (linters/lint/config.py), which validates it.
     unknown_top = set(document) - {"rules", "lint", "vocabulary"}
@@ -122,11 +247,22 @@ def read_policy_document(path: str | Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise PolicyError(f"{path}: the policy file is not UTF-8 text") from None
     try:
-        document = json.loads(raw) if path.suffix == ".json" else tomllib.loads(raw)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        document = load_json(raw) if path.suffix == ".json" else parse_toml(raw, str(path))
+    except json.JSONDecodeError as exc:
+        if exc.msg == "nested too deeply":  # load_json's word for a RecursionError
+            raise _too_deep(str(path), "") from None
+        raise PolicyError(f"{path}: not valid JSON: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{path}: not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from None
+    if not isinstance(document, dict):
+        raise PolicyError(
+            f"{path}: the policy must be a table (a JSON object), not {type(document).__name__}"
+        )
     if path.name == "pyproject.toml" or "tool" in document:
-        return document.get("tool", {}).get("sendguard", {})
+        tool = document.get("tool", {})
+        document = tool.get("sendguard", {}) if isinstance(tool, dict) else {}
+    # Only the table sendguard reads is walked; another tool's table is its own business.
+    check_depth(document, str(path))
     return document
 
 
@@ -148,8 +284,14 @@ def find_policy_file(start: str | Path) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                if "sendguard" in tomllib.loads(pyproject.read_text("utf-8")).get("tool", {}):
+                text = pyproject.read_text("utf-8")
+                if "sendguard" not in text:
+                    continue
+                tool = parse_toml(text, str(pyproject)).get("tool", {})
+                if isinstance(tool, dict) and "sendguard" in tool:
                     return pyproject
+            except PolicyError:
+                return pyproject  # too deep to read: loading it says so, naming the file
             except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
                 continue
     return None

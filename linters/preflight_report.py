@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linters.campaign import Verdict
+from linters.safe_text import plain_lines, visible
 
 DECISIONS = ("allow", "rewrite", "hold", "block", "error")
 COLORS = {"allow": "#2e7d32", "rewrite": "#1565c0", "hold": "#ef8f00", "block": "#c62828", "error": "#616161"}
@@ -77,9 +78,12 @@ def rule_names() -> dict[str, str]:
 
 
 def format_text(summary: Summary) -> str:
+    """The summary for a terminal: template, recipient ids and messages with their
+    control characters escaped, and no line a GitHub workflow command."""
     names = rule_names()
     lines = [
-        f"preflight: {summary.template} to {summary.total:,} recipients ({summary.recipients}), as of {summary.now}",
+        f"preflight: {visible(summary.template)} to {summary.total:,} recipients ({visible(summary.recipients)}), "
+        f"as of {visible(summary.now)}",
         "",
     ]
     for decision in DECISIONS:
@@ -89,17 +93,20 @@ def format_text(summary: Summary) -> str:
     if summary.rules:
         lines += ["", "rules (recipients):"]
     for rule, count in summary.rules.most_common():
-        lines.append(f"  {rule} {names.get(rule, ''):<22}{count:>12,}")
+        lines.append(f"  {visible(rule)} {names.get(rule, ''):<22}{count:>12,}")
         for example in summary.examples.get(rule, []):
-            lines.append(f"      {example['id']}: {example['message']}")
+            lines.append(f"      {visible(example['id'])}: {visible(example['message'])}")
     if summary.stopped_count:
         shown = len(summary.stopped)
         more = f" (first {shown})" if shown < summary.stopped_count else ""
         lines += ["", f"would block or hold {summary.stopped_count:,} recipients{more}:"]
-        lines += [f"  {s['id']}  {s['decision']}  {' '.join(s['rules'])}" for s in summary.stopped[:20]]
+        lines += [
+            f"  {visible(s['id'])}  {s['decision']}  {visible(' '.join(s['rules']))}"
+            for s in summary.stopped[:20]
+        ]
         if shown > 20:
             lines.append(f"  ... ({summary.stopped_count - 20:,} more in --format json or html)")
-    return "\n".join(lines)
+    return plain_lines("\n".join(lines))
 
 
 def _percent(count: int, total: int) -> str:

@@ -1,10 +1,16 @@
-"""Human-readable reports: one short block per message, rewrites shown as a diff."""
+"""Human-readable reports: one short block per message, rewrites shown as a diff.
+
+Ids, origins, messages, excerpts and template text are shown with their control
+characters escaped, and no line of a report can be read as a GitHub workflow
+command (``linters.safe_text``).
+"""
 
 from __future__ import annotations
 
 import difflib
 
 from linters.findings import Finding, Result
+from linters.safe_text import plain_lines, visible
 
 _LABEL = {"allow": "ALLOW", "rewrite": "REWRITE", "hold": "HOLD", "block": "BLOCK"}
 
@@ -15,21 +21,21 @@ def _location(finding: Finding, message: dict[str, str]) -> str:
     text = message.get(finding.part, "")
     line = text.count("\n", 0, finding.start) + 1
     column = finding.start - (text.rfind("\n", 0, finding.start) + 1) + 1
-    return f"{finding.part}:{line}:{column}"
+    return f"{visible(finding.part)}:{line}:{column}"
 
 
 def format_finding(finding: Finding, message: dict[str, str]) -> str:
     head = f"  {finding.rule} {finding.name} [{finding.action}] {_location(finding, message)}"
-    lines = [head, f"      {finding.message}"]
+    lines = [head, f"      {visible(finding.message)}"]
     if finding.excerpt and finding.excerpt not in finding.message:
-        lines.append(f"      > {finding.excerpt}")
+        lines.append(f"      > {visible(finding.excerpt)}")
     if finding.retry_at:
         lines.append(f"      retry at {finding.retry_at.isoformat()}")
     return "\n".join(lines)
 
 
 def _quoted(text: str, limit: int = 70) -> str:
-    flat = text.replace("\n", "\\n")
+    flat = visible(text)
     return '"' + (flat if len(flat) <= limit else flat[: limit - 3] + "...") + '"'
 
 
@@ -41,7 +47,8 @@ def format_changes(result: Result) -> list[str]:
         line = before.count("\n", 0, change.start) + 1
         column = change.start - (before.rfind("\n", 0, change.start) + 1) + 1
         what = "removed" if not change.replacement.strip() else f"-> {_quoted(change.replacement)}"
-        lines.append(f"    {change.rule} {change.part}:{line}:{column} {_quoted(change.original)} {what}")
+        where = f"{visible(change.part)}:{line}:{column}"
+        lines.append(f"    {change.rule} {where} {_quoted(change.original)} {what}")
     return lines
 
 
@@ -56,18 +63,18 @@ def format_diff(result: Result) -> str:
         diff = difflib.unified_diff(
             before.splitlines(),
             after.splitlines(),
-            f"{part} (as written)",
-            f"{part} (as sent)",
+            f"{visible(part)} (as written)",
+            f"{visible(part)} (as sent)",
             lineterm="",
             n=1,
         )
-        lines.extend(f"    {line}" for line in diff)
+        lines.extend(f"    {visible(line)}" for line in diff)
     return "\n".join(lines)
 
 
 def format_text(result: Result, origin: str = "") -> str:
-    where = f"  ({origin})" if origin and origin != result.id else ""
-    lines = [f"{result.id}: {_LABEL[result.decision]}{where}"]
+    where = f"  ({visible(origin)})" if origin and origin != result.id else ""
+    lines = [f"{visible(result.id)}: {_LABEL[result.decision]}{where}"]
     source = result.original or result.message
     lines.extend(format_finding(f, source) for f in result.findings)
     if not result.findings:
@@ -77,4 +84,4 @@ def format_text(result: Result, origin: str = "") -> str:
     diff = format_diff(result)
     if diff:
         lines.append(diff)
-    return "\n".join(lines)
+    return plain_lines("\n".join(lines))

@@ -188,3 +188,37 @@ def test_usage_errors_exit_two(argv, capsys):
     with pytest.raises(SystemExit) as caught:
         main(argv)
     assert caught.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("sendguard.toml", "[rules.SG201]\ntop_tiers = " + "[" * 500 + "]" * 500 + "\n"),
+        ("sendguard.toml", "[rules]\nSG201 = " + "{a = " * 500 + "1" + "}" * 500 + "\n"),
+        ("policy.json", '{"rules": {"SG201": {"top_tiers": ' + "[" * 500 + "]" * 500 + "}}}"),
+        ("policy.json", "[" * 50_000 + "]" * 50_000),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "lint", "discovered"])
+def test_deeply_nested_config_is_exit_two_with_one_line_not_a_trace(
+    tmp_path, capsys, monkeypatch, name, content, command
+):
+    monkeypatch.chdir(tmp_path)
+    config = write(tmp_path, name, content)
+    request = write(tmp_path, "u.json", json.dumps(URGENT))
+    template = write(tmp_path, "t.hbs", "---\npurpose: marketing\n---\nHello.\n")
+    if command == "check":
+        argv = ["check", "--config", config, request]
+    elif command == "lint":
+        argv = ["lint", "--config", config, template]
+    elif name == "sendguard.toml":  # found by walking up, as ruff finds its config
+        argv = ["lint", template]
+    else:
+        pytest.skip("only sendguard.toml and pyproject.toml are discovered")
+
+    code, out, err = run(capsys, *argv)
+
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err and "internal error" not in err
+    assert name in err and "nested more than 16 levels deep" in err

@@ -381,7 +381,7 @@ def test_lint_names_the_bad_field(change: dict[str, Any], field: str) -> None:
     assert answer["field"] == field
 
 
-def test_an_invalid_policy_parameter_is_a_server_error_not_a_400(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_invalid_policy_parameter_is_a_503_not_a_400_or_500(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICY_PARAMETER", "/sendguard/policy")
     with mock_aws():
         boto3.client("ssm").put_parameter(
@@ -389,5 +389,117 @@ def test_an_invalid_policy_parameter_is_a_server_error_not_a_400(monkeypatch: py
         )
         status, answer = call("/check", sample_body("/check"))
 
-    assert status == 500
+    assert status == 503  # the deployment's fault: the caller cannot fix it, nothing crashed
     assert "policy" in answer["error"]
+
+
+def full_call(path: str, body: Any) -> tuple[int, dict[str, Any], Any]:
+    response = api.handler(http_event(path, body), CONTEXT)
+    return response["statusCode"], response.get("headers") or {}, json.loads(response["body"])
+
+
+@pytest.mark.parametrize("path", ["/check", "/lint"])
+def test_a_missing_policy_parameter_is_a_503_with_a_message(
+    monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    monkeypatch.setenv("POLICY_PARAMETER", "/sendguard/policy")
+    with mock_aws():  # no parameter of that name
+        status, headers, answer = full_call(path, sample_body(path))
+
+    assert status == 503
+    assert "policy parameter does not exist" in answer["error"] and answer["field"] == ""
+    assert "Retry-After" not in headers  # waiting does not help: the operator must fix it
+    assert "Traceback" not in json.dumps(answer)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "{not json",
+        '{"rules": {"SG201": {"top_tiers": ' + "[" * 500 + "]" * 500 + "}}}",  # 1 KB, 500 levels
+        "[" * 5000 + "]" * 5000,  # deeper than json.loads recurses
+        '{"lint": {"exclude": ' + "[" * 500 + "]" * 500 + "}}",
+    ],
+    ids=["not-json", "deep-500", "deep-5000", "deep-lint-table"],
+)
+@pytest.mark.parametrize("path", ["/check", "/lint"])
+def test_an_unusable_policy_parameter_is_a_503(
+    monkeypatch: pytest.MonkeyPatch, path: str, value: str
+) -> None:
+    monkeypatch.setenv("POLICY_PARAMETER", "/sendguard/policy")
+    with mock_aws():
+        boto3.client("ssm").put_parameter(Name="/sendguard/policy", Type="String", Value=value)
+        status, _, answer = full_call(path, sample_body(path))
+
+    assert status == 503
+    assert "policy parameter is invalid" in answer["error"]
+
+
+def test_a_throttled_policy_read_is_a_503_with_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+    from botocore.exceptions import ClientError
+
+    class Throttled:
+        def get(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                raise ClientError(
+                    {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "GetParameter"
+                )
+            except ClientError as exc:  # as Powertools raises it
+                raise GetParameterError(str(exc))  # noqa: B904
+
+    monkeypatch.setenv("POLICY_PARAMETER", "/sendguard/policy")
+    monkeypatch.setattr(aws, "ssm_parameters", lambda: Throttled())
+
+    status, headers, answer = full_call("/check", sample_body("/check"))
+
+    assert status == 503
+    assert headers["Retry-After"] == str(api.RETRY_AFTER)
+    assert "ThrottlingException" in answer["error"] and "try again" in answer["error"]
+
+
+def test_a_failing_ses_read_is_a_503_not_a_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    def unreachable(name: str) -> Any:
+        raise EndpointConnectionError(endpoint_url="https://email.us-east-1.amazonaws.com")
+
+    monkeypatch.setattr(api, "template_lookup", lambda: unreachable)
+    body = sample_body("/check")
+    body["template"] = {"name": "winback"}
+
+    status, headers, answer = full_call("/check", body)
+
+    assert status == 503
+    assert headers["Retry-After"] == str(api.RETRY_AFTER)
+    assert "EndpointConnectionError" in answer["error"]
+
+
+def test_lint_with_a_sample_customer_the_template_cannot_render_for_is_a_400() -> None:
+    body = sample_body("/lint")
+    body["template"] = {
+        "subject": "Hello {{first_name}}",
+        "text": "Hi {{first_name}}, " * 3 + "\n\nNorthwind",
+    }
+    body["customers"] = [
+        {"customer_id": "c-1", "first_name": "Arthur"},
+        {"customer_id": "c-2", "first_name": "x" * 9000},  # renders past the readable-text limit
+    ]
+
+    status, answer = call("/lint", body)
+
+    assert status == 400
+    assert answer["field"] == "customers.1"
+    assert "'c-2'" in answer["error"] and "template.text" in answer["error"]
+
+
+def test_answers_carry_no_raw_control_characters() -> None:
+    body = sample_body("/lint")
+    body["name"] = "winback\x9b\u2028\x1b"
+
+    response = api.handler(http_event("/lint", body), CONTEXT)
+
+    assert response["statusCode"] == 200
+    assert not any(0x7F <= ord(c) <= 0x9F or c in "\u2028\x1b" for c in response["body"])
+    paths = {f["path"] for f in json.loads(response["body"])["findings"]}
+    assert paths == {"winback\x9b\u2028\x1b/text"}  # the same data, escaped as JSON

@@ -129,3 +129,93 @@ def test_pyproject_without_sendguard_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "shop"\n')
     found = find_policy_file(tmp_path)
     assert found is None or found.parent != tmp_path
+
+
+# --- nesting too deep to read (issue 27, item 7) ----------------------------------------
+
+DEEP = 500  # a 1 KB file: Python's parsers recurse once per level and run out of stack
+
+
+def nested_dict(depth: int) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for _ in range(depth):
+        document = {"k": document}
+    return document
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "named"),
+    [
+        ("sendguard.toml", "[rules.SG201]\ntop_tiers = " + "[" * DEEP + "]" * DEEP, "rules.SG201.top_tiers"),
+        ("sendguard.toml", "[rules]\nSG201 = " + "{a = " * DEEP + "1" + "}" * DEEP, "rules.SG201"),
+        (
+            "sendguard.toml",
+            "[vocabulary]\nstatus_words = " + "[" * DEEP + "]" * DEEP,
+            "vocabulary.status_words",
+        ),
+        ("sendguard.toml", "[lint]\nexclude = " + "[" * DEEP + "]" * DEEP, "lint.exclude"),
+        (
+            "sendguard.toml",
+            "[rules.SG201]\n" + ".".join(f"k{i}" for i in range(DEEP)) + " = 1",
+            "rules.SG201.k0",
+        ),
+        (
+            "pyproject.toml",
+            "[tool.sendguard.rules.SG201]\ntop_tiers = " + "[" * DEEP + "]" * DEEP,
+            "tool.sendguard.rules.SG201.top_tiers",
+        ),
+        (
+            "policy.json",
+            '{"rules": {"SG201": {"top_tiers": ' + "[" * DEEP + "]" * DEEP + "}}}",
+            "top_tiers[0]",
+        ),
+        ("policy.json", "[" * 20_000 + "]" * 20_000, "nested more than"),
+    ],
+)
+def test_deep_nesting_is_refused_naming_file_and_key(
+    tmp_path: Path, name: str, content: str, named: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content + "\n", encoding="utf-8")
+    assert len(content) < 60_000
+
+    with pytest.raises(PolicyError) as caught:
+        load_policy_file(path)
+
+    message = str(caught.value)
+    assert message.startswith(str(path)) and named in message
+    assert "nested more than 16 levels deep" in message
+    assert "\n" not in message and len(message) < 300
+
+
+def test_deep_nesting_in_a_decoded_document_is_refused_before_it_is_walked() -> None:
+    # As the SSM parameter arrives: already decoded, 10,000 levels (no recursion to fail).
+    with pytest.raises(PolicyError, match=r"ssm:/p: rules\.SG201\.k\.k.*nested more than 16"):
+        policy_from_mapping({"rules": {"SG201": nested_dict(10_000)}}, "ssm:/p")
+
+
+def test_lint_config_refuses_deep_nesting_before_pydantic_reads_it() -> None:
+    from linters.lint.config import config_from_mapping
+
+    with pytest.raises(PolicyError, match=r"lint\.exclude\[0\]\[0\]\[\.\.\.\]: nested more than"):
+        config_from_mapping({"lint": {"exclude": [[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]}}, "sendguard.toml")
+
+
+def test_a_policy_a_few_levels_deep_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "sendguard.toml"
+    path.write_text(
+        '# [[not a header]] "quote\n[rules.SG201]\naction = "rewrite"  # [{\ntop_tiers = ["gold [a]", \'{x\']\n'
+        '[vocabulary]\nstatus_words = ["""Diamond\n[Circle]"""]\n',
+        encoding="utf-8",
+    )
+    policy = load_policy_file(path)
+    assert policy.actions["SG201"] == Action.REWRITE
+
+
+def test_a_too_deep_pyproject_is_found_and_named_not_skipped(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.sendguard.rules]\nSG201 = " + "[" * DEEP + "]" * DEEP + "\n", encoding="utf-8"
+    )
+    assert find_policy_file(tmp_path) == tmp_path / "pyproject.toml"
+    with pytest.raises(PolicyError, match=r"pyproject\.toml: line 2: tool\.sendguard\.rules\.SG201: nested"):
+        discover_policy(tmp_path)

@@ -447,3 +447,25 @@ def test_a_failed_send_after_release_is_retried_by_releasing_again(stack: local.
     with pytest.raises(store.AlreadyDecided):
         release.release("winter-boots-julia", "again", REVIEWER)
     assert sent_to(BOOTS["to"]) == 1
+
+
+def test_cli_list_prints_ids_and_campaigns_with_controls_escaped(
+    stack: local.Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Ids and campaigns are the senders' text: ESC, BEL, CR, C1 CSI, U+2028 and a line
+    # that would be a GitHub workflow command must not reach the terminal as they are.
+    hostile = variant(
+        BOOTS, id="boots\x1b[2J\x07\r\n::error::pwned\x9b\u2028", campaign="c\n::stop-commands::t"
+    )
+    run_guard(stack, hostile)
+    capsys.readouterr()
+
+    assert cli.main(["review", "list"]) == 0
+    out, err = capsys.readouterr()
+
+    assert re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]", out + err) is None
+    assert not any(line.lstrip().startswith("::") for line in (out + err).split("\n"))
+    assert "boots\\x1b[2J\\x07\\r\\n" in out and "c\\n::stop-comman" in out
+    assert len(out.strip().split("\n")) == 2  # the header and one message
+    assert cli.main(["review", "list", "--format", "json"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == [hostile["id"]]

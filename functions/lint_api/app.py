@@ -20,9 +20,13 @@ Both load stored templates from SES (company content, not personal data).
 ``/lint`` takes a template and the fields that front matter gives a template file
 (:class:`LintRequest`) and answers with the findings.
 
-Errors: a body that is not JSON or not a valid request is 400 with
-``{"error": "...", "field": "..."}``; a body over ``MAX_BODY_BYTES`` is 413;
-``/check/stored`` while record reads are off is 403.
+Errors are JSON, ``{"error": "...", "field": "..."}``, never a traceback: a body that
+is not JSON or not a valid request is 400 naming the field (on ``/lint`` also a
+sample customer the template cannot be rendered or checked for: ``customers.N``); a
+body over ``MAX_BODY_BYTES`` is 413; ``/check/stored`` while record reads are off is
+403. What the caller cannot fix is 503: the policy parameter is missing, unreadable,
+not JSON or not a valid policy (the operator's to fix; the log says what), or AWS
+(SSM, SES, DynamoDB) failed or throttled, which also carries ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions import aws
@@ -49,6 +54,7 @@ from linters.models import (
     parse_request,
 )
 from linters.policy import Policy, PolicyError, policy_from_mapping
+from linters.safe_text import dumps
 
 # Three parts of at most 256 KiB each plus data fit; anything bigger is not a message.
 MAX_BODY_BYTES = 1024 * 1024
@@ -58,7 +64,8 @@ MAX_LINT_CUSTOMERS = 1000
 RECORD_READS = "LINT_API_RECORD_READS"
 
 logger = Logger(service="sendguard-lint-api")
-app = APIGatewayHttpResolver(serializer=lambda body: json.dumps(body, ensure_ascii=False))
+# JSON as the CLI prints it: no raw control character (C1, U+2028...) in a body either.
+app = APIGatewayHttpResolver(serializer=dumps)
 
 
 class BodyTooLarge(Exception):
@@ -67,6 +74,21 @@ class BodyTooLarge(Exception):
 
 class RecordReadsOff(Exception):
     """/check/stored was called on a stack that does not allow reading stored records."""
+
+
+class PolicyUnavailable(Exception):
+    """The policy parameter cannot be read: the deployment's fault or SSM's, never the
+    caller's. ``retry_after`` (seconds) when trying again soon may help."""
+
+    def __init__(self, problem: str, retry_after: int | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.retry_after = retry_after
+
+
+# Seconds a caller waits after AWS throttled or failed; botocore has already retried.
+RETRY_AFTER = 5
+_TRANSIENT_CODES = {"Throttling", "ThrottlingException", "TooManyUpdates", "InternalServerError"}
 
 
 class LintRequest(BaseModel):
@@ -104,15 +126,54 @@ class LintRequest(BaseModel):
 # --- what the API reads from AWS (each only when its variable is set) --------------
 
 
+def aws_problem(exc: BaseException | None) -> tuple[str, int | None]:
+    """(the AWS error code or botocore's exception name, seconds after which trying
+    again may help or None): throttling, 5xx and connection failures pass, a missing
+    parameter or a denied read waits for the operator."""
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", "")) or "ClientError"
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        transient = code in _TRANSIENT_CODES or status == 429 or status >= 500
+        return code, RETRY_AFTER if transient else None
+    if isinstance(exc, BotoCoreError):
+        return type(exc).__name__, RETRY_AFTER
+    return "error", RETRY_AFTER
+
+
 def policy_document() -> tuple[dict[str, Any], str] | None:
-    """The policy document from the SSM parameter POLICY_PARAMETER (JSON), cached 5 minutes."""
+    """The policy document from the SSM parameter POLICY_PARAMETER (JSON), cached 5 minutes.
+
+    PolicyUnavailable when it cannot be read, PolicyError when it is not a JSON object
+    (or nests too deeply): both the operator's to fix, so a 503, never a 500."""
+    from aws_lambda_powertools.utilities.parameters.exceptions import (
+        GetParameterError,
+        TransformParameterError,
+    )
+
     name = aws.optional_setting(aws.POLICY_PARAMETER)
     if not name:
         return None
-    document = aws.ssm_parameters().get(name, max_age=300, transform="json")
+    source = f"ssm:{name}"
+    try:
+        document = aws.ssm_parameters().get(name, max_age=300, transform="json")
+    except TransformParameterError as exc:
+        # json.loads ran out of stack (RecursionError) or met text that is not JSON.
+        deep = isinstance(exc.__cause__, RecursionError)
+        raise PolicyError(f"{source}: {'nested too deeply' if deep else 'not valid JSON'}") from None
+    except (GetParameterError, BotoCoreError, ClientError) as exc:
+        # Powertools raises GetParameterError inside its except: the AWS error is the context.
+        code, retry_after = aws_problem(exc.__context__ if isinstance(exc, GetParameterError) else exc)
+        logger.error("policy parameter cannot be read", extra={"parameter": name, "problem": str(exc)})
+        if code == "ParameterNotFound":
+            problem = "the service's policy parameter does not exist (the stack is misconfigured)"
+        elif retry_after is None:
+            problem = f"the service cannot read its policy parameter ({code})"
+        else:
+            problem = f"the service's policy could not be read just now ({code}); try again shortly"
+        raise PolicyUnavailable(problem, retry_after) from None
     if not isinstance(document, dict):
-        raise PolicyError(f"ssm:{name}: the policy must be a JSON object")
-    return document, f"ssm:{name}"
+        raise PolicyError(f"{source}: the policy must be a JSON object")
+    return document, source
 
 
 def load_policy() -> Policy:
@@ -141,13 +202,8 @@ def record_reads_enabled() -> bool:
     return (aws.optional_setting(RECORD_READS) or "").lower() == "enabled"
 
 
-def customer_lookup() -> Any:
-    """Stored customers by id (``/check/stored`` only)."""
-    if not aws.optional_setting(aws.CUSTOMERS_TABLE):
-        return None
-    from functions.ledger import get_customer
-
-    return lambda customer_id: get_customer(aws.table(aws.CUSTOMERS_TABLE), customer_id)
+def _table_if_set(name: str) -> Any:
+    return aws.table(name) if aws.optional_setting(name) else None
 
 
 def refuse_stored_customer(request: SendRequest) -> None:
@@ -161,17 +217,15 @@ def refuse_stored_customer(request: SendRequest) -> None:
         )
 
 
-def fill_from_ledger(request: SendRequest) -> None:
-    """History and events from the ledger, as the guard reads them, when the request has none
+def with_stored_facts(request: SendRequest) -> SendRequest:
+    """The stored customer record and the ledger merged in, as the guard merges them
+    (``linters.precedence``): a request can add facts, never hide stored ones
     (``/check/stored`` only)."""
-    if not aws.optional_setting(aws.LEDGER_TABLE) or request.history is not None:
-        return
-    from functions.ledger import read_recent
+    from functions.facts import read_stored_facts
 
     now = request.now or datetime.now(UTC)
-    contacts, events = read_recent(aws.table(aws.LEDGER_TABLE), request.to, now)
-    request.history = contacts
-    request.events = [*request.events, *events]
+    customers = _table_if_set(aws.CUSTOMERS_TABLE)
+    return read_stored_facts(request, now, customers, _table_if_set(aws.LEDGER_TABLE))
 
 
 # --- request handling ------------------------------------------------------------
@@ -201,11 +255,10 @@ def judge(request: SendRequest, stored: bool) -> dict[str, Any]:
     from linters.engine import check
 
     if stored:
-        fill_from_ledger(request)
+        request = with_stored_facts(request)
     else:
         refuse_stored_customer(request)
-    customers = customer_lookup() if stored else None
-    result = check(request, load_policy(), templates=template_lookup(), customers=customers)
+    result = check(request, load_policy(), templates=template_lookup())
     logger.info(
         "checked",
         extra={
@@ -233,7 +286,8 @@ def post_check_stored() -> dict[str, Any]:
 @app.post("/lint")
 def post_lint() -> dict[str, Any]:
     """The document ``sendguard lint --format json`` prints, for one template."""
-    from linters.lint.customers import summarize
+    from linters.lint.customers import CustomerError, summarize
+    from linters.lint.inputs import InputError
     from linters.lint.linter import lint_template
 
     body = json_body()
@@ -248,7 +302,17 @@ def post_lint() -> dict[str, Any]:
     findings = lint_template(template, config)
     summaries = []
     if lint.customers and not any(f.rule == "SG900" for f in findings):
-        summaries = summarize(template, lint.customers, config, datetime.now(UTC))
+        try:
+            summaries = summarize(template, lint.customers, config, datetime.now(UTC))
+        except CustomerError as exc:
+            # The caller's sample data (or template) is at fault: a 400 naming the customer.
+            label = f" ({exc.customer_id!r})" if exc.customer_id else ""
+            raise RequestError(
+                f"customers.{exc.index - 1}",
+                f"the template cannot be checked for sample customer {exc.index}{label}: {exc.problem}",
+            ) from None
+        except InputError as exc:
+            raise RequestError("customers", str(exc)) from None
     logger.info("linted", extra={"rules": [f.rule for f in findings]})
     return {"findings": [f.to_dict() for f in findings], "customers": [s.to_dict() for s in summaries]}
 
@@ -257,7 +321,7 @@ def _error(status: int, problem: str, field: str = "") -> Response:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"error": problem, "field": field}, ensure_ascii=False),
+        body=dumps({"error": problem, "field": field}),
     )
 
 
@@ -278,9 +342,32 @@ def record_reads_off(exc: RecordReadsOff) -> Response:
 
 @app.exception_handler(PolicyError)
 def broken_policy(exc: PolicyError) -> Response:
-    # The caller cannot fix this; the operator can, from the log.
+    # The caller cannot fix this; the operator can, from the log. Not a 500: nothing
+    # crashed, the deployment is misconfigured until the parameter is fixed.
     logger.error("policy parameter is invalid", extra={"problem": str(exc)})
-    return _error(500, "the service's policy is invalid; see the function's log")
+    return _error(503, "the service's policy parameter is invalid (the operator has the details in the log)")
+
+
+@app.exception_handler(PolicyUnavailable)
+def policy_unavailable(exc: PolicyUnavailable) -> Response:
+    return _unavailable(exc.problem, exc.retry_after)
+
+
+def _unavailable(problem: str, retry_after: int | None) -> Response:
+    response = _error(503, problem)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+@app.exception_handler(BotoCoreError)
+@app.exception_handler(ClientError)
+def aws_failed(exc: Exception) -> Response:
+    """An AWS call (SES, DynamoDB) failed after botocore's own retries: our dependency,
+    not the caller's request, so 503 with Retry-After when waiting may help."""
+    code, retry_after = aws_problem(exc)
+    logger.error("an AWS call failed", extra={"problem": str(exc), "code": code})
+    return _unavailable(f"a service this API depends on failed ({code})", retry_after)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -21,6 +21,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from linters.safe_text import error_line, plain_lines, visible
+
 EXIT_OK, EXIT_SOME_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -125,12 +127,15 @@ def do_list(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rows, indent=2, default=str))
         return EXIT_OK
-    print(f"{'ID':<34} {'STATE':<9} {'QUARANTINED AT':<26} {'CAMPAIGN':<20} RULES")
+    # Ids, campaigns and rules come from the senders' requests: every field is shown with
+    # its control characters escaped, and no line can be a GitHub workflow command.
+    lines = [f"{'ID':<34} {'STATE':<9} {'QUARANTINED AT':<26} {'CAMPAIGN':<20} RULES"]
     for row in rows:
-        print(
-            f"{row['id'][:34]:<34} {row['state']:<9} {str(row['at'])[:25]:<26} "
-            f"{str(row['campaign'] or '-')[:20]:<20} {' '.join(row['rules'])}"
+        lines.append(
+            f"{visible(row['id'])[:34]:<34} {visible(row['state']):<9} {visible(row['at'])[:25]:<26} "
+            f"{visible(row['campaign'] or '-')[:20]:<20} {visible(' '.join(row['rules']))}"
         )
+    print(plain_lines("\n".join(lines)))
     print(f"{len(rows)} message(s)", file=sys.stderr)
     return EXIT_OK
 
@@ -180,9 +185,9 @@ def do_decide(args: argparse.Namespace) -> int:
                 outcome = release.deny(key, args.reason, who, dry_run=args.dry_run)
         except (store.AlreadyDecided, store.NotFound, release.ReleaseRefused, RequestError) as exc:
             failed += 1
-            print(f"{key}: not {args.action}d: {exc}", file=sys.stderr)
+            print(error_line(f"{key}: not {args.action}d: {exc}"), file=sys.stderr)
             continue
-        print(f"{key}: {outcome.state} ({outcome.detail}) by {who}")
+        print(error_line(f"{key}: {outcome.state} ({outcome.detail}) by {who}"))
     print(
         f"{len(ids) - failed} of {len(ids)} {args.action}d{' (dry run)' if args.dry_run else ''}",
         file=sys.stderr,
@@ -212,13 +217,12 @@ def run(args: argparse.Namespace) -> int:
             return do_show(args)
         return do_decide(args)
     except RequestError as exc:
-        print(f"sendguard review: {exc}", file=sys.stderr)
+        print(error_line(f"sendguard review: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except store.NotFound as exc:
-        print(f"sendguard review: {exc}", file=sys.stderr)
+        print(error_line(f"sendguard review: {exc}"), file=sys.stderr)
         return EXIT_SOME_FAILED
     except (MissingSetting, BotoCoreError, ClientError) as exc:
-        print(
-            f"sendguard review: {exc} (use --stack, --endpoint-url or the table variables)", file=sys.stderr
-        )
+        message = f"sendguard review: {exc} (use --stack, --endpoint-url or the table variables)"
+        print(error_line(message), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -29,6 +29,7 @@ from linters.lint.inputs import (
 from linters.lint.output import FORMATS, FORMATTERS, format_sarif
 from linters.options import add_common_options, emit, print_settings, statistics_lines
 from linters.policy import PolicyError
+from linters.safe_text import error_line
 from linters.selection import Selection, SelectionError, selection_from_args
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -223,11 +224,13 @@ def run(args: argparse.Namespace) -> int:
             return _show_settings(args, configs)
         findings, summaries, linted = lint_all(args, configs)
     except (InputError, PolicyError, SelectionError) as exc:
-        print(f"sendguard lint: {exc}", file=sys.stderr)
+        # One line, control characters escaped: the message may quote a file name or a
+        # configuration key, and the GitHub runner reads stderr for workflow commands too.
+        print(error_line(f"sendguard lint: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     if not linted and not findings and not args.quiet:
         where = " ".join(args.paths) or "."
-        print(f"sendguard lint: no templates found in {where}", file=sys.stderr)
+        print(error_line(f"sendguard lint: no templates found in {where}"), file=sys.stderr)
     if linted or findings or args.format != "text":
         emit(_report(args, findings, summaries), args, text_format=args.format == "text")
     if args.sarif_file:

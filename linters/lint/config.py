@@ -14,7 +14,14 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from linters.findings import Action
-from linters.policy import Policy, PolicyError, find_policy_file, policy_from_mapping, read_policy_document
+from linters.policy import (
+    Policy,
+    PolicyError,
+    check_depth,
+    find_policy_file,
+    policy_from_mapping,
+    read_policy_document,
+)
 from linters.registry import Settings
 
 
@@ -93,6 +100,7 @@ def config_from_mapping(document: dict[str, Any], source: str) -> LintConfig:
     """Split ``[tool.sendguard]`` into the engine policy and the lint table."""
     if not isinstance(document, dict):
         raise PolicyError(f"{source}: [tool.sendguard] must be a table")
+    check_depth(document, source)  # before pydantic (or anything recursive) walks it
     document = dict(document)
     lint_table = document.pop("lint", {})
     if not isinstance(lint_table, dict):

@@ -17,6 +17,20 @@ from linters.models import Customer, RequestError, describe_validation_error, pa
 _RECIPIENT = {"email": "customer@example.com", "sms": "+15555550100", "voice": "+15555550100"}
 
 
+class CustomerError(InputError):
+    """The template cannot be checked for one sample customer (it does not render for
+    them, or the request it makes is refused): the customer's data or the template is
+    at fault, so the CLI exits 2 and the API answers 400 naming ``customers.N``."""
+
+    def __init__(self, template: str, index: int, customer: Customer, problem: RequestError) -> None:
+        self.template = template
+        self.index = index  # 1-based, as the message counts
+        self.customer_id = customer.customer_id
+        self.problem = problem
+        label = f"customer {index}" + (f" ({customer.customer_id!r})" if customer.customer_id else "")
+        super().__init__(f"{template}: cannot be checked for {label}: {problem}")
+
+
 def load_customers(path: str) -> list[Customer]:
     """Customer records from JSON Lines (or a JSON array); an error names the record."""
     customers = []
@@ -66,7 +80,7 @@ def summarize(
         try:
             result = check(request_for(template, customer, config, now), config.policy)
         except RequestError as exc:
-            raise InputError(f"{template.path}: cannot be checked for customer {index}: {exc}") from None
+            raise CustomerError(template.path, index, customer, exc) from None
         for rule_id in dict.fromkeys(f.rule for f in result.findings if f.action != Action.OFF):
             first = next(f for f in result.findings if f.rule == rule_id)
             summary = by_rule.get(rule_id)

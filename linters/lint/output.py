@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from linters import version
 from linters.catalog import DOCS_URL, catalog, help_uri, summary
 from linters.findings import Action
 from linters.lint.findings import CustomerSummary, LintFinding
+from linters.safe_text import dumps, plain_lines, visible, workflow_data, workflow_property
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -34,15 +34,20 @@ def _customer_line(summary: CustomerSummary) -> str:
 
 
 def format_text(findings: list[LintFinding], summaries: list[CustomerSummary]) -> str:
-    lines = [f"{f.path}:{f.line}:{f.column}: {f.rule} {f.message} [{f.action}]" for f in findings]
-    lines += [f"{s.path}: {_customer_line(s)} [{s.action}]" for s in summaries]
+    """One line per finding; every field is shown with its control characters escaped,
+    and no line can be read as a GitHub workflow command (``linters.safe_text``)."""
+    lines = [
+        f"{visible(f.path)}:{f.line}:{f.column}: {visible(f.rule)} {visible(f.message)} [{f.action}]"
+        for f in findings
+    ]
+    lines += [f"{visible(s.path)}: {visible(_customer_line(s))} [{s.action}]" for s in summaries]
     counts = Counter(str(f.action) for f in findings)
     if findings:
         detail = ", ".join(f"{counts[a.value]} {a.value}" for a in Action if counts[a.value])
         lines.append(f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} ({detail}).")
     else:
         lines.append("All templates passed.")
-    return "\n".join(lines)
+    return plain_lines("\n".join(lines))
 
 
 def format_json(findings: list[LintFinding], summaries: list[CustomerSummary]) -> str:
@@ -50,29 +55,24 @@ def format_json(findings: list[LintFinding], summaries: list[CustomerSummary]) -
         "findings": [f.to_dict() for f in findings],
         "customers": [s.to_dict() for s in summaries],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False)
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    return dumps(document, indent=2)
 
 
 def format_github(findings: list[LintFinding], summaries: list[CustomerSummary]) -> str:
-    """Workflow commands: GitHub Actions turns each line into an annotation on the diff."""
+    """Workflow commands: GitHub Actions turns each line into an annotation on the diff.
+
+    Every line is one of our commands: properties and messages are escaped as GitHub
+    says (and other control characters shown as escapes), so no field ends the line."""
     lines = []
     for f in findings:
         props = (
-            f"file={_escape_property(f.path)},line={f.line},col={f.column},"
-            f"endLine={f.end_line},endColumn={f.end_column},title={_escape_property(f'{f.rule} {f.name}')}"
+            f"file={workflow_property(f.path)},line={f.line},col={f.column},"
+            f"endLine={f.end_line},endColumn={f.end_column},title={workflow_property(f'{f.rule} {f.name}')}"
         )
-        lines.append(f"::{_GITHUB_LEVEL.get(f.action, 'notice')} {props}::{_escape_data(f.message)}")
+        lines.append(f"::{_GITHUB_LEVEL.get(f.action, 'notice')} {props}::{workflow_data(f.message)}")
     for s in summaries:
-        props = f"file={_escape_property(s.path)},line=1,title={_escape_property(f'{s.rule} {s.name}')}"
-        lines.append(f"::{_GITHUB_LEVEL.get(s.action, 'notice')} {props}::{_escape_data(_customer_line(s))}")
+        props = f"file={workflow_property(s.path)},line=1,title={workflow_property(f'{s.rule} {s.name}')}"
+        lines.append(f"::{_GITHUB_LEVEL.get(s.action, 'notice')} {props}::{workflow_data(_customer_line(s))}")
     return "\n".join(lines)
 
 
@@ -185,7 +185,7 @@ def sarif_document(findings: list[LintFinding], summaries: list[CustomerSummary]
 
 
 def format_sarif(findings: list[LintFinding], summaries: list[CustomerSummary]) -> str:
-    return json.dumps(sarif_document(findings, summaries), indent=2, ensure_ascii=False)
+    return dumps(sarif_document(findings, summaries), indent=2)
 
 
 FORMATTERS = {"text": format_text, "json": format_json, "sarif": format_sarif, "github": format_github}
