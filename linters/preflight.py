@@ -13,7 +13,6 @@ rewrite), 1 some would be blocked or held, 2 a bad template, policy or record.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -28,6 +27,7 @@ from linters.campaign import Campaign, CampaignTemplate, Verdict
 from linters.options import add_common_options, policy_settings, print_settings, statistics_lines
 from linters.preflight_report import Summary, format_html, format_text
 from linters.recipients import FORMATS, Item, guess_format, open_binary, read_items
+from linters.safe_text import dumps, error_line
 from linters.selection import selection_from_args
 
 EXIT_OK, EXIT_STOPPED, EXIT_BAD_INPUT = 0, 1, 2
@@ -159,11 +159,11 @@ def _report_line(verdict: Verdict, fmt: str, origin: str) -> str | None:
     if verdict.error is not None:
         where = f" (id {verdict.id})" if verdict.id else ""
         field = f"{verdict.field}: " if verdict.field else ""
-        print(f"{origin}:{verdict.index}{where}: error: {field}{verdict.error}", file=sys.stderr)
+        print(error_line(f"{origin}:{verdict.index}{where}: error: {field}{verdict.error}"), file=sys.stderr)
     if fmt == "json":
-        return json.dumps(verdict.to_dict(), ensure_ascii=False)
+        return dumps(verdict.to_dict())
     if fmt == "text" and verdict.decision in ("block", "hold"):
-        return f"{verdict.id}  {verdict.decision}  {' '.join(verdict.rules)}"
+        return error_line(f"{verdict.id}  {verdict.decision}  {' '.join(verdict.rules)}")
     return None
 
 
@@ -178,7 +178,7 @@ def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
         now = _parse_now(args.now)
         stream = open_binary(args.recipients)
     except (PolicyError, ValueError) as exc:
-        print(f"sendguard preflight: {exc}", file=sys.stderr)
+        print(error_line(f"sendguard preflight: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.show_settings:
         stream.close()
@@ -210,7 +210,7 @@ def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
     elif args.quiet and args.format == "text":
         pass  # the blocked and held recipients only, no summary
     elif args.format == "json":
-        out.write(json.dumps({"summary": summary.to_dict()}, ensure_ascii=False) + "\n")
+        out.write(dumps({"summary": summary.to_dict()}) + "\n")
     elif args.format == "html":
         out.write(format_html(summary))
     else:
@@ -244,5 +244,5 @@ def run(args: argparse.Namespace) -> int:
         with target.open("w", encoding="utf-8") as out:
             return run_preflight(args, out)
     except OSError as exc:
-        print(f"sendguard preflight: cannot write {args.output_file} ({exc.strerror})", file=sys.stderr)
+        print(error_line(f"sendguard preflight: cannot write {args.output_file} ({exc.strerror})"), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -298,3 +298,23 @@ def test_preflight_text_escapes_template_ids_and_messages(payload: str) -> None:
 
     assert "SG301" in report
     assert_clean(report)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+def test_preflight_per_recipient_lines_and_errors_are_escaped(tmp_path, capsys, fmt: str, payload: str) -> None:
+    from tests.test_preflight import NOW, RECIPIENTS, TEMPLATE
+
+    template = tmp_path / "winback.hbs"
+    template.write_text(TEMPLATE)
+    blocked = {**RECIPIENTS[0], "id": f"c{payload}", "customer": {"consent": {"email_marketing": False}}}
+    broken = {"id": f"bad{payload}", "to": 5}
+    recipients = tmp_path / "r.jsonl"
+    recipients.write_text("\n".join(json.dumps(r) for r in (blocked, broken)) + "\n")
+    main(["preflight", "--now", NOW, "--no-progress", "--format", fmt, "--template", str(template), "--recipients", str(recipients)])
+    out, err = capsys.readouterr()
+    assert_clean(out)
+    assert_clean(err)
+    if fmt == "json":
+        ids = [json.loads(line).get("id") for line in out.splitlines() if '"id"' in line and "summary" not in line]
+        assert f"c{payload}" in ids  # escaped on the wire, exact when decoded
