@@ -147,7 +147,9 @@ def find_no_consent(message: Message, settings: ConsentSettings) -> Iterator[Hit
     default), or with it false under `"opt_out"`; marketing push the same way with
     `consent.push_marketing` and `push_consent_mode`. Transactional and service
     messages are not marketing and need no marketing consent. Without a customer
-    record nothing is judged (template linting has no recipient).
+    record nothing is judged (template linting has no recipient); at send time the
+    guard, a release and `/check/stored` judge marketing with no record at all against
+    an empty one, so it is stopped here.
 
     Why it hurts: a promotional text nobody asked for is the fastest way to an
     opt-out, and in many places (TCPA, PECR, CASL) it is unlawful.
