@@ -14,6 +14,12 @@ What is bounded, and why:
   is a lookup per render; nested blocks multiply the output.
 - the rendered size, estimated from the template and the data before rendering (a text
   part repeated in ``{{#each}}`` over a long list) and checked again after rendering.
+- the work of rendering (``work_bound``), bounded before rendering in the steps the
+  renderer counts (``linters.render.MAX_STEPS``): every loop iteration, and every path
+  looked up inside one at its length, whether or not anything is printed. Nested
+  ``{{#each}}`` blocks multiply, ``../`` and ``@root`` walks included: five loops over
+  12 items around a 1,000-segment ``{{#if @root.b.b...}}`` are 250 million steps, and
+  are refused at once instead of rendering for minutes.
 - a whole number of more than 4,300 digits (from a caller in Python; ``load_json``
   refuses one in JSON): Python will not write it as text.
 - text the engine cannot encode: a lone surrogate escape (``"\\ud800"``) is valid JSON
@@ -32,6 +38,7 @@ from typing import Any, NoReturn
 from linters.handlebars import Block, Mustache, Node, TemplateSyntaxError, Text, parse, walk
 from linters.html_text import visible_text
 from linters.models import MOST_NUMBER_DIGITS, Contact, Customer, InlineTemplate, RequestError, SendRequest
+from linters.render import MAX_STEPS, argument_cost, argument_path, mustache_cost
 
 MAX_DATA_DEPTH = 12  # {"order": {"items": [{"options": {...}}]}} is 5
 MAX_VALUE_CHARS = 20_000  # one merge value: a name, an address, a product description
@@ -50,6 +57,11 @@ MAX_CUSTOMER_CHARS = 50_000  # the inline customer record as JSON
 MAX_HISTORY = 500  # contacts in ``history``; the ledger keeps 90 days
 MAX_EVENTS = 500
 MAX_TEXT_NODES = 10_000  # pieces of literal text between tags
+# The work of rendering one part, in the renderer's steps (see ``work_bound``): at most
+# about 0.15 s (0.5 to 0.6 microseconds a step). A receipt looping over 50 order lines
+# of five tags is about 1,200, the real-mail corpus at most 60; the renderer stops at
+# the same number, so what passes here renders.
+MAX_RENDER_STEPS = MAX_STEPS
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A whole number of fewer bits than this has fewer than MOST_NUMBER_DIGITS digits:
@@ -137,10 +149,11 @@ def check_template(template: InlineTemplate, data: dict[str, Any]) -> None:
     """Every part of ``template`` within the template limits, and its rendering with
     ``data`` within the rendered-size limit (estimated: nothing is rendered here)."""
     longest = DataExtent.of(data)
+    shapes = _LazyShapes(data)
     for name in ("subject", "text", "html"):
         source = getattr(template, name)
         if source is not None:
-            check_part(f"template.{name}", source, data, longest)
+            check_part(f"template.{name}", source, data, longest, shapes)
 
 
 class DataExtent:
@@ -174,8 +187,14 @@ class DataExtent:
 
 
 def check_part(
-    field: str, source: str, data: dict[str, Any] | None = None, extent: DataExtent | None = None
+    field: str,
+    source: str,
+    data: dict[str, Any] | None = None,
+    extent: DataExtent | None = None,
+    shapes: _LazyShapes | None = None,
 ) -> None:
+    """The template limits of one part, and the size and work of rendering it with
+    ``data`` (estimated). ``extent`` and ``shapes`` measure the data once for all parts."""
     flat = _flat_template(field, source)  # parses the template and checks its own limits
     data = data or {}
     if flat is None:
@@ -196,6 +215,14 @@ def check_part(
             field,
             f"could render to about {readable:,} characters of readable text; at most {MAX_READABLE_CHARS:,}",
         )
+    if flat is None:  # a template without blocks runs each node once: far within the budget
+        work = work_bound(_template_nodes(field, source), data, shapes or _LazyShapes(data))
+        if work > MAX_RENDER_STEPS:
+            raise RequestError(
+                field,
+                f"could take about {work:,} steps to render with this data (loops times the "
+                f"paths looked up in them); at most {MAX_RENDER_STEPS:,}",
+            )
 
 
 # Templates (up to MAX_TEMPLATE_CHARS each) kept parsed; a guard serves a handful, a
@@ -461,3 +488,227 @@ def _longest_list(data: Any) -> int:
 
 def _longest_value(data: Any) -> int:
     return max((len(str(v)) for v in _walk_values(data) if not isinstance(v, list)), default=0)
+
+
+# --- the work of rendering ----------------------------------------------------------------
+#
+# ``work_bound`` runs the template over a summary of the data (``_Shape``) instead of the
+# data: for each place in the data (``items``, ``items[*].options``) the kinds of value
+# found there, the most items or keys any of them has, and the places below it. A loop
+# repeats at most the longest collection its path can name; its body is summed once
+# and multiplied. Where the summary cannot tell which value a path names (``../`` out
+# of a ``{{#with}}``, which may add no context; an ``{{#each}}`` over an object with
+# many differently shaped values) it takes ``_ANYWHERE``: any value, repeating as often
+# as the longest collection anywhere in the data. So the bound is never below the steps
+# the renderer counts (tests/test_cost_model.py checks it), and it is computed in one
+# walk of the data and one of the template, whatever the loops multiply to.
+
+_DICT, _LIST, _SCALAR = 1, 2, 4
+# Most places a path may name at once before the summary gives up and says "anywhere".
+_MOST_PLACES = 32
+
+
+class _Shape:
+    """One place in the data: the kinds found there (``_DICT | _LIST | _SCALAR``), the
+    most keys or items of one value there, the keys' places and the items' place."""
+
+    __slots__ = ("items", "keys", "kinds", "longest")
+
+    def __init__(self) -> None:
+        self.kinds = 0
+        self.longest = 0
+        self.keys: dict[Any, _Shape] = {}
+        self.items: _Shape | None = None
+
+
+_SCALAR_SHAPE = _Shape()
+_SCALAR_SHAPE.kinds = _SCALAR
+_NOTHING: tuple[_Shape, ...] = ()
+# The places a path names: a tuple of shapes, or None for "anywhere in the data".
+Places = tuple[_Shape, ...] | None
+
+
+def _summary(data: Any) -> tuple[_Shape, int]:
+    """The data's root shape and its longest collection (items of a list, keys of an
+    object, the data itself included); one walk, without recursion."""
+    root = _Shape()
+    longest = 0
+    stack: list[tuple[Any, _Shape]] = [(data, root)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        value, shape = pop()
+        if isinstance(value, dict):
+            shape.kinds |= _DICT
+            size = len(value)
+            keys = shape.keys
+            for key, item in value.items():
+                place = keys.get(key)
+                if place is None:
+                    place = keys[key] = _Shape()
+                push((item, place))
+        elif isinstance(value, list | tuple):
+            shape.kinds |= _LIST
+            size = len(value)
+            if shape.items is None:
+                shape.items = _Shape()
+            place = shape.items
+            for item in value:
+                push((item, place))
+        else:
+            shape.kinds |= _SCALAR
+            continue
+        if size > shape.longest:
+            shape.longest = size
+            longest = max(longest, size)
+    return root, longest
+
+
+class _LazyShapes:
+    """The data's summary, made the first time a template with a loop needs it."""
+
+    __slots__ = ("_data", "_summary")
+
+    def __init__(self, data: Any) -> None:
+        self._data = data
+        self._summary: tuple[_Shape, int] | None = None
+
+    def get(self) -> tuple[_Shape, int]:
+        if self._summary is None:
+            self._summary = _summary(self._data)
+        return self._summary
+
+
+class _Scope:
+    """A context while bounding: the places ``this`` may be, the enclosing context
+    (``../``), and whether that is certain (``{{#with}}`` and sections enter no new
+    context when given the one they are in: ``../`` out of one may go one context
+    further, so it is "anywhere")."""
+
+    __slots__ = ("certain", "parent", "places")
+
+    def __init__(self, places: Places, parent: _Scope | None, certain: bool = True) -> None:
+        self.places = places
+        self.parent = parent
+        self.certain = certain
+
+
+def _union(groups: list[_Shape]) -> Places:
+    unique: dict[int, _Shape] = {}
+    for shape in groups:
+        unique[id(shape)] = shape
+    if len(unique) > _MOST_PLACES:
+        return None
+    return tuple(unique.values())
+
+
+def _step(places: tuple[_Shape, ...], segment: str) -> Places:
+    """The places one segment leads to from ``places`` (as ``render.child`` looks up)."""
+    found: list[_Shape] = []
+    for shape in places:
+        if shape.kinds & _DICT:
+            place = shape.keys.get(segment)
+            if place is not None:
+                found.append(place)
+        if shape.kinds & _LIST:
+            if segment.isdigit():
+                if shape.items is not None:
+                    found.append(shape.items)
+            elif segment == "length":
+                found.append(_SCALAR_SHAPE)
+    return _union(found)
+
+
+def _places(token: str, scope: _Scope, root: _Scope) -> Places:
+    """The places an argument may name from ``scope`` (``render._Path.resolve``)."""
+    path = argument_path(token)
+    if path is None or path.variable is not None:
+        return (_SCALAR_SHAPE,)  # a literal, or @index/@key/@first/@last: never a collection
+    if path.root:
+        scope = root
+    for _ in range(path.up):
+        if not scope.certain or scope.places is None:
+            return None
+        if scope.parent is None:
+            return _NOTHING
+        scope = scope.parent
+    places = scope.places
+    for segment in path.segments:
+        if not places:  # nothing, or anywhere: the rest of the path changes neither
+            return places
+        places = _step(places, segment)
+    return places
+
+
+def _loop(places: Places, anywhere: int, objects: bool) -> tuple[int, Places]:
+    """(most iterations, the places of the items) of a loop over ``places``: lists, and
+    objects too for ``{{#each}}`` (a section enters an object instead)."""
+    if places is None:
+        return anywhere, None
+    repeat = 0
+    items: list[_Shape] = []
+    for shape in places:
+        if shape.kinds & _LIST and shape.items is not None:
+            repeat = max(repeat, shape.longest)
+            items.append(shape.items)
+        if objects and shape.kinds & _DICT and shape.keys:
+            repeat = max(repeat, shape.longest)
+            if len(shape.keys) > _MOST_PLACES:
+                return repeat, None
+            items.extend(shape.keys.values())
+    return repeat, _union(items)
+
+
+def _entered(places: Places, scope: _Scope) -> _Scope:
+    """The context ``{{#with}}`` or a section enters (a section given ``true`` stays in
+    its own, so a scalar adds the places of the current context)."""
+    if places is not None and scope.places is not None and any(s.kinds & _SCALAR for s in places):
+        places = _union([*places, *scope.places])
+    elif scope.places is None:
+        places = None
+    return _Scope(places, scope, certain=False)
+
+
+def work_bound(nodes: list[Node], data: dict[str, Any], shapes: _LazyShapes | None = None) -> int:
+    """An upper bound of the steps rendering ``nodes`` with ``data`` takes, in the
+    renderer's own measure (``linters.render.MAX_STEPS``; ``Rendered.steps`` is never
+    more): every node each time it may run (a text 1, a tag its path's length and 2, a
+    block its subject's path length), and one more for every loop iteration. A loop
+    repeats the longest collection its subject may name (see ``_Shape``). Counting stops
+    once far over ``MAX_RENDER_STEPS``."""
+    shapes = shapes or _LazyShapes(data)
+    if not any(isinstance(node, Block) and (node.helper == "each" or node.section) for node in walk(nodes)):
+        return _work(nodes, _Scope((_SCALAR_SHAPE,), None), None, 0, 1)  # no loop: no data needed
+    shape, anywhere = shapes.get()
+    root = _Scope((shape,), None)
+    return _work(nodes, root, root, anywhere, 1)
+
+
+_FAR_OVER = MAX_RENDER_STEPS * 1000
+
+
+def _work(nodes: list[Node], scope: _Scope, root: _Scope | None, anywhere: int, times: int) -> int:
+    """``work_bound`` of ``nodes`` run ``times`` times in ``scope`` (recursive: blocks
+    nest at most ``MAX_BLOCK_DEPTH`` deep once a template is within its limits)."""
+    total = 0
+    for node in nodes:
+        if isinstance(node, Text):
+            total += times
+        elif isinstance(node, Mustache):
+            total += times * mustache_cost(node)
+        elif isinstance(node, Block):
+            total += times * argument_cost(node.arg)
+            loops = node.section or node.helper == "each"
+            places = _places(node.arg, scope, root or scope) if loops or node.helper == "with" else None
+            if node.helper == "with" or node.section:
+                total += _work(node.children, _entered(places, scope), root, anywhere, times)
+            elif not loops:
+                total += _work(node.children, scope, root, anywhere, times)
+            if loops:
+                repeat, items = _loop(places, anywhere, objects=not node.section)
+                if repeat:
+                    runs = times * repeat
+                    total += runs + _work(node.children, _Scope(items, scope), root, anywhere, runs)
+            total += _work(node.inverse, scope, root, anywhere, times)
+        if total > _FAR_OVER:
+            break  # far over the budget already; stop counting
+    return total

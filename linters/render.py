@@ -40,7 +40,17 @@ from linters.handlebars import (
 # A hostile template can loop over the root inside a loop over the root, six deep:
 # its output is the product of the list sizes. Rendering stops at these budgets with
 # an error (the message is held as unrenderable) instead of running for hours.
-MAX_STEPS = 2_000_000  # nodes run, summed over every loop iteration
+#
+# Steps are the cost model ``linters.limits`` bounds before rendering (``work_bound``):
+# each loop iteration charges one step plus the cost of every node its body runs
+# without a loop of its own (``inline_cost``): a piece of text 1, a tag its path's
+# length plus 2 (``PRINT_STEPS``), a block its subject's path length, both branches of
+# an ``if``. A path costs a step per segment, ``../`` and ``@root`` (``_Path.cost``).
+# So a loop with an empty body still costs its iterations, and a 1,000-segment path
+# 1,000 steps each time. A step takes at most about 0.6 microseconds on the benchmark
+# machine (an empty iteration ~0.5 us, a loop printing short values ~0.6 us, a path
+# segment ~0.2 us).
+MAX_STEPS = 250_000  # steps of one rendered part (at most about 0.15 s)
 MAX_OUTPUT = 10_000_000  # characters of one rendered part (SES's message limit is 10 MB)
 
 _HTML_ESCAPES = str.maketrans(
@@ -67,6 +77,7 @@ class Value:
 class Rendered:
     text: str
     values: tuple[Value, ...]
+    steps: int = 0  # the work charged while rendering (MAX_STEPS); never over limits.work_bound
 
 
 class _Absent:
@@ -129,6 +140,15 @@ class _Path:
     variable: str | None
     segments: tuple[str, ...]
     text: str
+    joined: str = ""  # the segments joined with ".": the data path is built once, not per segment
+
+    @property
+    def cost(self) -> int:
+        """Steps one lookup of this path costs (``MAX_STEPS``): a step for each segment,
+        each ``../`` and ``@root`` or ``@variable``, at least one; and one for every
+        ``PATH_CHARS_PER_STEP`` characters, since the data path is written out as text."""
+        walked = self.up + (self.root or self.variable is not None) + len(self.segments)
+        return max(1, walked) + len(self.text) // PATH_CHARS_PER_STEP
 
     def resolve(self, frame: _Frame) -> tuple[Any, str]:
         """The value at this path from ``frame`` (``ABSENT`` if none) and its data path."""
@@ -145,7 +165,10 @@ class _Path:
             value, base = frame.value, frame.path
         for segment in self.segments:
             value = child(value, segment)
-            base = f"{base}.{segment}" if base else segment
+            if value is ABSENT:
+                break  # nothing below a missing value: the rest of the path finds nothing
+        if self.joined:
+            base = f"{base}.{self.joined}" if base else self.joined
         return value, base or self.text
 
 
@@ -195,7 +218,62 @@ def compile_path(text: str) -> _Path:
         parts = parts[1:]
     elif first and first.startswith("@"):
         variable, parts = first[1:], parts[1:]
-    return _Path(up, root, variable, tuple(p for p in parts if p), text)
+    segments = tuple(p for p in parts if p)
+    return _Path(up, root, variable, segments, text, ".".join(segments))
+
+
+# A path's text is written out (as the data path of what it finds) at every lookup: a
+# path of thousands of characters costs a step for each this many.
+PATH_CHARS_PER_STEP = 128
+
+
+def argument_path(token: str) -> _Path | None:
+    """The path a tag or block argument names, or None for a literal ("x", 2, true)."""
+    if token[:1] in "\"'" or token in ("true", "false", "null", "undefined"):
+        return None
+    if token.lstrip("-").replace(".", "", 1).isdigit():
+        return None
+    return compile_path(token)
+
+
+def argument_cost(token: str) -> int:
+    """Steps to find an argument: its path's cost, or one for a literal."""
+    path = argument_path(token)
+    return 1 if path is None else path.cost
+
+
+# Writing a value and noting where it landed (``Value``) takes about as long as two
+# steps of anything else: a loop printing one-letter values is the most work per step.
+PRINT_STEPS = 2
+
+
+def mustache_cost(node: Mustache) -> int:
+    """Steps of one ``{{tag}}``: finding its value (or a lookup's two arguments), then
+    writing it (``PRINT_STEPS``)."""
+    if node.args:
+        return PRINT_STEPS + sum(argument_cost(arg) for arg in node.args)
+    return PRINT_STEPS + compile_path(node.path).cost
+
+
+def inline_cost(nodes: list[Node]) -> int:
+    """Steps ``nodes`` cost when run once, not counting the bodies of ``{{#each}}``
+    blocks (each iteration of a loop is charged by the loop): a text 1, a tag
+    ``mustache_cost``, a block its subject's path and both its branches. A section's
+    body is counted here too (it runs once when its value is not a list)."""
+    total = 0
+    stack = [nodes]
+    while stack:
+        for node in stack.pop():
+            if isinstance(node, Text):
+                total += 1
+            elif isinstance(node, Mustache):
+                total += mustache_cost(node)
+            elif isinstance(node, Block):
+                total += argument_cost(node.arg)
+                stack.append(node.inverse)
+                if node.section or node.helper != "each":
+                    stack.append(node.children)
+    return total
 
 
 def _resolver(path: _Path) -> Resolve:
@@ -331,35 +409,36 @@ class _Compiler:
 
     def argument(self, token: str) -> Resolve:
         """How to find an argument's value (and data path) in a frame: a path or a literal."""
+        if argument_path(token) is not None:
+            return _resolver(compile_path(token))
         if token[:1] in "\"'":
             literal: Any = token[1:-1]
         elif token in ("true", "false"):
             literal = token == "true"
         elif token in ("null", "undefined"):
             literal = None
-        elif token.lstrip("-").replace(".", "", 1).isdigit():
-            literal = float(token) if "." in token else int(token)
         else:
-            return _resolver(compile_path(token))
+            literal = float(token) if "." in token else int(token)
         return lambda frame: (literal, token)
 
     def block(self, node: Block) -> Run:
-        children, width = self.nodes(node.children)
+        children, _ = self.nodes(node.children)
         inverse, _ = self.nodes(node.inverse)
         subject = self.argument(node.arg)
         if node.section:
-            return _section(subject, children, inverse, self.loop_guard(node, width))
+            return _section(subject, children, inverse, self.loop_guard(node))
         if node.helper == "each":
-            return _each(subject, children, inverse, self.loop_guard(node, width))
+            return _each(subject, children, inverse, self.loop_guard(node))
         if node.helper == "with":
             return _with(subject, children, inverse)
         if node.helper == "unless":
             children, inverse = inverse, children
         return _if(subject, children, inverse)
 
-    def loop_guard(self, node: Block, width: int) -> Callable[[_State], None]:
+    def loop_guard(self, node: Block) -> Callable[[_State], None]:
+        """Charged at each iteration: one step and what the body runs (``inline_cost``)."""
         line, column = position(self.source, node.start)
-        cost = width + 1
+        cost = 1 + inline_cost(node.children)
 
         def guard(state: _State) -> None:
             state.steps += cost
@@ -502,7 +581,7 @@ class Template:
         """Render against ``data``; raises TemplateSyntaxError when it renders too much."""
         state = _State()
         self._run(state, _Frame(data, "", None, None, {}))
-        return Rendered("".join(state.pieces), tuple(state.values))
+        return Rendered("".join(state.pieces), tuple(state.values), state.steps)
 
     __call__ = render
 

@@ -1,4 +1,5 @@
-"""The worst case over the worst-case corpus (tests/data/worst_case). Run by `make bench`.
+"""The worst case over the worst-case corpus (tests/data/worst_case, and the cases of
+render work below: RENDER_WORK_CASES). Run by `make bench`.
 
 Every request must be judged or refused in under 0.5 s on this machine (DESIGN section
 6): limits are checked before rendering. This prints, for each case of the corpus, the
@@ -53,8 +54,89 @@ def build(recipe: dict[str, Any]) -> str:
     return json.dumps(request)
 
 
+def _render_work_case(text: str, data: dict[str, Any], grow: list[dict[str, Any]]) -> dict[str, Any]:
+    """A recipe whose template passes every size limit but would render for minutes
+    (issue 27): refused by the cost model (linters.limits.work_bound) before rendering."""
+    return {
+        "request": {
+            "id": "worst-case",
+            "channel": "email",
+            "purpose": "transactional",
+            "from": "orders@northwind.example",
+            "to": "maggie.okafor@example.com",
+            "template": {"subject": "Your Northwind order, {{first_name}}", "text": text},
+            "data": data,
+            "customer": {
+                "first_name": "Margaret",
+                "preferred_name": "Maggie",
+                "last_name": "Okafor",
+                "consent": {"email_marketing": True, "personalization": True},
+                "timezone": "Europe/London",
+            },
+            "now": "2026-11-20T15:00:00Z",
+        },
+        "grow": grow,
+        "expect": "template.text",
+    }
+
+
+_ORDER_LINE = {"sku": "NW-SCARF-CH", "name": "Merino wool scarf, charcoal", "quantity": 1, "price": "$38.00"}
+_LONG_PATH = "@root." + ".".join(["b"] * 1000)  # a 1,000-key path: 2,005 characters of template
+# Made in code rather than kept as JSON recipes in CORPUS: the templates are long and
+# repetitive, and say more as the expressions that build them.
+RENDER_WORK_CASES: dict[str, dict[str, Any]] = {
+    # Five nested loops, each walking ../ back to the order's lines (12), around an
+    # {{#if}} of a 1,000-key path: 12^5 iterations x 1,000 lookups, no text printed.
+    # Before the cost model: `sendguard check` 88-122 s, then "allow".
+    "nested_each_parent_paths_around_a_long_path": _render_work_case(
+        "Hi {{first_name}},\n\n"
+        + "".join("{{#each " + "../" * level + "a}}" for level in range(5))
+        + "{{#if " + _LONG_PATH + "}}{{/if}}"
+        + "{{/each}}" * 5
+        + "\n\nNorthwind",
+        {"first_name": "Maggie", "b": {"b": {"b": "deep"}}},
+        [{"path": "data.a", "list": 12, "item": _ORDER_LINE}],
+    ),
+    # The same through @root.
+    "nested_each_root_paths_around_a_long_path": _render_work_case(
+        "Hi {{first_name}},\n\n"
+        + "{{#each @root.a}}" * 5
+        + "{{#if " + _LONG_PATH + "}}{{/if}}"
+        + "{{/each}}" * 5,
+        {"first_name": "Maggie", "b": {"b": {"b": "deep"}}},
+        [{"path": "data.a", "list": 12, "item": _ORDER_LINE}],
+    ),
+    # Six empty nested loops over 60 lines: nothing printed, 60^6 iterations. Before:
+    # refused by the renderer after 2 million steps (about 2 s).
+    "empty_nested_each_six_deep": _render_work_case(
+        "Hi {{first_name}},\n\n" + "{{#each @root.a}}" * 6 + "{{/each}}" * 6,
+        {"first_name": "Maggie"},
+        [{"path": "data.a", "list": 60, "item": _ORDER_LINE}],
+    ),
+    # The most render work a request may ask for: four empty nested loops over 21 lines,
+    # 223,651 steps, just within the budget (250,000). Judged; rendering it is the
+    # slowest render a request can get past the limits.
+    "empty_nested_each_just_within_the_budget": {
+        **_render_work_case(
+            "Hi {{first_name}},\n\n" + "{{#each @root.a}}" * 4 + "{{/each}}" * 4,
+            {"first_name": "Maggie"},
+            [{"path": "data.a", "list": 21, "item": _ORDER_LINE}],
+        ),
+        "expect": "judged",
+    },
+    # Loops over an object's keys count too: 3 nested loops over 1,000 keys.
+    "nested_each_over_object_keys": _render_work_case(
+        "Hi {{first_name}},\n\n" + "{{#each @root.stock}}" * 3 + "{{/each}}" * 3,
+        {"first_name": "Maggie", "stock": {f"NW-{n:04}": n for n in range(1000)}},
+        [],
+    ),
+}
+
+
 def load_corpus() -> list[tuple[str, dict[str, Any]]]:
-    return [(path.stem, json.loads(path.read_text(encoding="utf-8"))) for path in sorted(CORPUS.glob("*.json"))]
+    """The recipes of CORPUS, then RENDER_WORK_CASES."""
+    kept = [(path.stem, json.loads(path.read_text(encoding="utf-8"))) for path in sorted(CORPUS.glob("*.json"))]
+    return kept + [(name, copy.deepcopy(recipe)) for name, recipe in RENDER_WORK_CASES.items()]
 
 
 def judge(body: str) -> str:
@@ -111,7 +193,7 @@ def main() -> int:
     print("  first run  compile    judge     warm")
     for total, compiling, first, warm, name, outcome, size in sorted(rows, reverse=True):
         figures = " ".join(f"{value * 1000:8.1f}" for value in (total, compiling, first, warm))
-        print(f"  {figures} ms  {name:30} {size:>8,} bytes  {outcome}")
+        print(f"  {figures} ms  {name:44} {size:>8,} bytes  {outcome}")
     worst = max(rows)
     verdict = "within" if worst[0] < GOAL_SECONDS else "OVER"
     print(f"worst case: {worst[0] * 1000:.1f} ms ({worst[4]}), {verdict} the {GOAL_SECONDS} s goal")
