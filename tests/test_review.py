@@ -153,7 +153,9 @@ def test_release_twice_resend_and_redelivery_send_one_message(stack: local.Stack
     with pytest.raises(store.AlreadyDecided):
         release.deny("winter-boots-julia", "changed my mind", REVIEWER)
     # The guard's side called again (a retried invoke) and the original request redelivered.
-    assert release.send_released("winter-boots-julia") == {"outcome": "duplicate", "state": "sent"}
+    again = release.send_released("winter-boots-julia")
+    assert (again["outcome"], again["state"]) == ("duplicate", "sent")
+    assert "already sent by another release" in again["detail"]
     assert (
         app.lambda_handler({"sendguard_release": {"id": "winter-boots-julia"}}, local.LocalContext())[
             "outcome"

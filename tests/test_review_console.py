@@ -15,16 +15,17 @@ import json
 import os
 import shutil
 import threading
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_review import BOOTS, SCARF, row, sent_to  # tests/ is on sys.path (no package)
+from test_review import BOOTS, NO_CONSENT, SCARF, row, sent_to  # tests/ is on sys.path (no package)
 
 from functions import aws, local
 from functions.guard import app
-from functions.review import console, store
+from functions.review import console, release, store
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -40,20 +41,27 @@ def _browser_or_fail() -> None:
 
 
 @pytest.fixture
-def console_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def console_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The console over moto holding BOOTS and SCARF (or, parametrised indirectly, the
+    given requests) as quarantined messages."""
     _browser_or_fail()
+    bodies = getattr(request, "param", (BOOTS, SCARF))
     for key, value in local.LOCAL_ENVIRONMENT.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.delenv("GUARD_FUNCTION_NAME", raising=False)
-    with local.embedded_moto():
+    with local.embedded_moto() as moto_url:
+        # moto's state is per process: start from none (another test may have served).
+        urllib.request.urlopen(
+            urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=10
+        )
         app.reset()
         stack = local.provision()
         for key, value in stack.function_environment("GuardFunction").items():
             monkeypatch.setenv(key, value)
         local.verify_senders(["x@northwind.example"])
         sqs = aws.client("sqs")
-        for body in (BOOTS, SCARF):
+        for body in bodies:
             sqs.send_message(QueueUrl=stack.refs["OutboxQueue"], MessageBody=json.dumps(body))
         local.drain(stack.refs["OutboxQueue"], stack.arns["OutboxQueue"], app.lambda_handler)
         server = console.console_server(store.who_am_i())
@@ -144,3 +152,42 @@ def test_release_one_and_deny_another_through_the_page(console_url: str, browser
     # The pending list is empty now.
     browser.get(console_url)
     wait.until(ec.text_to_be_present_in_element((By.ID, "count"), "0 message(s)"))
+
+
+@pytest.mark.parametrize("console_url", [(BOOTS, NO_CONSENT)], indirect=True)
+def test_a_refused_or_lost_decision_is_shown_verbatim_with_the_state_as_it_is(
+    console_url: str, browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 20)
+    browser.get(console_url)
+    # Refused (consent is never waived): the server's words as text, still pending,
+    # and the reason the reviewer typed is kept.
+    _open(browser, wait, "winter-boots-omar")
+    reason = "<b>sure</b> & fine"
+    browser.find_element(By.ID, "reason").send_keys(reason)
+    browser.find_element(By.ID, "release").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "status"), "never waived"))
+    status = browser.find_element(By.ID, "status")
+    assert status.text == "winter-boots-omar: SG602: suppression and consent are never waived"
+    assert status.get_attribute("class") == "error" and not status.find_elements(By.CSS_SELECTOR, "*")
+    assert browser.find_element(By.ID, "detail-state").text == "pending"
+    assert browser.find_element(By.ID, "reason").get_attribute("value") == reason
+    assert row("winter-boots-omar").get("review_state") is None and sent_to(NO_CONSENT["to"]) == 0
+
+    # Lost: another reviewer releases the open message first; this page's deny is
+    # refused and the page then shows what happened (released, sent).
+    _open(browser, wait, "winter-boots-julia")
+    release.release("winter-boots-julia", "checked", "arn:aws:iam::123456789012:user/other")
+    browser.find_element(By.ID, "reason").send_keys("stale offer")
+    browser.find_element(By.ID, "deny").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "detail-state"), "released"))
+    status = browser.find_element(By.ID, "status")
+    assert status.text == "winter-boots-julia: already released; a message is decided once"
+    assert status.get_attribute("class") == "error"
+    assert browser.find_element(By.ID, "release-outcome").text == "sent"
+    assert not browser.find_elements(By.ID, "deny")
+    assert row("winter-boots-julia")["review_state"] == "released" and sent_to(BOOTS["to"]) == 1

@@ -13,16 +13,22 @@ a request without one is refused, so every decision names a person or role. A br
 cannot sign with SigV4, so reviewers open the console through ``sendguard review
 --serve``, which serves the same routes on 127.0.0.1 with their own AWS credentials
 and identity (or, with no endpoint, against an embedded moto holding the demo's
-quarantine).
+quarantine). It serves each connection in its own thread and drops stalled or slow
+ones (SOCKET_TIMEOUT, REQUEST_DEADLINE); a POST needs one plain Content-Length of at
+most MAX_BODY bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import socket
 import sys
+import threading
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -37,6 +43,13 @@ from linters.models import RequestError, load_json
 
 PAGE = Path(__file__).with_name("console.html")
 MAX_BODY = 16 * 1024
+# ``--serve``: each connection has its own thread, so a slow or stalled client holds
+# only itself; a socket idle this long (seconds) is dropped, and so is one that has not
+# sent its whole request (headers and body) within REQUEST_DEADLINE, however slowly it
+# trickles. At most MAX_CONNECTIONS are served at once; more are closed unanswered.
+SOCKET_TIMEOUT = 10.0
+REQUEST_DEADLINE = 30.0
+MAX_CONNECTIONS = 32
 logger = Logger(service="sendguard-review")
 router = APIGatewayHttpRouter()
 
@@ -236,8 +249,55 @@ def http_event(method: str, target: str, headers: dict[str, str], body: str, who
     }
 
 
+_DIGITS = re.compile(r"[0-9]{1,12}")
+# The resolver keeps the current event on a class attribute (one per process): requests
+# are read in parallel, but answered one at a time, so no route reads another's event.
+_RESOLVING = threading.Lock()
+
+
+def body_length(headers: Any, method: str) -> tuple[int, int, str]:
+    """How many body bytes to read, or the status and reason that refuse the request:
+    ``(length, 0, "")`` or ``(0, status, reason)``. One plain decimal Content-Length of
+    at most MAX_BODY; a POST must send one; no Transfer-Encoding (never read here)."""
+    values = headers.get_all("Content-Length") or []
+    if headers.get("Transfer-Encoding") is not None:
+        return 0, 400, "Transfer-Encoding is not accepted; send Content-Length"
+    if not values:
+        return (0, 411, "POST needs Content-Length") if method == "POST" else (0, 0, "")
+    if len(values) > 1:
+        return 0, 400, "more than one Content-Length"
+    value = values[0].strip()
+    if not _DIGITS.fullmatch(value):
+        return 0, 400, "Content-Length must be a non-negative decimal number"
+    length = int(value)
+    if length > MAX_BODY:
+        return 0, 413, f"the body is larger than {MAX_BODY // 1024} KiB"
+    return length, 0, ""
+
+
 def make_handler(who: str) -> type[BaseHTTPRequestHandler]:
     class ConsoleHandler(BaseHTTPRequestHandler):
+        def setup(self) -> None:
+            # Read when each connection starts (not when the class is made), so a
+            # test can make it small.
+            self.timeout = SOCKET_TIMEOUT
+            super().setup()
+            self._late = threading.Event()
+            self._deadline = threading.Timer(REQUEST_DEADLINE, self._too_slow)
+            self._deadline.daemon = True
+            self._deadline.start()
+
+        def _too_slow(self) -> None:
+            # The request was not read in time: end the reading (a blocked read sees the
+            # end of the stream) and answer nothing.
+            self._late.set()
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RD)
+
+        def finish(self) -> None:
+            self._deadline.cancel()
+            super().finish()
+
         def _refused(self) -> str | None:
             # Only this machine's own page may act: no other Host (DNS rebinding) and,
             # for a POST, JSON only (a cross-site form cannot send it without CORS).
@@ -251,19 +311,34 @@ def make_handler(who: str) -> type[BaseHTTPRequestHandler]:
             return None
 
         def _handle(self) -> None:
+            self.close_connection = True  # one request per connection
+            if self._late.is_set():
+                return
             problem = self._refused()
             if problem:
                 self.send_error(403, problem)
                 return
-            length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY + 1)
-            body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+            length, status, reason = body_length(self.headers, self.command)
+            if status:
+                self.send_error(status, reason)
+                return
+            raw = self.rfile.read(length) if length else b""
+            self._deadline.cancel()
+            if self._late.is_set():
+                return
+            if len(raw) != length:
+                self.send_error(400, "the body is shorter than its Content-Length")
+                return
+            body = raw.decode("utf-8", "replace")
             event = http_event(self.command, self.path, dict(self.headers), body, who)
-            answer = app.resolve(event, None)
+            with _RESOLVING:
+                answer = app.resolve(event, None)
             self.send_response(int(answer["statusCode"]))
             for name, value in (answer.get("headers") or {}).items():
                 self.send_header(name, value)
             payload = (answer.get("body") or "").encode("utf-8")
             self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(payload)
 
@@ -276,9 +351,37 @@ def make_handler(who: str) -> type[BaseHTTPRequestHandler]:
     return ConsoleHandler
 
 
-def console_server(who: str, port: int = 0) -> HTTPServer:
+class ConsoleServer(ThreadingHTTPServer):
+    """One daemon thread per connection (a stalled client holds only its own), at most
+    MAX_CONNECTIONS at once."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)  # too many at once: closed, not queued
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+def console_server(who: str, port: int = 0) -> ConsoleServer:
     """The console on 127.0.0.1 (never another interface); port 0 picks a free one."""
-    return HTTPServer(("127.0.0.1", port), make_handler(who))
+    return ConsoleServer(("127.0.0.1", port), make_handler(who))
 
 
 def serve(args: Any) -> int:

@@ -180,7 +180,8 @@ def _carry_out(
         with contextlib.suppress(ClientError, BotoCoreError):
             store.note_outcome(key, f"failed: {problem}")
         raise SendFailed(
-            f"{key}: released, but the send failed ({problem}); release it again to retry"
+            f"{key}: released, but the send failed ({problem}); "
+            f"release it again to retry (`sendguard review release {key}`)"
         ) from exc
     said = str(answer.get("outcome", ""))
     if answer.get("detail"):
@@ -234,6 +235,8 @@ def send_released(key: str) -> dict[str, Any]:
     if row.get("review_state") != store.RELEASED:
         return {"outcome": "refused", "detail": "not released by a reviewer"}
     record = delivery.load(key)
+    if record is not None and record.state in (delivery.SENT, delivery.SENDING):
+        return {**_lost_race(key), "outcome": "duplicate", "state": record.state}
     if record is None or record.state not in (delivery.QUARANTINED, delivery.RETRY):
         return {"outcome": "duplicate", "state": record.state if record else "gone"}
     accepted = set(row.get("review_override") or []) - NEVER_WAIVED

@@ -189,12 +189,18 @@ def transition(
 
 
 def note_outcome(key: str, outcome: str) -> None:
-    """What the guard did with a release (sent, refused, failed), on the row."""
-    _table().update_item(
-        Key={"id": key},
-        UpdateExpression="SET release_outcome = :outcome",
-        ExpressionAttributeValues={":outcome": outcome},
-    )
+    """What the guard did with a release (sent, refused, failed), on the row; a row that
+    says ``sent`` keeps it (a late failure of a lost race must not hide the send)."""
+    try:
+        _table().update_item(
+            Key={"id": key},
+            UpdateExpression="SET release_outcome = :outcome",
+            ConditionExpression="attribute_exists(id) AND (attribute_not_exists(release_outcome) OR release_outcome <> :sent)",
+            ExpressionAttributeValues={":outcome": outcome, ":sent": "sent"},
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
 
 
 def who_am_i() -> str:
