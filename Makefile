@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-dev
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 
-.PHONY: demo test bench fuzz clean checkov catalog package package-smoke validate browser
+.PHONY: demo test bench fuzz clean checkov parliament catalog package package-smoke validate browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,18 @@ $(CHECKOV_VENV)/bin/checkov:
 checkov: $(CHECKOV_VENV)/bin/checkov
 	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet
 
+# parliament (an IAM policy linter) over every policy in policies/, in its own venv like
+# checkov; any finding fails (CI: .ci/run).
+PARLIAMENT_VENV := .venv-parliament
+PARLIAMENT_VERSION := 1.6.4
+
+$(PARLIAMENT_VENV)/bin/parliament:
+	$(PYTHON) -m venv $(PARLIAMENT_VENV)
+	$(PARLIAMENT_VENV)/bin/python -m pip install --quiet "parliament==$(PARLIAMENT_VERSION)"
+
+parliament: $(PARLIAMENT_VENV)/bin/parliament
+	$(PARLIAMENT_VENV)/bin/parliament --directory policies --include_policy_extension json --minimum_severity INFO
+
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_render.py
@@ -55,7 +67,8 @@ package-smoke: $(STAMP)
 # `sam build` runs these (BuildMethod: makefile) in a copy of each CodeUri, which
 # `make package` has built: they only copy it to SAM's artifacts directory.
 build-GuardFunction build-LintApiFunction build-FeedbackFunction build-NlpLayer \
-		build-CampaignChunkFunction build-CampaignSummaryFunction build-ReviewFunction:
+		build-CampaignChunkFunction build-CampaignSummaryFunction build-ReviewFunction \
+		build-UnsubscribeFunction:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "$@ is for sam build, which sets ARTIFACTS_DIR"; exit 2; }
 	cp -R ./. "$(ARTIFACTS_DIR)/"
 
@@ -80,7 +93,7 @@ fuzz: $(STAMP)
 	SENDGUARD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py --hypothesis-show-statistics
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(PARLIAMENT_VENV) build *.egg-info .pytest_cache .ruff_cache
 
 # The rule catalog snapshot (linters/data/catalog.json) and the README's rules table.
 catalog: $(STAMP)

@@ -1,4 +1,5 @@
-"""Run the Lambda handlers on this machine: ``sendguard invoke guard|lint_api|feedback EVENT.json``.
+"""Run the Lambda handlers on this machine:
+``sendguard invoke guard|lint_api|feedback|unsubscribe EVENT.json``.
 
 With no endpoint in the environment, an embedded moto server is started on 127.0.0.1
 and the resources of ``template.yaml`` are created on it under the names the template
@@ -37,6 +38,7 @@ HANDLERS: dict[str, tuple[str, str]] = {
     "guard": ("functions.guard.handler.lambda_handler", "GuardFunction"),
     "lint_api": ("functions.lint_api.handler.handler", "LintApiFunction"),
     "feedback": ("functions.feedback.app.handler", "FeedbackFunction"),
+    "unsubscribe": ("functions.feedback.unsubscribe.handler", "UnsubscribeFunction"),
 }
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 LOCAL_ENVIRONMENT = {
@@ -449,8 +451,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "event",
         metavar="EVENT.json",
         help="the Lambda event: events/sqs-batch.json (guard), events/api-check.json or "
-        "events/api-lint.json (lint_api), events/ses-complaint.json, events/ses-bounce.json "
-        "or events/unsubscribe.json (feedback)",
+        "events/api-lint.json (lint_api), events/ses-complaint.json or events/ses-bounce.json "
+        "(feedback), events/unsubscribe.json (unsubscribe)",
     )
     parser.add_argument(
         "--endpoint", metavar="URL", help="AWS endpoint (default: $AWS_ENDPOINT_URL, else embedded moto)"
@@ -477,7 +479,7 @@ def _invoke(name: str, event: dict[str, Any]) -> dict[str, Any]:
 
 def failed(response: dict[str, Any]) -> bool:
     """Whether a handler's answer reports a failure, in each function's own terms."""
-    if response.get("batchItemFailures") or response.get("errors"):  # guard, feedback
+    if response.get("batchItemFailures") or response.get("errors"):  # guard, feedback, unsubscribe
         return True
     return int(response.get("statusCode", 200)) >= 400  # lint_api
 

@@ -87,12 +87,16 @@ def show_feedback_loop(endpoint_url: str, stack: str = "sendguard") -> None:
     notification = json.loads(COMPLAINT_EVENT.read_text())
     complaint = json.loads(notification["Records"][0]["Sns"]["Message"])
     person = complaint["complaint"]["complainedRecipients"][0]["emailAddress"]
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
     settings = {
         "AWS_ENDPOINT_URL": endpoint_url,
-        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "AWS_DEFAULT_REGION": region,
         "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
         "LEDGER_TABLE": f"{stack}-ledger",
+        # The feedback function takes SES notifications from the stack's topic only; the
+        # sample complaint (events/ses-complaint.json) names the local stack's topic.
+        "FEEDBACK_TOPIC_ARN": f"arn:aws:sns:{region}:123456789012:{stack}-ses-feedback",
         "LINT_API_RECORD_READS": "enabled",
     }
     loggers = (feedback.logger, lint_api.logger)

@@ -34,6 +34,7 @@ NOT_THE_GUARD = {
 IDENTITY = f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/northwind.example"
 CONFIGURATION_SET = f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/sendguard"
 REVIEW_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:sendguard-review"
+FEEDBACK_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:sendguard-ses-feedback"
 OTHER_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:payments-alerts"
 PUSH_ENDPOINT = (
     f"arn:aws:sns:{REGION}:{ACCOUNT}:endpoint/APNS/northwind-ios/6a1f0c2e-55aa-3b1c-9d4e-0f1e2d3c4b5a"
@@ -128,6 +129,37 @@ def test_the_boundary_denies_what_the_scp_denies_and_allows_the_rest() -> None:
     app = NOT_THE_GUARD["an application role"]
     assert allows(boundary, Request.by(app, "dynamodb:GetItem", "arn:aws:dynamodb:::table/orders"))
     assert not allows(boundary, Request.by(app, "ses:SendEmail", IDENTITY))
+
+
+def _arns(value: Any) -> list[str]:
+    return [v for v in (value if isinstance(value, list) else [value]) if v != "*"]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in POLICIES.glob("*.json")))
+def test_every_resource_arn_in_the_policies_has_six_parts(name: str) -> None:
+    """An ARN is arn:partition:service:region:account:resource (parliament's
+    MALFORMED_RESOURCE otherwise): "arn:*:sns:*" is not "every SNS ARN" to IAM."""
+    statements = load(name)["Statement"]
+    arns = [arn for s in statements for key in ("Resource", "NotResource") for arn in _arns(s.get(key, []))]
+    assert arns
+    for arn in arns:
+        parts = arn.split(":", 5)
+        assert len(parts) == 6 and parts[0] == "arn" and all(parts[i] for i in (2, 5)), arn
+
+
+def test_the_sms_deny_exempts_every_sns_topic_and_endpoint_and_nothing_else(policy: dict[str, Any]) -> None:
+    [sms] = [s for s in policy["Statement"] if s["Sid"] == "OnlyTheGuardSendsSms"]
+    assert sms["NotResource"] == "arn:*:sns:*:*:*"
+    app = NOT_THE_GUARD["an application role"]
+    for exempt in (OTHER_TOPIC, f"arn:aws-us-gov:sns:us-gov-west-1:{ACCOUNT}:alerts.fifo"):
+        assert not applies(sms, Request.by(app, "sns:Publish", exempt)), exempt
+    for phone in ("*", "+447700900123"):
+        assert applies(sms, Request.by(app, "sns:Publish", phone)), phone
+
+
+def test_the_guards_sms_statement_uses_a_six_part_arn(guard_policy: dict[str, Any]) -> None:
+    [sms] = [s for s in guard_policy["Statement"] if s["Sid"] == "SendSms"]
+    assert sms["NotResource"] == "arn:aws:sns:*:*:*"
 
 
 def test_the_scp_fits_the_size_limit() -> None:
@@ -246,7 +278,7 @@ def test_tables_holding_suppression_and_decisions_are_recoverable(template: dict
 
 
 def test_every_function_has_reserved_concurrency(template: dict[str, Any]) -> None:
-    for name in ("GuardFunction", "LintApiFunction", "FeedbackFunction"):
+    for name in ("GuardFunction", "LintApiFunction", "FeedbackFunction", "UnsubscribeFunction"):
         assert template["Resources"][name]["Properties"]["ReservedConcurrentExecutions"] > 0, name
 
 
@@ -278,3 +310,45 @@ def test_the_sending_identity_defaults_to_the_guards_configuration_set(template:
     assert default == {"Ref": "SesConfigurationSet"}
     feedback_env = template["Resources"]["FeedbackFunction"]["Properties"]["Environment"]["Variables"]
     assert feedback_env["DECISIONS_TABLE"] == {"Ref": "DecisionsTable"}
+
+
+# --- who may put suppression on the ledger (issue 27, item 4) -------------------------------
+
+
+@pytest.fixture(scope="module")
+def feedback_topic_policy(template: dict[str, Any]) -> dict[str, Any]:
+    """The feedback topic's policy, resolved (principals kept apart: the evaluator has none)."""
+    stack = local.Stack(template, REGION)
+    stack.refs.update(SesFeedbackTopic=FEEDBACK_TOPIC, SesConfigurationSet="sendguard")
+    document = template["Resources"]["SesFeedbackTopicPolicy"]["Properties"]["PolicyDocument"]
+    return {"Statement": stack.resolve(document["Statement"])}
+
+
+def _by_principal(policy: dict[str, Any], principal: Any) -> dict[str, Any]:
+    statements = [
+        {k: v for k, v in s.items() if k != "Principal"}
+        for s in policy["Statement"]
+        if s["Principal"] in ("*", principal)
+    ]
+    return {"Statement": statements}
+
+
+def test_only_ses_publishes_to_the_feedback_topic(feedback_topic_policy: dict[str, Any]) -> None:
+    ses = _by_principal(feedback_topic_policy, {"Service": "ses.amazonaws.com"})
+    from_the_set = Request(
+        "sns:Publish",
+        FEEDBACK_TOPIC,
+        {"aws:SourceArn": CONFIGURATION_SET, "aws:SourceAccount": ACCOUNT},
+    )
+    assert allows(ses, from_the_set)
+    other_set = Request(
+        "sns:Publish",
+        FEEDBACK_TOPIC,
+        {"aws:SourceArn": f"{CONFIGURATION_SET}-other", "aws:SourceAccount": ACCOUNT},
+    )
+    assert denies(ses, other_set)
+    # An IAM principal of the account (no aws:SourceArn: only services set it) is denied,
+    # whatever its own policies allow: it cannot forge a bounce on the topic.
+    anyone = _by_principal(feedback_topic_policy, {"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
+    for who in (GUARD, NOT_THE_GUARD["an application role"], NOT_THE_GUARD["an administrator (SSO)"]):
+        assert denies(anyone, Request.by(who, "sns:Publish", FEEDBACK_TOPIC)), who

@@ -122,7 +122,7 @@ def test_function_environment_resolves_to_the_physical_names() -> None:
 
 
 def test_lint_api_and_feedback_roles_cannot_send(template: dict[str, Any]) -> None:
-    for name in ("LintApiFunction", "FeedbackFunction"):
+    for name in ("LintApiFunction", "FeedbackFunction", "UnsubscribeFunction"):
         granted = set().union(*(actions(s) for s in statements(template["Resources"][name])))
         assert not granted & SENDING_ACTIONS, name
 
@@ -179,7 +179,9 @@ def test_the_guard_sends_only_through_its_own_configuration_set(template: dict[s
 
 
 def test_outputs_name_the_api_feedback_function_and_configuration_set(template: dict[str, Any]) -> None:
-    assert {"LintApiUrl", "FeedbackFunctionArn", "SesConfigurationSetName"} <= set(template["Outputs"])
+    assert {"LintApiUrl", "FeedbackFunctionArn", "UnsubscribeFunctionArn", "SesConfigurationSetName"} <= set(
+        template["Outputs"]
+    )
 
 
 def test_every_function_runs_code_built_by_make_package(template: dict[str, Any]) -> None:
@@ -190,6 +192,7 @@ def test_every_function_runs_code_built_by_make_package(template: dict[str, Any]
         "GuardFunction": "build/lambda/guard",
         "LintApiFunction": "build/lambda/lint_api",
         "FeedbackFunction": "build/lambda/feedback",
+        "UnsubscribeFunction": "build/lambda/feedback",  # applications' entry: the feedback code
         # The campaign preflight runs the engine: the guard's code and the spaCy layer.
         "CampaignChunkFunction": "build/lambda/guard",
         "CampaignSummaryFunction": "build/lambda/guard",
@@ -200,6 +203,7 @@ def test_every_function_runs_code_built_by_make_package(template: dict[str, Any]
         "GuardFunction": [{"Ref": "NlpLayer"}],
         "LintApiFunction": [{"Ref": "NlpLayer"}],
         "FeedbackFunction": [],  # no spaCy
+        "UnsubscribeFunction": [],
         "CampaignChunkFunction": [{"Ref": "NlpLayer"}],
         "CampaignSummaryFunction": [{"Ref": "NlpLayer"}],
         "ReviewFunction": [{"Ref": "NlpLayer"}],

@@ -138,6 +138,7 @@ def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[SesAccount, Any]]
         "AWS_SECRET_ACCESS_KEY": "testing",
         "DECISIONS_TABLE": "sendguard-decisions",
         "LEDGER_TABLE": "sendguard-ledger",
+        "FEEDBACK_TOPIC_ARN": FEEDBACK_TOPIC,  # sns_event's records come from this topic
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)

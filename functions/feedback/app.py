@@ -1,205 +1,255 @@
-"""Turn delivery feedback into suppression the next check sees.
+"""Turn SES delivery feedback into suppression the next check sees (FeedbackFunction).
 
-Inputs, all to the same handler:
+Accepted, and only from the stack's own SES notifications: SNS records
+(``EventSource`` ``aws:sns``) whose ``Sns.TopicArn`` is the stack's feedback topic, the
+ARN in the ``FEEDBACK_TOPIC_ARN`` environment variable (template.yaml sets it; the
+function's SNS subscription and its resource policy name that topic alone, and the
+topic's policy lets only SES publish to it). In such a record's ``Message``:
 
-- SNS records from the topic SES publishes to (configuration-set event publishing,
-  ``eventType``, or identity notifications, ``notificationType``). A *permanent*
-  bounce or a complaint becomes a ``bounce``/``complaint`` Event on the ``email``
-  channel, for every affected recipient. Transient and undetermined bounces are
-  not suppression (a full mailbox) and are skipped; deliveries, opens and other
-  event types are ignored.
-- SES *Send* events from the same configuration set: a send without the guard's
-  ``sendguard-decision`` tag is an unguarded send (``functions.feedback.unguarded``),
-  counted in the ``UnguardedSends`` metric and written to the decisions table for
-  review. The guard's own sends are counted and otherwise ignored.
-- Application unsubscribe events (see :class:`Unsubscribe`), invoked directly or
-  published to that topic: an ``unsubscribe`` Event with the purpose it covers
-  (``marketing`` unless the app says otherwise).
+- an SES notification (configuration-set event publishing, ``eventType``, or identity
+  notifications, ``notificationType``). A *permanent* bounce or a complaint becomes a
+  ``bounce``/``complaint`` Event on the ``email`` channel for every affected recipient.
+  Transient and undetermined bounces are not suppression (a full mailbox) and are
+  skipped; deliveries, opens and other event types are ignored.
+- an SES *Send* event: a send without the guard's ``sendguard-decision`` tag is an
+  unguarded send (``functions.feedback.unguarded``), counted in the ``UnguardedSends``
+  metric and written to the decisions table for review. The guard's own sends are
+  counted and otherwise ignored.
 
-Each Event is written to the contact ledger with ``functions.ledger.put_event``.
-An identical event already on the ledger (same recipient, type, time, channel,
-purpose) is not written again, so SNS redeliveries and Lambda retries are harmless.
-SNS records are read with Powertools' ``SNSEvent`` data class.
+Everything else is refused and listed in ``errors`` with the reason, and nothing is
+written for it: a record from another topic or without ``EventSource`` ``aws:sns``, an
+invocation without SNS records, an application's unsubscribe (those go to
+UnsubscribeFunction, ``functions.feedback.unsubscribe``, which can only stop marketing),
+and every malformed record: wrong types, lists where objects belong, addresses longer
+than RFC 5321 allows, a ``Message`` that is not JSON. A malformed record is never
+raised: it would fail the same way on every retry.
+
+Each Event is written to the contact ledger with ``functions.ledger.put_event``. An
+identical event already on the ledger (same recipient, type, time, channel, purpose) is
+not written again, so SNS redeliveries and Lambda retries are harmless.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import SNSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
+from functions.feedback.records import EmailAddress, IsoTime, Outcome, ledger_table, write_all
 from functions.feedback.unguarded import UnguardedSend, unguarded_send
-from functions.ledger import put_event, put_unguarded_send, read_recent
-from linters.models import Channel, Event, Purpose, aware, describe_validation_error, load_json
+from functions.ledger import put_unguarded_send
+from linters.models import Channel, Event, describe_validation_error, load_json
+
+__all__ = ["FEEDBACK_TOPIC_ARN", "FeedbackError", "Outcome", "handler", "process"]
 
 SES_EMAIL = Channel.EMAIL
+# The environment variable naming the stack's feedback topic (template.yaml sets it).
+FEEDBACK_TOPIC_ARN = "FEEDBACK_TOPIC_ARN"
+# SES sends one email to at most 50 recipients, so a notification names at most 50.
+MAX_RECIPIENTS = 50
+UNSUBSCRIBE_ELSEWHERE = (
+    "an application unsubscribe is not accepted by the feedback function, which takes SES "
+    "notifications from the stack's feedback topic only: invoke UnsubscribeFunction (stack "
+    "output UnsubscribeFunctionArn) with the same JSON; it records marketing unsubscribes"
+)
 
 
 class FeedbackError(ValueError):
     """A feedback message that cannot be used; the text names the field."""
 
 
-class Unsubscribe(BaseModel):
-    """An application's unsubscribe event (the documented JSON shape).
-
-    ``{"type": "unsubscribe", "to": "ada@example.com", "channel": "email",
-    "purpose": "marketing", "at": "2026-11-20T15:00:00Z", "source": "preference-center"}``
-    """
-
-    model_config = ConfigDict(extra="forbid")
-    type: Literal["unsubscribe"]
-    to: Annotated[str, Field(min_length=1, max_length=320)]
-    channel: Channel
-    purpose: Purpose = Purpose.MARKETING
-    at: datetime | None = None
-    source: Annotated[str, Field(max_length=200)] | None = None
-
-    @field_validator("at")
-    @classmethod
-    def zone_aware(cls, value: datetime | None) -> datetime | None:
-        return aware(value) if value else value
+# --- SES notifications (the fields used; SES adds others, which are ignored) ----------
 
 
-@dataclass(slots=True)
-class Outcome:
-    """What one invocation did; returned to the caller and logged (no addresses)."""
-
-    written: int = 0
-    duplicates: int = 0
-    skipped: int = 0
-    unguarded: int = 0
-    guarded: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "written": self.written,
-            "duplicates": self.duplicates,
-            "skipped": self.skipped,
-            "unguarded": self.unguarded,
-            "guarded": self.guarded,
-            "errors": self.errors,
-        }
+class _SesPart(BaseModel):
+    model_config = ConfigDict(extra="ignore")
 
 
-def _ses_time(text: str | None, fallback: str | None) -> datetime:
-    value = text or fallback
-    if not value:
-        raise FeedbackError("timestamp: the notification has no time")
+class SesRecipient(_SesPart):
+    emailAddress: EmailAddress  # SES's field names
+
+
+Recipients = Annotated[list[SesRecipient], Field(min_length=1, max_length=MAX_RECIPIENTS)]
+
+
+class SesMailTime(_SesPart):
+    timestamp: IsoTime | None = None
+
+
+class SesBounce(_SesPart):
+    bounceType: Annotated[StrictStr, Field(max_length=64)]
+    bouncedRecipients: Recipients
+    timestamp: IsoTime | None = None
+
+
+class SesComplaint(_SesPart):
+    complainedRecipients: Recipients
+    timestamp: IsoTime | None = None
+    complaintFeedbackType: Annotated[StrictStr, Field(max_length=128)] | None = None
+
+
+class BounceNotification(_SesPart):
+    bounce: SesBounce
+    mail: SesMailTime | None = None
+
+
+class ComplaintNotification(_SesPart):
+    complaint: SesComplaint
+    mail: SesMailTime | None = None
+
+
+def _validated(model: type[BaseModel], notification: dict[str, Any]) -> Any:
     try:
-        return aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        raise FeedbackError(f"timestamp: not an ISO time: {value!r}") from None
+        return model.model_validate(notification)
+    except ValidationError as exc:
+        raise FeedbackError(str(describe_validation_error(exc))) from None
 
 
-def _addresses(recipients: Any, where: str) -> list[str]:
-    if not isinstance(recipients, list) or not recipients:
-        raise FeedbackError(f"{where}: no recipients in the notification")
-    found = [r.get("emailAddress") for r in recipients if isinstance(r, dict)]
-    if not all(isinstance(a, str) and a for a in found):
-        raise FeedbackError(f"{where}[].emailAddress: missing")
-    return found
+def _time(at: datetime | None, mail: SesMailTime | None) -> datetime:
+    value = at or (mail.timestamp if mail else None)
+    if value is None:
+        raise FeedbackError("timestamp: the notification has no time")
+    return value
+
+
+def notification_kind(notification: dict[str, Any]) -> str | None:
+    """``eventType`` (event publishing) or ``notificationType`` (identity notifications)."""
+    key = "eventType" if "eventType" in notification else "notificationType"
+    kind = notification.get(key)
+    if kind is None:
+        return None
+    if not isinstance(kind, str) or len(kind) > 64:
+        raise FeedbackError(f"{key}: an SES event type is short text")
+    return kind
 
 
 def events_from_ses(notification: dict[str, Any]) -> list[tuple[str, Event]]:
     """(recipient, Event) pairs for one SES notification; [] when it is not suppression."""
-    kind = notification.get("eventType") or notification.get("notificationType")
-    sent_at = (notification.get("mail") or {}).get("timestamp")
+    kind = notification_kind(notification)
     if kind == "Bounce":
-        bounce = notification.get("bounce") or {}
-        if bounce.get("bounceType") != "Permanent":
+        bounced: BounceNotification = _validated(BounceNotification, notification)
+        if bounced.bounce.bounceType != "Permanent":
             return []
-        at = _ses_time(bounce.get("timestamp"), sent_at)
+        at = _time(bounced.bounce.timestamp, bounced.mail)
         event = Event(type="bounce", at=at, channel=SES_EMAIL, bounce_type="permanent")
-        return [(a, event) for a in _addresses(bounce.get("bouncedRecipients"), "bounce.bouncedRecipients")]
+        return [(r.emailAddress, event) for r in bounced.bounce.bouncedRecipients]
     if kind == "Complaint":
-        complaint = notification.get("complaint") or {}
+        complained: ComplaintNotification = _validated(ComplaintNotification, notification)
         # "not-spam" feedback is a retraction of a complaint, not a complaint.
-        if complaint.get("complaintFeedbackType") == "not-spam":
+        if complained.complaint.complaintFeedbackType == "not-spam":
             return []
-        at = _ses_time(complaint.get("timestamp"), sent_at)
+        at = _time(complained.complaint.timestamp, complained.mail)
         event = Event(type="complaint", at=at, channel=SES_EMAIL)
-        recipients = complaint.get("complainedRecipients")
-        return [(a, event) for a in _addresses(recipients, "complaint.complainedRecipients")]
+        return [(r.emailAddress, event) for r in complained.complaint.complainedRecipients]
     return []
 
 
-def events_from_unsubscribe(body: dict[str, Any], now: datetime) -> list[tuple[str, Event]]:
+def is_ses_notification(message: dict[str, Any]) -> bool:
+    return "eventType" in message or "notificationType" in message
+
+
+# --- the SNS envelope -------------------------------------------------------------------
+
+
+class SnsNotification(BaseModel):
+    """The ``Sns`` of a record: the required fields of Powertools' ``SnsNotificationModel``
+    (``aws_lambda_powertools.utilities.parser.models``), declared here because importing
+    Powertools' parser loads every event model it has (about a quarter of a second of
+    this function's cold start)."""
+
+    model_config = ConfigDict(extra="ignore")
+    Type: Literal["Notification"]
+    MessageId: Annotated[StrictStr, Field(min_length=1, max_length=256)]
+    TopicArn: Annotated[StrictStr, Field(max_length=1024)]
+    Message: StrictStr
+    Timestamp: IsoTime
+    Subject: StrictStr | None = None
+
+
+class SnsRecord(BaseModel):
+    """One record of an SNS invocation (Powertools' ``SnsRecordModel``, as above)."""
+
+    model_config = ConfigDict(extra="ignore")
+    EventSource: Literal["aws:sns"]
+    EventVersion: StrictStr
+    EventSubscriptionArn: Annotated[StrictStr, Field(max_length=2048)]
+    Sns: SnsNotification
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "object", list: "list", str: "text", bool: "boolean", type(None): "null"}.get(
+        type(value), "number" if isinstance(value, (int, float)) else type(value).__name__
+    )
+
+
+def message_of(record: Any, topic_arn: str) -> dict[str, Any]:
+    """The decoded ``Message`` of an SNS record from the stack's feedback topic;
+    FeedbackError saying why the record is refused otherwise."""
+    if not isinstance(record, dict):
+        raise FeedbackError(f"an SNS record is an object, not {_type_name(record)}")
+    if record.get("EventSource") != "aws:sns":
+        raise FeedbackError(
+            'EventSource: not "aws:sns"; refused: only SNS notifications from the feedback topic are accepted'
+        )
+    sns = record.get("Sns")
+    if not isinstance(sns, dict):
+        raise FeedbackError("Sns: missing or not an object")
+    if sns.get("TopicArn") != topic_arn:
+        raise FeedbackError(
+            f"Sns.TopicArn: not the stack's feedback topic {topic_arn}; refused: nothing is written for it"
+        )
+    subscription = record.get("EventSubscriptionArn")
+    if not isinstance(subscription, str) or not subscription.startswith(f"{topic_arn}:"):
+        raise FeedbackError("EventSubscriptionArn: not a subscription to the feedback topic; refused")
     try:
-        unsubscribe = Unsubscribe.model_validate(body)
+        envelope = SnsRecord.model_validate(record)
     except ValidationError as exc:
         raise FeedbackError(str(describe_validation_error(exc))) from None
-    event = Event(
-        type="unsubscribe", at=unsubscribe.at or now, channel=unsubscribe.channel, purpose=unsubscribe.purpose
-    )
-    return [(unsubscribe.to, event)]
-
-
-def events_from_message(message: dict[str, Any], now: datetime) -> list[tuple[str, Event]]:
-    """An SNS message body: an SES notification or an application unsubscribe."""
-    if message.get("type") == "unsubscribe":
-        return events_from_unsubscribe(message, now)
-    if "eventType" in message or "notificationType" in message:
-        return events_from_ses(message)
-    raise FeedbackError("type: neither an SES notification nor an unsubscribe event")
-
-
-def already_recorded(table: Any, to: str, event: Event) -> bool:
-    # Reading from the event's own time forward finds an identical earlier write.
-    _, events = read_recent(table, to, event.at, days=0)
-    return event in events
-
-
-def record(table: Any, to: str, event: Event) -> bool:
-    """Write the event unless the ledger has it already; True when written."""
-    if already_recorded(table, to, event):
-        return False
-    put_event(table, to, event)
-    return True
-
-
-def _messages(event: dict[str, Any]) -> list[tuple[str, Any]]:
-    """(label, decoded body) per message in the invocation; label is for error reports.
-
-    An event without ``Records`` is one message invoked directly (an app's unsubscribe).
-    """
-    if "Records" not in event:
-        return [("event", event)]
-    if not isinstance(event["Records"], list):
-        return [("event", FeedbackError("Records: expected a list of SNS records"))]
-    found: list[tuple[str, Any]] = []
-    for index, item in enumerate(SNSEvent(event).records):
-        label = f"Records[{index}]"
-        try:
-            text = item.sns.message
-        except (KeyError, TypeError):
-            found.append((label, FeedbackError("Sns.Message: missing (only SNS records are accepted)")))
-            continue
-        try:
-            found.append((label, load_json(text)))
-        except (json.JSONDecodeError, TypeError) as exc:
-            problem = exc.msg if isinstance(exc, json.JSONDecodeError) else "not text"
-            found.append((label, FeedbackError(f"Sns.Message: not valid JSON: {problem}")))
-    return found
-
-
-def is_send_event(message: dict[str, Any]) -> bool:
-    return message.get("eventType") == "Send"
-
-
-def check_send(message: dict[str, Any], now: datetime, outcome: Outcome) -> None:
-    """Count a Send event; an unguarded one is written to the decisions table."""
     try:
-        send = unguarded_send(message)
+        message = load_json(envelope.Sns.Message)
+    except json.JSONDecodeError as exc:
+        raise FeedbackError(f"Sns.Message: not valid JSON: {exc.msg}") from None
+    if not isinstance(message, dict):
+        raise FeedbackError(f"Sns.Message: an SES notification is a JSON object, not {_type_name(message)}")
+    return message
+
+
+def _records(event: Any) -> list[Any] | str:
+    """The invocation's records, or the reason the whole invocation is refused."""
+    if not isinstance(event, dict):
+        return f"event: the feedback function takes SNS records, not {_type_name(event)}"
+    if "Records" not in event:
+        if event.get("type") == "unsubscribe":
+            return f"event: {UNSUBSCRIBE_ELSEWHERE}"
+        return (
+            "event: Records: missing; refused: the feedback function takes SES notifications "
+            "as SNS records from the stack's feedback topic only"
+        )
+    records = event["Records"]
+    if not isinstance(records, list):
+        return "event: Records: expected a list of SNS records"
+    return records
+
+
+# --- one invocation ---------------------------------------------------------------------
+
+
+def read_send(message: dict[str, Any]) -> UnguardedSend | None:
+    """The unguarded send a Send event reports, None for the guard's own; FeedbackError
+    naming the field when the event is malformed."""
+    try:
+        return unguarded_send(message)
     except ValueError as exc:
         raise FeedbackError(str(exc)) from None
+
+
+def count_send(send: UnguardedSend | None, now: datetime, outcome: Outcome) -> None:
     if send is None:
         outcome.guarded += 1
         return
@@ -216,31 +266,66 @@ def report_unguarded(send: UnguardedSend, now: datetime) -> None:
     )
 
 
-def process(event: dict[str, Any], now: datetime | None = None) -> Outcome:
-    """Record every suppression event and unguarded send in the invocation; bad messages
-    are listed, not fatal."""
+@dataclass(frozen=True, slots=True)
+class SendEvent:
+    """A Send event read from a record: the unguarded send, or None for the guard's own."""
+
+    unguarded: UnguardedSend | None
+
+
+def read_record(record: Any, topic_arn: str) -> SendEvent | list[tuple[str, Event]]:
+    """The Send event or the suppression pairs of one record.
+
+    Reading only, no AWS call: any exception is about the record, reported as one.
+    """
+    message = message_of(record, topic_arn)
+    if message.get("type") == "unsubscribe" and not is_ses_notification(message):
+        raise FeedbackError(f"Sns.Message: {UNSUBSCRIBE_ELSEWHERE}")
+    if not is_ses_notification(message):
+        raise FeedbackError("Sns.Message: not an SES notification (no eventType or notificationType)")
+    if notification_kind(message) == "Send":
+        return SendEvent(read_send(message))
+    return events_from_ses(message)
+
+
+def _problem(exc: BaseException) -> str:
+    if isinstance(exc, FeedbackError):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        return str(describe_validation_error(exc))
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to be an SNS record"
+    # Anything else a record's data provokes: named by kind, never with the data.
+    return f"malformed record ({type(exc).__name__})"
+
+
+def process(event: Any, now: datetime | None = None, topic_arn: str | None = None) -> Outcome:
+    """Record every suppression event and unguarded send in the invocation; refused and
+    malformed records are listed in ``errors``, never raised. AWS errors propagate."""
     now = now or datetime.now(UTC)
     outcome = Outcome()
-    for label, body in _messages(event):
+    found = _records(event)
+    if isinstance(found, str):
+        outcome.errors.append(found)
+        if "UnsubscribeFunction" in found:
+            logger.warning("application unsubscribe sent to the feedback function; refused")
+        return outcome
+    records = found
+    if records and topic_arn is None:
+        topic_arn = feedback_topic()  # outside the loop: a missing setting is raised, not listed
+    for index, item in enumerate(records):
+        label = f"Records[{index}]"
         try:
-            if isinstance(body, Exception):
-                raise body
-            if not isinstance(body, dict):
-                raise FeedbackError("a feedback message is a JSON object")
-            if is_send_event(body):
-                check_send(body, now, outcome)
-                continue
-            pairs = events_from_message(body, now)
-        except FeedbackError as exc:
-            outcome.errors.append(f"{label}: {exc}")
+            read = read_record(item, topic_arn or "")
+        except Exception as exc:  # reading a record makes no AWS call: it is the data
+            outcome.errors.append(f"{label}: {_problem(exc)}")
             continue
-        if not pairs:
+        if isinstance(read, SendEvent):
+            count_send(read.unguarded, now, outcome)
+        elif not read:
             outcome.skipped += 1
-        for to, suppression in pairs:
-            if record(ledger_table(), to, suppression):
-                outcome.written += 1
-            else:
-                outcome.duplicates += 1
+        else:
+            write_all(ledger_table(), read, outcome)
     return outcome
 
 
@@ -250,10 +335,12 @@ logger = Logger(service="sendguard-feedback")
 metrics = Metrics(namespace="sendguard", service="sendguard-feedback")
 
 
-def ledger_table() -> Any:
+def feedback_topic() -> str:
+    """The stack's feedback topic ARN; MissingSetting (raised: a deployment mistake,
+    Lambda retries and keeps the event) when the environment does not name it."""
     from functions import aws
 
-    return aws.table(aws.LEDGER_TABLE)
+    return aws.setting(FEEDBACK_TOPIC_ARN)
 
 
 def decisions_table() -> Any:
@@ -272,12 +359,13 @@ def _count(outcome: Outcome) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point. Malformed messages are reported and logged (they would fail
-    the same way on every retry); an AWS error propagates so Lambda retries the whole
-    invocation, which the duplicate check makes safe."""
+def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+    """Lambda entry point. Refused and malformed records are reported and logged (they
+    would fail the same way on every retry); an AWS error, or a missing
+    FEEDBACK_TOPIC_ARN, propagates so Lambda retries the whole invocation, which the
+    duplicate check makes safe."""
     outcome = process(event)
     _count(outcome)
-    # Counts only: recipients' addresses are personal data and stay out of the logs.
+    # Counts and reasons only: recipients' addresses are personal data and stay out of the logs.
     logger.info("feedback recorded", extra=outcome.to_dict())
     return outcome.to_dict()

@@ -17,10 +17,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
+from functions.feedback.records import IsoTime
 from functions.ledger import DECISION_TAG
 from linters.models import aware, describe_validation_error
+
+MAX_DESTINATIONS = 50
+TagText = Annotated[StrictStr, Field(max_length=256)]
 
 # The message tag (SESv2 EmailTags) the guard puts on every email it sends.
 
@@ -29,11 +33,16 @@ class SesMail(BaseModel):
     """The ``mail`` object of an SES event: only the fields the review needs."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
-    message_id: Annotated[str, Field(alias="messageId", min_length=1, max_length=200)]
-    timestamp: datetime
-    source_arn: Annotated[str, Field(alias="sourceArn", max_length=2048)] = ""
-    destination: list[str] = Field(default_factory=list)
-    tags: dict[str, list[str]] = Field(default_factory=dict)
+    message_id: Annotated[StrictStr, Field(alias="messageId", min_length=1, max_length=200)]
+    timestamp: IsoTime
+    source_arn: Annotated[StrictStr, Field(alias="sourceArn", max_length=2048)] = ""
+    # SES sends to at most 50 recipients; only the count is kept.
+    destination: Annotated[list[Any], Field(max_length=MAX_DESTINATIONS)] = Field(default_factory=list)
+    # SES allows 50 message tags of its callers, names and values at most 256 characters,
+    # and adds its own (ses:...): bounded so a review row stays far below DynamoDB's 400 KB.
+    tags: Annotated[dict[TagText, Annotated[list[TagText], Field(max_length=10)]], Field(max_length=100)] = (
+        Field(default_factory=dict)
+    )
 
     def tag(self, name: str) -> str | None:
         values = [v for v in self.tags.get(name, []) if v]
@@ -61,6 +70,8 @@ def read_mail(notification: dict[str, Any]) -> SesMail:
     """The ``mail`` of an SES event; ValueError naming the field when it is unusable."""
     try:
         mail = SesMail.model_validate(notification.get("mail"))
+    except RecursionError:
+        raise ValueError("mail: nested too deeply") from None
     except ValidationError as exc:
         problem = describe_validation_error(exc)
         where = f"mail.{problem.field}" if problem.field else "mail"
