@@ -50,6 +50,8 @@ from linters.handlebars import (
 # 1,000 steps each time. A step takes at most about 0.6 microseconds on the benchmark
 # machine (an empty iteration ~0.5 us, a loop printing short values ~0.6 us, a path
 # segment ~0.2 us).
+# The most characters of an object key spelled out in the data path of its loop items.
+KEY_LABEL_CHARS = 64
 MAX_STEPS = 250_000  # steps of one rendered part (at most about 0.15 s)
 MAX_OUTPUT = 10_000_000  # characters of one rendered part (SES's message limit is 10 MB)
 
@@ -546,7 +548,12 @@ def _loop(
     for index, (key, item) in enumerate(items):
         guard(state)
         data = {"index": index, "key": key, "first": index == 0, "last": index == last}
-        item_path = f"{where}.{key}" if where else str(key)
+        label = str(key)
+        if len(label) > KEY_LABEL_CHARS:
+            # An object key may be 20,000 characters: spelled out in every item's path,
+            # nested loops would build gigabytes of paths. The label only names the value.
+            label = f"{label[:KEY_LABEL_CHARS]}…"
+        item_path = f"{where}.{label}" if where else label
         children(state, _Frame(item, item_path, frame, frame.root, data))
 
 

@@ -325,3 +325,26 @@ def test_the_lint_api_refuses_a_costly_template_with_a_400() -> None:
     body = json.loads(build(RENDER_WORK_CASES["nested_each_root_paths_around_a_long_path"]))
     status, answer = call("/check", body)
     assert status == 400 and answer.get("field") == "template.text"
+
+
+def test_long_object_keys_are_not_spelled_out_in_every_loop_items_path() -> None:
+    """Six nested loops over an object of six 20,000-character keys: 46,656 items, each
+    of whose data paths once held every key in full (a gigabyte of paths). The path
+    names a key by its first KEY_LABEL_CHARS characters."""
+    import tracemalloc
+
+    from linters.render import KEY_LABEL_CHARS, render
+
+    keys = {f"k{i}" + "x" * 19_990: "v" for i in range(6)}
+    body = "{{this}}"
+    for _ in range(6):
+        body = "{{#each @root.a}}" + body + "{{/each}}"
+    tracemalloc.start()
+    try:
+        rendered = render(body, {"a": keys}, escape_html=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(rendered.values) == 6**6
+    assert max(len(v.path) for v in rendered.values) <= len("a.") + KEY_LABEL_CHARS + 1
+    assert peak < 200 * 2**20  # was over a gigabyte
