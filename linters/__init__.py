@@ -13,6 +13,6 @@ def version() -> str:
         return "0+unknown"  # a source tree without an install (a Lambda artifact)
 
 
-from linters import spacy_loader as _spacy_loader  # noqa: E402
+from . import spacy_loader as _spacy_loader  # noqa: E402
 
 _spacy_loader.install()  # spaCy, once some module imports it, comes without spacy.cli

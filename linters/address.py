@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from linters.message import Part
-from linters.models import AddressAs, Customer
-from linters.vocabulary import load
+from .message import Part
+from .models import AddressAs, Customer
+from .vocabulary import load
 
 # "Hi Ana," / "Dear Dr. Okafor:" / "Welcome back, Sam!" at the start of a line.
 _SALUTATION = re.compile(

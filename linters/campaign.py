@@ -33,14 +33,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from linters.engine import active_rules, check, judge_safely, render_parts, run_rules, within_limits
-from linters.findings import Decision, Result, decide
-from linters.limits import check_all_but_data
-from linters.message import Message, Part, build_part
-from linters.models import InlineTemplate, RequestError, SendRequest, aware, load_json, parse_request
-from linters.nlp import Extension, current_vocabulary, lemma_table, value_needs_pipeline, words_a_value_needs
-from linters.policy import Policy
-from linters.recipient_classes import (
+from .engine import active_rules, check, judge_safely, render_parts, run_rules, within_limits
+from .findings import Decision, Result, decide
+from .limits import check_all_but_data
+from .message import Message, Part, build_part
+from .models import InlineTemplate, RequestError, SendRequest, aware, load_json, parse_request
+from .nlp import Extension, current_vocabulary, lemma_table, value_needs_pipeline, words_a_value_needs
+from .policy import Policy
+from .recipient_classes import (
     Canonical,
     Entry,
     Memo,
@@ -195,7 +195,7 @@ class Campaign:
         )
 
     def _judge_inline(self, request: SendRequest, trace: Trace | None = None) -> Result:
-        from linters.rewrite import rewrite_message
+        from .rewrite import rewrite_message
 
         moment = aware(request.now or self.now)
         parts = render_parts(request.template, request.data, shared_part)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from linters.vocabulary import load
+from .vocabulary import load
 
 CATALOG_FILE = Path(__file__).parent / "data" / "catalog.json"
 README = Path(__file__).parent.parent / "README.md"
@@ -69,7 +69,7 @@ def _settings_of(rule: Any) -> dict[str, Any]:
 
 def build_catalog() -> list[dict[str, Any]]:
     """Every rule from the live registry (imports the rule families, so spaCy)."""
-    from linters.registry import all_rules
+    from .registry import all_rules
 
     entries = [
         {

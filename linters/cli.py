@@ -77,7 +77,7 @@ def read_requests(paths: Sequence[str]) -> Iterator[Source]:
 
 
 def _split_documents(name: str, text: str) -> Iterator[Source]:
-    from linters.models import load_json  # json.loads, with too-deep nesting a decode error
+    from .models import load_json  # json.loads, with too-deep nesting a decode error
 
     stripped = text.strip()
     if not stripped:
@@ -119,14 +119,14 @@ def customer_lookup(path: str | None) -> Callable[[str], Any] | None:
     """Customers by id from a JSON Lines (or JSON array) file of customer records."""
     if not path:
         return None
-    from linters.models import Customer
+    from .models import Customer
 
     table = {}
     for index, record in enumerate(_load_json_lines(path, "customers file")):
         try:
             customer = Customer.model_validate(record)
         except Exception as exc:
-            from linters.models import describe_validation_error
+            from .models import describe_validation_error
 
             raise ValueError(
                 f"customers file {path} record {index + 1}: {describe_validation_error(exc)}"
@@ -140,7 +140,7 @@ def template_lookup(folder: str | None) -> Callable[[str], Any] | None:
     """Stored templates by name: ``NAME.json`` in ``folder``, in SES's format or ours."""
     if not folder:
         return None
-    from linters.models import InlineTemplate
+    from .models import InlineTemplate
 
     def find(name: str) -> InlineTemplate | None:
         path = Path(folder) / f"{name}.json"
@@ -158,14 +158,14 @@ def template_lookup(folder: str | None) -> Callable[[str], Any] | None:
 
 
 def load_policy(path: str | None) -> Any:
-    from linters.policy import discover_policy, load_policy_file
+    from .policy import discover_policy, load_policy_file
 
     return load_policy_file(path) if path else discover_policy(Path.cwd())
 
 
 def _parsed(sources: list[Source]) -> list[tuple[Source, Any]]:
     """Each source with its parsed request, or with the RequestError that refused it."""
-    from linters.models import RequestError, parse_request
+    from .models import RequestError, parse_request
 
     parsed: list[tuple[Source, Any]] = []
     for source in sources:
@@ -180,7 +180,7 @@ def _parsed(sources: list[Source]) -> list[tuple[Source, Any]]:
 
 def _check_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """(policy with the rule selection applied, customer lookup, template lookup)."""
-    from linters.selection import selection_from_args
+    from .selection import selection_from_args
 
     selection = selection_from_args(args.select, args.extend_select, args.ignore)
     policy = selection.apply(load_policy(args.config))
@@ -188,7 +188,7 @@ def _check_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
 
 def _error_line(args: argparse.Namespace, origin: str, exc: Any) -> None:
-    from linters.safe_text import dumps, error_line
+    from .safe_text import dumps, error_line
 
     print(error_line(f"{origin}: error: {exc}"), file=sys.stderr)
     if args.format == "json" and not args.statistics:
@@ -196,13 +196,13 @@ def _error_line(args: argparse.Namespace, origin: str, exc: Any) -> None:
 
 
 def command_check(args: argparse.Namespace) -> int:
-    from linters.engine import analyse_together, check
-    from linters.models import RequestError
-    from linters.options import emit, policy_settings, print_settings, statistics_lines
-    from linters.policy import PolicyError
-    from linters.report import format_text
-    from linters.safe_text import dumps, error_line
-    from linters.selection import SelectionError
+    from .engine import analyse_together, check
+    from .models import RequestError
+    from .options import emit, policy_settings, print_settings, statistics_lines
+    from .policy import PolicyError
+    from .report import format_text
+    from .safe_text import dumps, error_line
+    from .selection import SelectionError
 
     try:
         policy, customers, templates = _check_inputs(args)
@@ -245,7 +245,7 @@ def command_check(args: argparse.Namespace) -> int:
 
 
 def command_schema(args: argparse.Namespace) -> int:
-    from linters.models import request_schema
+    from .models import request_schema
 
     print(json.dumps(request_schema(), indent=2))
     return EXIT_OK
@@ -253,7 +253,7 @@ def command_schema(args: argparse.Namespace) -> int:
 
 def command_rule(args: argparse.Namespace) -> int:
     """From the catalog snapshot: no spaCy, so it answers at once."""
-    from linters.catalog import catalog, summary
+    from .catalog import catalog, summary
 
     rules = {entry["id"]: entry for entry in catalog()}
     if args.all or not args.rule_id:
@@ -262,7 +262,7 @@ def command_rule(args: argparse.Namespace) -> int:
         return EXIT_OK
     found = rules.get(args.rule_id.upper())
     if found is None:
-        from linters.safe_text import error_line
+        from .safe_text import error_line
 
         message = f"sendguard: unknown rule {args.rule_id!r}; `sendguard rule --all` lists them"
         print(error_line(message), file=sys.stderr)
@@ -284,7 +284,7 @@ def command_completion(args: argparse.Namespace) -> int:
 
 
 def _add_check(sub: Any) -> None:
-    from linters.options import add_common_options
+    from .options import add_common_options
 
     check = sub.add_parser("check", help="judge send requests: decision, findings, message as sent")
     check.add_argument(
@@ -307,7 +307,7 @@ def _add_check(sub: Any) -> None:
 
 
 def _add_lint(sub: Any) -> None:
-    from linters.lint import command
+    from .lint import command
 
     lint = sub.add_parser("lint", help="lint template files (for pull-request pipelines)")
     command.add_arguments(lint)
@@ -315,7 +315,7 @@ def _add_lint(sub: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from linters import version
+    from . import version
 
     parser = argparse.ArgumentParser(
         prog="sendguard",
@@ -385,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit:
         raise
     except Exception:
-        from linters.safe_text import plain_lines
+        from .safe_text import plain_lines
 
         # The trace may quote input (a file name, a key): its lines are escaped like a report's.
         print(plain_lines(traceback.format_exc().rstrip("\n")), file=sys.stderr)

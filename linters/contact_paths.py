@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from linters.vocabulary import words
+from .vocabulary import words
 
 
 def _words_pattern(class_name: str, joiner: str) -> str:

@@ -6,16 +6,16 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from linters import limits
-from linters.findings import Action, Decision, Finding, Hit, Result, decide
-from linters.handlebars import TemplateSyntaxError
-from linters.html_text import visible_text
-from linters.message import PART_ORDER, Message, Part, build_part, rule_text
-from linters.models import Customer, InlineTemplate, RequestError, SendRequest, aware
-from linters.nlp import skeleton_of, vocabulary_in_force, warm
-from linters.policy import Policy
-from linters.registry import Rule, all_rules
-from linters.render import render
+from . import limits
+from .findings import Action, Decision, Finding, Hit, Result, decide
+from .handlebars import TemplateSyntaxError
+from .html_text import visible_text
+from .message import PART_ORDER, Message, Part, build_part, rule_text
+from .models import Customer, InlineTemplate, RequestError, SendRequest, aware
+from .nlp import skeleton_of, vocabulary_in_force, warm
+from .policy import Policy
+from .registry import Rule, all_rules
+from .render import render
 
 TemplateLookup = Callable[[str], InlineTemplate | None]
 CustomerLookup = Callable[[str], Customer | None]
@@ -200,7 +200,7 @@ def _judge(
     policy: Policy,
     now: datetime | None,
 ) -> Result:
-    from linters.rewrite import rewrite_message
+    from .rewrite import rewrite_message
 
     moment = aware(request.now or now or datetime.now(UTC))
     message = Message(request, customer, render_parts(template, request.data), moment)

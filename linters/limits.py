@@ -35,10 +35,10 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any, NoReturn
 
-from linters.handlebars import Block, Mustache, Node, TemplateSyntaxError, Text, parse, walk
-from linters.html_text import visible_text
-from linters.models import MOST_NUMBER_DIGITS, Contact, Customer, InlineTemplate, RequestError, SendRequest
-from linters.render import MAX_STEPS, argument_cost, argument_path, mustache_cost
+from .handlebars import Block, Mustache, Node, TemplateSyntaxError, Text, parse, walk
+from .html_text import visible_text
+from .models import MOST_NUMBER_DIGITS, Contact, Customer, InlineTemplate, RequestError, SendRequest
+from .render import MAX_STEPS, argument_cost, argument_path, mustache_cost
 
 MAX_DATA_DEPTH = 12  # {"order": {"items": [{"options": {...}}]}} is 5
 MAX_VALUE_CHARS = 20_000  # one merge value: a name, an address, a product description

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from linters.vocabulary import load
+from .vocabulary import load
 
 _VOCABULARY = load("placeholders")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from linters.html_text import VisibleText, visible_text
-from linters.models import Customer, SendRequest
-from linters.nlp import Analysis, analyse
-from linters.normalize import Normalised, normalise
-from linters.render import Value
+from .html_text import VisibleText, visible_text
+from .models import Customer, SendRequest
+from .nlp import Analysis, analyse
+from .normalize import Normalised, normalise
+from .render import Value
 
 PART_ORDER = ("subject", "text", "html")
 

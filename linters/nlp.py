@@ -33,9 +33,9 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
 
-from linters.lemmas import lemma_lookups
-from linters.tokenizer import english_tokenizer
-from linters.vocabulary import MESSAGE_SCOPE, Extension, Pattern, phrase_lists, token_patterns
+from .lemmas import lemma_lookups
+from .tokenizer import english_tokenizer
+from .vocabulary import MESSAGE_SCOPE, Extension, Pattern, phrase_lists, token_patterns
 
 # One private-use character stands for a short data value in the text the pipeline
 # analyses, so a campaign's fixed text is analysed once, not once per recipient.

@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from linters.vocabulary import load
+from .vocabulary import load
 
 # Default_Ignorable_Code_Point, Unicode 15.1 DerivedCoreProperties.txt.
 _IGNORABLE_RANGES = (

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from linters.color import colorize, wants_color
-from linters.safe_text import dumps, output, plain_lines
+from .color import colorize, wants_color
+from .safe_text import dumps, output, plain_lines
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, policy_alias: bool = False) -> None:
@@ -95,7 +95,7 @@ def print_settings(settings: dict[str, Any]) -> None:
 
 def policy_settings(policy: Any) -> dict[str, Any]:
     """Actions and thresholds of every rule under ``policy`` (for ``--show-settings``)."""
-    from linters.registry import all_rules
+    from .registry import all_rules
 
     rules = {}
     for rule in all_rules():

@@ -31,10 +31,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from linters.findings import Action
-from linters.models import load_json
-from linters.registry import Rule, all_rules
-from linters.vocabulary import Extension, VocabularyError, extension_from
+from .findings import Action
+from .models import load_json
+from .registry import Rule, all_rules
+from .vocabulary import Extension, VocabularyError, extension_from
 
 
 class PolicyError(ValueError):

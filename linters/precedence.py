@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from linters.models import AddressAs, Consent, Customer, Purpose, RequestError, SendRequest
+from .models import AddressAs, Consent, Customer, Purpose, RequestError, SendRequest
 
 # Stricter last: the merge keeps the later of the two in this order.
 _CONSENT_ORDER: dict[bool | None, int] = {True: 0, None: 1, False: 2}

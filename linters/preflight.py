@@ -23,12 +23,12 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from linters.campaign import Campaign, CampaignTemplate, Verdict
-from linters.options import add_common_options, policy_settings, print_settings, statistics_lines
-from linters.preflight_report import Summary, format_html, format_text
-from linters.recipients import FORMATS, Item, guess_format, open_binary, read_items
-from linters.safe_text import dumps, error_line
-from linters.selection import selection_from_args
+from .campaign import Campaign, CampaignTemplate, Verdict
+from .options import add_common_options, policy_settings, print_settings, statistics_lines
+from .preflight_report import Summary, format_html, format_text
+from .recipients import FORMATS, Item, guess_format, open_binary, read_items
+from .safe_text import dumps, error_line
+from .selection import selection_from_args
 
 EXIT_OK, EXIT_STOPPED, EXIT_BAD_INPUT = 0, 1, 2
 BATCH = 256  # records per task: large enough to pay for the pickling, small enough to stream
@@ -55,9 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_template(path: str) -> CampaignTemplate:
     """The template file as `sendguard lint` reads it; ValueError names what is wrong."""
-    from linters.handlebars import TemplateSyntaxError
-    from linters.lint.inputs import InputError, load_path
-    from linters.render import compile_template
+    from .handlebars import TemplateSyntaxError
+    from .lint.inputs import InputError, load_path
+    from .render import compile_template
 
     try:
         source = load_path(Path(path), explicit=True)
@@ -168,8 +168,8 @@ def _report_line(verdict: Verdict, fmt: str, origin: str) -> str | None:
 
 
 def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
-    from linters.cli import load_policy
-    from linters.policy import PolicyError
+    from .cli import load_policy
+    from .policy import PolicyError
 
     try:
         template = load_template(args.template)
@@ -222,7 +222,7 @@ def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _rule_rows(summary: Summary) -> list[tuple[str, str, str]]:
     """(id, name, default action) once per finding, for ``--statistics``."""
-    from linters.catalog import catalog
+    from .catalog import catalog
 
     known = {entry["id"]: entry for entry in catalog()}
     rows = []

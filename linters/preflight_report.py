@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from linters.campaign import Verdict
-from linters.safe_text import plain_lines, visible
+from .campaign import Verdict
+from .safe_text import plain_lines, visible
 
 DECISIONS = ("allow", "rewrite", "hold", "block", "error")
 COLORS = {"allow": "#2e7d32", "rewrite": "#1565c0", "hold": "#ef8f00", "block": "#c62828", "error": "#616161"}
@@ -72,7 +72,7 @@ class Summary:
 
 
 def rule_names() -> dict[str, str]:
-    from linters.registry import all_rules
+    from .registry import all_rules
 
     return {rule.id: rule.name for rule in all_rules()}
 

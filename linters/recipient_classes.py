@@ -59,11 +59,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from linters import models
-from linters.html_text import visible_text
-from linters.models import Customer, SendRequest
-from linters.normalize import skeleton_table
-from linters.vocabulary import Extension, data_files, load, words
+from . import models
+from .html_text import visible_text
+from .models import Customer, SendRequest
+from .normalize import skeleton_table
+from .vocabulary import Extension, data_files, load, words
 
 # Deeper or larger merge data is judged on its own (linters.limits refuses it anyway).
 MAX_DATA_DEPTH, MAX_DATA_VALUES = 12, 5000
@@ -791,13 +791,7 @@ def _base_known_words() -> frozenset[str]:
     the rules' patterns, and spaCy's stop words."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    import linters.address
-    import linters.contact_paths
-    import linters.merge_tags
-    import linters.normalize
-    import linters.rules
-    import linters.substance
-
+    from . import address, contact_paths, merge_tags, normalize, rules, substance
     found: set[str] = set(STOP_WORDS)
     folder_names = [*data_files(), "address", "given_names", "human_path", "normalisation", "placeholders"]
     for name in dict.fromkeys(folder_names):
@@ -808,13 +802,13 @@ def _base_known_words() -> frozenset[str]:
         found.update(_words_in([member.value for member in enum]))
     found.update(_words_in(list(models.EventType.__args__)))
     modules = [
-        linters.address,
-        linters.contact_paths,
-        linters.merge_tags,
-        linters.normalize,
-        linters.substance,
+        address,
+        contact_paths,
+        merge_tags,
+        normalize,
+        substance,
     ]
-    modules += list(_rule_modules(linters.rules))
+    modules += list(_rule_modules(rules))
     for module in modules:
         for value in vars(module).values():
             if isinstance(value, re.Pattern):
@@ -859,9 +853,8 @@ def _source_words() -> frozenset[str]:
 @cache
 def window_labels() -> frozenset[str]:
     """The labels whose spans rules take fixed-width windows around (WINDOW_LABELS)."""
-    import linters.rules
-
-    return frozenset(label for m in _rule_modules(linters.rules) for label in getattr(m, "WINDOW_LABELS", ()))
+    from . import rules
+    return frozenset(label for m in _rule_modules(rules) for label in getattr(m, "WINDOW_LABELS", ()))
 
 
 @cache
@@ -869,10 +862,9 @@ def fragment_words() -> frozenset[str]:
     """The words rules look for in fixed-width windows of text, which may cut a value in
     two (each rule module's WINDOW_PATTERNS and WINDOW_WORDS): a stand-in keeps them at
     a value's edge (``_shape``)."""
-    import linters.rules
-
+    from . import rules
     found: set[str] = set()
-    for module in _rule_modules(linters.rules):
+    for module in _rule_modules(rules):
         found.update(_words_in([p.pattern for p in getattr(module, "WINDOW_PATTERNS", ())]))
         found.update(_words_in(list(getattr(module, "WINDOW_WORDS", ()))))
     return frozenset(w for w in found if len(w) >= 2)

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from linters.campaign import MAX_RECORD_BYTES, record_from_csv_row
-from linters.models import RequestError, load_json
+from .campaign import MAX_RECORD_BYTES, record_from_csv_row
+from .models import RequestError, load_json
 
 FORMATS = ("jsonl", "csv")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonlines")

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from linters.findings import Action, Hit
+from .findings import Action, Hit
 
 if TYPE_CHECKING:
-    from linters.message import Message
+    from .message import Message
 
 
 class NoSettings(BaseModel):
@@ -71,6 +71,6 @@ def rule(
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    import linters.rules  # noqa: F401  - importing the families registers them
+    from . import rules  # noqa: F401  - importing the families registers them
 
     return tuple(RULES[key] for key in sorted(RULES))

@@ -26,7 +26,7 @@ from functools import lru_cache
 from numbers import Number
 from typing import Any
 
-from linters.handlebars import (
+from .handlebars import (
     Block,
     Comment,
     Mustache,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import difflib
 
-from linters.findings import Finding, Result
-from linters.safe_text import plain_lines, visible
+from .findings import Finding, Result
+from .safe_text import plain_lines, visible
 
 _LABEL = {"allow": "ALLOW", "rewrite": "REWRITE", "hold": "HOLD", "block": "BLOCK"}
 

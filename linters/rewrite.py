@@ -35,13 +35,13 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from linters.findings import Action, Change, Decision, Finding, Result, decide
-from linters.message import Message, build_part
-from linters.render import Value
-from linters.substance import substance_in
+from .findings import Action, Change, Decision, Finding, Result, decide
+from .message import Message, build_part
+from .render import Value
+from .substance import substance_in
 
 if TYPE_CHECKING:
-    from linters.policy import Policy
+    from .policy import Policy
 
 UNSAFE_RULE = "SG000"
 
@@ -224,7 +224,7 @@ def _capitalized_after(sent: str, replacement: str, end: int, limit: int, is_htm
 
 
 def _visible(sent: str) -> str:
-    from linters.html_text import visible_text
+    from .html_text import visible_text
 
     return visible_text(sent).text
 
@@ -362,7 +362,7 @@ def _block(result: Result, why: str) -> None:
 
 def rewrite_message(message: Message, result: Result, policy: Policy) -> None:
     """Rewrite ``result`` in place: new message, changes, and the re-checked decision."""
-    from linters.engine import run_rules
+    from .engine import run_rules
 
     parts = dict(message.parts)
     changes: list[Change] = []

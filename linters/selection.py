@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from linters.catalog import catalog
-from linters.findings import Action
+from .catalog import catalog
+from .findings import Action
 
 _SELECTOR = re.compile(r"^(ALL|SG\d{0,3})$")
 

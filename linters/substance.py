@@ -18,8 +18,8 @@ import html
 import re
 from functools import cache
 
-from linters.nlp import analyse_scope, analyse_value
-from linters.vocabulary import load
+from .nlp import analyse_scope, analyse_value
+from .vocabulary import load
 
 _TAG = re.compile(r"<[^<>]*>")
 _LINK = re.compile(

@@ -16,7 +16,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 
-from linters.regex_cache import compile_cached
+from .regex_cache import compile_cached
 
 
 def affix_patterns(defaults: Any) -> dict[str, str | None]:

@@ -6,6 +6,6 @@ under, so a status claim inside ``{{#if is_vip}}`` passes and the same claim
 unconditionally does not. With sample customers the full engine runs too.
 """
 
-from linters.lint.findings import LintFinding
+from .findings import LintFinding
 
 __all__ = ["LintFinding"]

@@ -14,10 +14,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from linters.findings import Action
-from linters.lint.config import ConfigFinder, LintConfig
-from linters.lint.findings import ACTION_STRENGTH, CustomerSummary, LintFinding
-from linters.lint.inputs import (
+from ..findings import Action
+from ..options import add_common_options, emit, print_settings, statistics_lines
+from ..policy import PolicyError
+from ..safe_text import error_line
+from ..selection import Selection, SelectionError, selection_from_args
+from .config import ConfigFinder, LintConfig
+from .findings import ACTION_STRENGTH, CustomerSummary, LintFinding
+from .inputs import (
     InputError,
     TemplateSource,
     display_path,
@@ -26,11 +30,7 @@ from linters.lint.inputs import (
     template_from_text,
     walk,
 )
-from linters.lint.output import FORMATS, FORMATTERS, format_sarif
-from linters.options import add_common_options, emit, print_settings, statistics_lines
-from linters.policy import PolicyError
-from linters.safe_text import error_line
-from linters.selection import Selection, SelectionError, selection_from_args
+from .output import FORMATS, FORMATTERS, format_sarif
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 FAIL_LEVELS = ("block", "hold", "rewrite", "warn")
@@ -163,8 +163,8 @@ def lint_all(
     args: argparse.Namespace, configs: SelectedConfigs
 ) -> tuple[list[LintFinding], list[CustomerSummary], int]:
     """(findings, customer summaries, number of templates linted)."""
-    from linters.lint.customers import load_customers, summarize
-    from linters.lint.linter import lint_template
+    from .customers import load_customers, summarize
+    from .linter import lint_template
 
     customers = load_customers(args.customers) if args.customers else []
     now = datetime.now(UTC)
@@ -189,7 +189,7 @@ def fails(action: Action, fail_on: str) -> bool:
 
 
 def _show_settings(args: argparse.Namespace, configs: SelectedConfigs) -> int:
-    from linters.options import policy_settings
+    from ..options import policy_settings
 
     first = Path(args.paths[0]) if args.paths and args.paths != ["-"] else Path(args.stdin_filename or ".")
     config = configs.for_path(first if first.exists() else None)

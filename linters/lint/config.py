@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from linters.findings import Action
-from linters.policy import (
+from ..findings import Action
+from ..policy import (
     Policy,
     PolicyError,
     check_depth,
@@ -22,7 +22,7 @@ from linters.policy import (
     policy_from_mapping,
     read_policy_document,
 )
-from linters.registry import Settings
+from ..registry import Settings
 
 
 class LintSettings(Settings):

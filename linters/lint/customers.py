@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from linters.cli import read_requests
-from linters.engine import check
-from linters.findings import Action
-from linters.lint.config import LintConfig
-from linters.lint.findings import CustomerSummary
-from linters.lint.inputs import InputError, TemplateSource
-from linters.models import Customer, RequestError, describe_validation_error, parse_request
+from ..cli import read_requests
+from ..engine import check
+from ..findings import Action
+from ..models import Customer, RequestError, describe_validation_error, parse_request
+from .config import LintConfig
+from .findings import CustomerSummary
+from .inputs import InputError, TemplateSource
 
 _RECIPIENT = {"email": "customer@example.com", "sms": "+15555550100", "voice": "+15555550100"}
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from linters.catalog import LINT_ONLY_RULES as CATALOG_LINT_ONLY
-from linters.findings import Action
-from linters.registry import all_rules
+from ..catalog import LINT_ONLY_RULES as CATALOG_LINT_ONLY
+from ..findings import Action
+from ..registry import all_rules
 
 # Rules only the linter has (SG9xx, SG000): their text lives in the catalog (linters/catalog.py).
 LINT_ONLY_RULES: dict[str, tuple[str, Action, str]] = {

@@ -19,8 +19,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from linters.handlebars import position
-from linters.models import load_json
+from ..handlebars import position
+from ..models import load_json
 
 TEMPLATE_SUFFIXES = frozenset({".hbs", ".handlebars", ".txt", ".html", ".htm", ".md"})
 SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})

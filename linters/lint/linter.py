@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from linters.findings import Action
-from linters.handlebars import Node, TemplateSyntaxError, parse
-from linters.lint.config import LintConfig
-from linters.lint.findings import LintFinding, known_rule_ids, rule_identity
-from linters.lint.inputs import PartSource, TemplateSource
-from linters.lint.segments import segments
-from linters.lint.static import StaticHit, analyse_segments, check_segments, invisible_characters
-from linters.lint.suppress import apply, suppressions
-from linters.nlp import vocabulary_in_force
-from linters.registry import RULES
+from ..findings import Action
+from ..handlebars import Node, TemplateSyntaxError, parse
+from ..nlp import vocabulary_in_force
+from ..registry import RULES
+from .config import LintConfig
+from .findings import LintFinding, known_rule_ids, rule_identity
+from .inputs import PartSource, TemplateSource
+from .segments import segments
+from .static import StaticHit, analyse_segments, check_segments, invisible_characters
+from .suppress import apply, suppressions
 
 
 @dataclass(slots=True)

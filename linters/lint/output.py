@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from linters import version
-from linters.catalog import DOCS_URL, catalog, help_uri, summary
-from linters.findings import Action
-from linters.lint.findings import CustomerSummary, LintFinding
-from linters.safe_text import dumps, plain_lines, visible, workflow_data, workflow_property
+from .. import version
+from ..catalog import DOCS_URL, catalog, help_uri, summary
+from ..findings import Action
+from ..safe_text import dumps, plain_lines, visible, workflow_data, workflow_property
+from .findings import CustomerSummary, LintFinding
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

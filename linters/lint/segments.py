@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from linters.handlebars import Block, Comment, Mustache, Node, Text
-from linters.html_text import visible_text
-from linters.nlp import PLACEHOLDER
-from linters.normalize import Normalised, normalise
+from ..handlebars import Block, Comment, Mustache, Node, Text
+from ..html_text import visible_text
+from ..nlp import PLACEHOLDER
+from ..normalize import Normalised, normalise
 
 _MASK = "\uf8f8"  # stands for a Handlebars tag while HTML is parsed; never visible text itself
 

@@ -12,13 +12,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from linters.findings import Action
-from linters.handlebars import Mustache
-from linters.lint.config import LintSettings
-from linters.lint.segments import Condition, Segment, compatible
-from linters.merge_tags import foreign_tags, is_subject_tag
-from linters.nlp import PLACEHOLDER, Analysis, analyse_fixed
-from linters.rules.sg8_integrity import invisible_marks, visible_form
+from ..findings import Action
+from ..handlebars import Mustache
+from ..merge_tags import foreign_tags, is_subject_tag
+from ..nlp import PLACEHOLDER, Analysis, analyse_fixed
+from ..rules.sg8_integrity import invisible_marks, visible_form
+from .config import LintSettings
+from .segments import Condition, Segment, compatible
 
 # Other tools' merge tags and bracketed scaffolding, in text a reader would see.
 _GREETING_BEFORE = re.compile(

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from linters.handlebars import Comment, Node, walk
-from linters.lint.static import StaticHit
+from ..handlebars import Comment, Node, walk
+from .static import StaticHit
 
 _DIRECTIVE = re.compile(
     r"^sendguard-(?P<kind>disable-next-line|disable|enable)(?![\w-])\s*"

@@ -4,7 +4,7 @@ One module per family, named by the id's hundred, so SG2xx lives in
 ``sg2_claims.py``: find a rule from its id at a glance.
 """
 
-from linters.rules import (  # noqa: F401
+from . import (  # noqa: F401
     sg1_personalization,
     sg2_claims,
     sg3_pressure,

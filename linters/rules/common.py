@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from linters.message import Message, Part
+from ..message import Message, Part
 
 _SECOND_PERSON = re.compile(r"\b(you|your|yours|you're|youre|you've|you'll|yourself|u)\b", re.I)
 # Where one clause of a sentence ends and the next begins.

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from linters.address import (
+from ..address import (
     CASUAL_GREETINGS,
     SAMPLE_NAMES,
     Salutation,
@@ -21,13 +21,13 @@ from linters.address import (
     preferred_address,
     salutations,
 )
-from linters.findings import Action, Hit
-from linters.merge_tags import is_subject_tag, may_hold_tag, unrendered
-from linters.message import Message, Part
-from linters.models import AddressAs, Customer
-from linters.registry import NoSettings, Settings, rule
-from linters.rules.common import sentence_removal, spans
-from linters.vocabulary import load
+from ..findings import Action, Hit
+from ..merge_tags import is_subject_tag, may_hold_tag, unrendered
+from ..message import Message, Part
+from ..models import AddressAs, Customer
+from ..registry import NoSettings, Settings, rule
+from ..vocabulary import load
+from .common import sentence_removal, spans
 
 # Values that stand for "no value" ("Hi null,"), from placeholders.json.
 PLACEHOLDER_VALUES = frozenset(load("placeholders")["placeholder_values"])

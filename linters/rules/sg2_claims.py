@@ -9,14 +9,14 @@ from functools import cache
 
 from pydantic import Field
 
-from linters.findings import Action, Hit
-from linters.message import Message, Part
-from linters.models import Customer
-from linters.nlp import current_vocabulary
-from linters.registry import Settings, rule
-from linters.rules.common import addresses_reader, clause_or_sentence, spans
-from linters.substance import substance_in
-from linters.vocabulary import Extension, word_set, words
+from ..findings import Action, Hit
+from ..message import Message, Part
+from ..models import Customer
+from ..nlp import current_vocabulary
+from ..registry import Settings, rule
+from ..substance import substance_in
+from ..vocabulary import Extension, word_set, words
+from .common import addresses_reader, clause_or_sentence, spans
 
 # STATUS_CLAIM, RETURNING_CLAIM, LOYALTY_CLAIM and TENURE_CLAIM, and their synonym
 # classes (status_words, superlatives, customer_nouns, ...), are in linters/data/claims.json.

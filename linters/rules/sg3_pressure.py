@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linters.contact_paths import offers_channel
-from linters.findings import Action, Hit
-from linters.message import Message
-from linters.registry import NoSettings, rule
-from linters.rules.common import longest_first, spans
+from ..contact_paths import offers_channel
+from ..findings import Action, Hit
+from ..message import Message
+from ..registry import NoSettings, rule
+from .common import longest_first, spans
 
 # The labels GENERIC_ADDRESSEE, IMPORTANCE, PRESSURE, FALSE_URGENCY and AUTOMATED_EMPATHY
 # are matched from linters/data/pressure.json.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linters.findings import Action, Hit
-from linters.message import Message
-from linters.models import Customer
-from linters.registry import NoSettings, rule
-from linters.rules.common import spans
+from ..findings import Action, Hit
+from ..message import Message
+from ..models import Customer
+from ..registry import NoSettings, rule
+from .common import spans
 
 # TRACKING (words that say "we watched what you did") is matched from linters/data/privacy.json;
 # the template linter reuses the label.

@@ -10,12 +10,12 @@ from typing import Any
 
 from pydantic import Field
 
-from linters.findings import Action, Hit
-from linters.message import Message, Part
-from linters.models import Customer
-from linters.registry import Settings, rule
-from linters.rules.common import longest_first, spans
-from linters.vocabulary import load
+from ..findings import Action, Hit
+from ..message import Message, Part
+from ..models import Customer
+from ..registry import Settings, rule
+from ..vocabulary import load
+from .common import longest_first, spans
 
 
 def canonical_tag(name: str) -> str:

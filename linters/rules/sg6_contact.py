@@ -18,14 +18,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from linters.findings import Action, Hit
-from linters.message import Message, Part
-from linters.models import Channel, Contact, Event, Purpose
-from linters.nlp import Analysis, analyse_value, current_vocabulary
-from linters.registry import NoSettings, Settings, rule
-from linters.rules.common import sentence_removal
-from linters.timing import aware, quiet_hours_end, within, zone_named
-from linters.vocabulary import word_set
+from ..findings import Action, Hit
+from ..message import Message, Part
+from ..models import Channel, Contact, Event, Purpose
+from ..nlp import Analysis, analyse_value, current_vocabulary
+from ..registry import NoSettings, Settings, rule
+from ..timing import aware, quiet_hours_end, within, zone_named
+from ..vocabulary import word_set
+from .common import sentence_removal
 
 # --------------------------------------------------------------------------- helpers
 

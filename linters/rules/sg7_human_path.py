@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linters.contact_paths import has_contact_link, has_phone, has_reply_address, is_no_reply
-from linters.findings import Action, Hit
-from linters.message import Message
-from linters.registry import NoSettings, rule
+from ..contact_paths import has_contact_link, has_phone, has_reply_address, is_no_reply
+from ..findings import Action, Hit
+from ..message import Message
+from ..registry import NoSettings, rule
 
 
 def has_human_path(message: Message) -> bool:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from linters.findings import Action, Hit
-from linters.message import Message, Part
-from linters.normalize import IGNORABLE, Normalised
-from linters.registry import Settings, rule
+from ..findings import Action, Hit
+from ..message import Message, Part
+from ..normalize import IGNORABLE, Normalised
+from ..registry import Settings, rule
 
 # Embeddings, overrides and isolates reorder the text they govern up to their closing
 # control (PDF, PDI) or the end of the paragraph.
