@@ -3,7 +3,8 @@
 The repository keeps ``linters/`` and ``functions/`` at its top, as the design fixes;
 the wheel installs them as ``sendguard/_engine/linters`` and ``sendguard/_engine/functions``
 so that installing sendguard never claims the generic names ``linters`` or ``functions``
-in site-packages. ``sendguard._entry`` adds ``_engine`` to ``sys.path`` at start-up.
+in site-packages. ``sendguard._entry`` adds ``_engine`` to ``sys.path`` at start-up; the
+Python API (``sendguard.check`` ...) imports ``sendguard._engine.linters`` as a subpackage.
 """
 
 from setuptools import find_packages, setup

@@ -1,7 +1,7 @@
 """The rule catalog as data: what `sendguard rule`, SARIF and the README's rules table show.
 
 The rules themselves live in ``linters/rules/`` (one family per module) and register
-with ``linters.registry``. Importing them loads spaCy, which `sendguard rule` and
+with ``linters.registry`` (SG000 and SG900-SG902 too). Importing them loads spaCy, which `sendguard rule` and
 `sendguard --help` must not pay for, so ``linters/data/catalog.json`` keeps a snapshot:
 id, name, default action, summary, full explanation and settings of every rule,
 engine and lint-only. ``python -m linters.catalog`` (``make catalog``) writes it, the README's one rules
@@ -24,39 +24,6 @@ TABLE_START, TABLE_END = "<!-- rules-table:start -->", "<!-- rules-table:end -->
 REFERENCE_START, REFERENCE_END = "<!-- rule-reference:start -->", "<!-- rule-reference:end -->"
 DOCS_URL = "https://github.com/sendguard/sendguard/blob/main/docs/rules.md"
 
-# Rules only `sendguard lint` reports: the engine never sees a file or a suppression comment.
-LINT_ONLY_RULES: dict[str, dict[str, str]] = {
-    "SG000": {
-        "name": "unsafe-rewrite",
-        "default_action": "block",
-        "doc": "A rewrite the engine would make is not safe to send.\n\n"
-        "The engine decided to rewrite, but the edit would change what the message says "
-        "(for example, it would empty the subject); the decision becomes block.",
-    },
-    "SG900": {
-        "name": "template-syntax",
-        "default_action": "block",
-        "doc": "A template SES cannot render.\n\n"
-        "An unclosed or mismatched block, an unknown helper or a partial: SES would refuse "
-        "the template at send time. The finding points at the tag that breaks it.",
-    },
-    "SG901": {
-        "name": "bad-suppression",
-        "default_action": "block",
-        "doc": "A sendguard-disable comment without a reason, or naming no known rule.\n\n"
-        "Write `{{!-- sendguard-disable SG201: reason --}}`: the rule id and a reason a "
-        "reviewer can judge are both required.",
-    },
-    "SG902": {
-        "name": "unreadable-input",
-        "default_action": "block",
-        "doc": "A file named on the command line could not be linted.\n\n"
-        "It is missing, is not UTF-8 text, is JSON that is not an SES template, or has "
-        "front matter that is not valid YAML. The other files are still linted.",
-    },
-}
-
-
 def _settings_of(rule: Any) -> dict[str, Any]:
     from pydantic_core import to_jsonable_python
 
@@ -69,20 +36,26 @@ def _settings_of(rule: Any) -> dict[str, Any]:
 
 def build_catalog() -> list[dict[str, Any]]:
     """Every rule from the live registry (imports the rule families, so spaCy)."""
-    from .registry import all_rules
+    from .rules import registered_rules
 
-    entries = [
+    return [
         {
             "id": rule.id,
             "name": rule.name,
             "default_action": str(rule.default_action),
+            "stage": rule.stage,
+            "lints": rule.lint is not None,
             "doc": rule.doc,
             "settings": _settings_of(rule),
         }
-        for rule in all_rules()
+        for rule in registered_rules()
     ]
-    entries += [{"id": rule_id, **entry, "settings": {}} for rule_id, entry in LINT_ONLY_RULES.items()]
-    return sorted(entries, key=lambda e: e["id"])
+
+
+def input_rules() -> dict[str, dict[str, Any]]:
+    """The rules reported about a run's input or a rewrite rather than by a message rule
+    (SG000, SG9xx), from the snapshot: no spaCy."""
+    return {entry["id"]: entry for entry in catalog() if entry.get("stage", "message") != "message"}
 
 
 def catalog() -> list[dict[str, Any]]:

@@ -1,109 +1,61 @@
-"""The ``sendguard`` command line.
+"""The ``sendguard`` command line of the engine.
 
 ``check`` judges send requests, ``lint`` lints template files, ``rule`` explains a
-rule (from the catalog snapshot), ``schema`` prints the request's JSON Schema and
-``completion`` prints a shell completion script. ``invoke`` and ``import-ses`` need
-boto3 and are imported only when they run, so ``sendguard check`` never pays for
-boto3, and ``sendguard rule`` and ``--help`` never load spaCy.
+rule (from the catalog snapshot), ``schema`` prints the request's JSON Schema,
+``completion`` prints a shell completion script and ``preflight`` judges a campaign.
+``sendguard rule`` and ``--help`` never load spaCy.
+
+The engine knows no AWS. The commands that need it (``invoke``, ``import-ses``,
+``review``) and the SES account behind ``lint --from-ses`` are handed in by the caller:
+``main(argv, commands=..., template_provider=...)``. The console script
+(``sendguard._entry``) runs ``functions.cli_commands.main``, which passes them; each
+command's module is imported only when it runs, so ``sendguard check`` never pays for
+boto3.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
+
+# Request files are read by linters/documents.py; the names stay importable from here.
+from .documents import MAX_INPUT_BYTES as MAX_INPUT_BYTES
+from .documents import Source, read_requests, read_text
+
+if TYPE_CHECKING:
+    from .lint.inputs import TemplateProvider
 
 EXIT_OK, EXIT_STOPPED, EXIT_BAD_INPUT = 0, 1, 2
-MAX_INPUT_BYTES = 8 * 1024 * 1024
-
-# (command, module, help): modules that define ``add_arguments(parser)`` and ``run(args) -> int``.
-PLUGIN_COMMANDS: list[tuple[str, str, str]] = [
-    ("invoke", "functions.local", "run a Lambda handler locally against an event file"),
-    ("import-ses", "functions.ses_import", "write the SES account's stored templates to files"),
-    ("preflight", "linters.preflight", "judge one template for every recipient of a campaign"),
-    ("review", "functions.review.command", "list, show, release or deny quarantined messages; --serve the console"),
-]
 
 
-@dataclass(slots=True)
-class Source:
-    """One send request read from input, or the error that stopped it."""
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A subcommand kept in a module of its own. ``load()`` returns that module (it has
+    ``add_arguments(parser)`` and ``run(args) -> int``) and is called only when the
+    command runs, so what the module imports costs the other commands nothing."""
 
-    origin: str
-    raw: Any = None
-    error: str | None = None
-
-
-def read_text(path: str, stdin: TextIO | None = None) -> str:
-    """File contents as text, or ValueError with a reason a person can act on."""
-    if path == "-":
-        stream = stdin or sys.stdin
-        data = stream.buffer.read(MAX_INPUT_BYTES + 1)
-    else:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_INPUT_BYTES + 1)
-        except FileNotFoundError:
-            raise ValueError("no such file") from None
-        except IsADirectoryError:
-            raise ValueError("is a directory, not a request file") from None
-        except OSError as exc:
-            raise ValueError(f"cannot read ({exc.strerror})") from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise ValueError(f"larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB; not a send request")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    name: str
+    help: str
+    load: Callable[[], Any]
 
 
-def read_requests(paths: Sequence[str]) -> Iterator[Source]:
-    """Requests from each file: one JSON object, a JSON array, or JSON Lines."""
-    for path in paths:
-        name = "<stdin>" if path == "-" else path
-        try:
-            text = read_text(path)
-        except ValueError as exc:
-            yield Source(name, error=str(exc))
-            continue
-        yield from _split_documents(name, text)
+def _load_preflight() -> Any:
+    from . import preflight
+
+    return preflight
 
 
-def _split_documents(name: str, text: str) -> Iterator[Source]:
-    from .models import load_json  # json.loads, with too-deep nesting a decode error
-
-    stripped = text.strip()
-    if not stripped:
-        yield Source(name, error="empty file: expected a JSON send request")
-        return
-    try:
-        document = load_json(stripped)
-    except json.JSONDecodeError as whole_error:
-        lines = [(i, line) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
-        if len(lines) < 2:
-            yield Source(
-                name,
-                error=f"not valid JSON: {whole_error.msg} at line {whole_error.lineno} column {whole_error.colno}",
-            )
-            return
-        for number, line in lines:
-            try:
-                yield Source(f"{name}:{number}", load_json(line))
-            except json.JSONDecodeError as exc:
-                yield Source(f"{name}:{number}", error=f"not valid JSON: {exc.msg} at column {exc.colno}")
-        return
-    if isinstance(document, list):
-        for index, item in enumerate(document):
-            yield Source(f"{name}[{index}]", item)
-    else:
-        yield Source(name, document)
+# The engine's own commands with a module of their own; the caller may add more (main()).
+ENGINE_COMMANDS: tuple[Command, ...] = (
+    Command("preflight", "judge one template for every recipient of a campaign", _load_preflight),
+)
 
 
 def _load_json_lines(path: str, what: str) -> list[dict[str, Any]]:
@@ -157,12 +109,6 @@ def template_lookup(folder: str | None) -> Callable[[str], Any] | None:
     return find
 
 
-def load_policy(path: str | None) -> Any:
-    from .policy import discover_policy, load_policy_file
-
-    return load_policy_file(path) if path else discover_policy(Path.cwd())
-
-
 def _parsed(sources: list[Source]) -> list[tuple[Source, Any]]:
     """Each source with its parsed request, or with the RequestError that refused it."""
     from .models import RequestError, parse_request
@@ -183,6 +129,8 @@ def _check_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from .selection import selection_from_args
 
     selection = selection_from_args(args.select, args.extend_select, args.ignore)
+    from .policy import load_policy
+
     policy = selection.apply(load_policy(args.config))
     return policy, customer_lookup(args.customers), template_lookup(args.templates)
 
@@ -273,13 +221,17 @@ def command_rule(args: argparse.Namespace) -> int:
         print("\nSettings ([tool.sendguard.rules." + found["id"] + "]):")
         for key, setting in found["settings"].items():
             print(f"  {key} = {json.dumps(setting['default'])}  # {setting['description']}")
+    from .rule_examples import example_lines
+
+    for line in example_lines(found["id"]):
+        print(line)
     return EXIT_OK
 
 
 def command_completion(args: argparse.Namespace) -> int:
     import shtab
 
-    print(shtab.complete(build_parser(), shell=args.shell))
+    print(shtab.complete(args.completion_parser, shell=args.shell))
     return EXIT_OK
 
 
@@ -306,15 +258,18 @@ def _add_check(sub: Any) -> None:
     check.set_defaults(func=command_check)
 
 
-def _add_lint(sub: Any) -> None:
+def _add_lint(sub: Any, template_provider: TemplateProvider | None) -> None:
     from .lint import command
 
     lint = sub.add_parser("lint", help="lint template files (for pull-request pipelines)")
     command.add_arguments(lint)
-    lint.set_defaults(func=command.run)
+    lint.set_defaults(func=command.run, template_provider=template_provider)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(
+    commands: Sequence[Command] = (), template_provider: TemplateProvider | None = None
+) -> argparse.ArgumentParser:
+    """The parser of every command: the engine's, then ``commands`` (see ``main``)."""
     from . import version
 
     parser = argparse.ArgumentParser(
@@ -324,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sendguard {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_check(sub)
-    _add_lint(sub)
+    _add_lint(sub, template_provider)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of a send request")
     schema.set_defaults(func=command_schema)
@@ -336,24 +291,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     completion = sub.add_parser("completion", help="print a shell completion script (bash, zsh, tcsh)")
     completion.add_argument("shell", choices=("bash", "zsh", "tcsh"))
-    completion.set_defaults(func=command_completion)
+    completion.set_defaults(func=command_completion, completion_parser=parser)
 
-    for name, module, help_text in PLUGIN_COMMANDS:
-        plugin = sub.add_parser(name, help=help_text)
-        plugin.set_defaults(plugin_module=module)
+    for command in (*ENGINE_COMMANDS, *commands):
+        # Listed in --help; _dispatch hands their arguments to the command's own parser.
+        plugin = sub.add_parser(command.name, help=command.help)
         plugin.add_argument("plugin_args", nargs=argparse.REMAINDER)
     return parser
 
 
-def _run_plugin(name: str, module_name: str, argv: list[str]) -> int:
+def _run_plugin(command: Command, argv: list[str]) -> int:
     try:
-        module = importlib.import_module(module_name)
+        module = command.load()
     except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            print(f"sendguard: the {name} command is not available in this build", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        raise
-    parser = argparse.ArgumentParser(prog=f"sendguard {name}")
+        print(
+            f"sendguard: the {command.name} command is not available in this build ({exc.name} is missing)",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    parser = argparse.ArgumentParser(prog=f"sendguard {command.name}")
     module.add_arguments(parser)
     return module.run(parser.parse_args(argv))
 
@@ -365,18 +321,33 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _dispatch(argv: list[str]) -> int:
-    if argv and argv[0] in {name for name, _, _ in PLUGIN_COMMANDS}:
-        module = next(m for n, m, _ in PLUGIN_COMMANDS if n == argv[0])
-        return _run_plugin(argv[0], module, argv[1:])
-    args = build_parser().parse_args(argv)
+def _dispatch(
+    argv: list[str], commands: Sequence[Command], template_provider: TemplateProvider | None
+) -> int:
+    plugins = {command.name: command for command in (*ENGINE_COMMANDS, *commands)}
+    if argv and argv[0] in plugins:
+        return _run_plugin(plugins[argv[0]], argv[1:])
+    args = build_parser(commands, template_provider).parse_args(argv)
     return args.func(args)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Exit codes: 0 nothing stopped, 1 findings stop a message, 2 an error or a crash."""
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    commands: Sequence[Command] = (),
+    template_provider: TemplateProvider | None = None,
+) -> int:
+    """Run one command. Exit codes: 0 nothing stopped, 1 findings stop a message, 2 an
+    error or a crash.
+
+    ``commands`` adds subcommands the engine does not have (the console script adds
+    ``invoke``, ``import-ses`` and ``review``: functions/cli_commands.py);
+    ``template_provider`` is the store ``lint --from-ses`` reads (the SES account).
+    Without them this is the engine alone: ``check``, ``lint``, ``preflight``, ``rule``,
+    ``schema``, ``completion``.
+    """
     try:
-        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+        return _dispatch(list(sys.argv[1:] if argv is None else argv), commands, template_provider)
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_OK

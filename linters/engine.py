@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 from . import limits
-from .findings import Action, Decision, Finding, Hit, Result, decide
+from .findings import Action, Decision, Finding, Result, decide
 from .handlebars import TemplateSyntaxError
 from .html_text import visible_text
 from .message import PART_ORDER, Message, Part, build_part, rule_text
 from .models import Customer, InlineTemplate, RequestError, SendRequest, aware
 from .nlp import skeleton_of, vocabulary_in_force, warm
 from .policy import Policy
-from .registry import Rule, all_rules
 from .render import render
+from .rewrite import rewrite_message
+from .rule_runner import active_rules as active_rules  # the campaign path resolves them once
+from .rule_runner import run_rules
 
 TemplateLookup = Callable[[str], InlineTemplate | None]
 CustomerLookup = Callable[[str], Customer | None]
@@ -90,46 +91,6 @@ def _skeletons(request: SendRequest, templates: TemplateLookup | None) -> list[s
     return found
 
 
-def _finding(rule: Rule, action: Action, hit: Hit, parts: dict[str, Part]) -> Finding:
-    part = parts.get(hit.part) if hit.part else None
-    if part is None:
-        return Finding(rule.id, rule.name, action, hit.message, None, 0, 0, "", hit.fix, hit.retry_at)
-    start, end = part.to_sent(hit.start, hit.end)
-    excerpt = " ".join(part.written(hit.start, hit.end).split())
-    return Finding(
-        rule.id, rule.name, action, hit.message, hit.part, start, end, excerpt, hit.fix, hit.retry_at
-    )
-
-
-ActiveRule = tuple[Rule, Action, Any]
-
-
-def active_rules(policy: Policy) -> list[ActiveRule]:
-    """The rules ``policy`` leaves on, with their action and settings: computed once per
-    campaign instead of once per message."""
-    return [
-        (rule, action, policy.settings_for(rule))
-        for rule in all_rules()
-        if (action := policy.action(rule)) != Action.OFF
-    ]
-
-
-# Findings are listed by part in this order (findings of no part first).
-_PART_RANK = {name: i for i, name in enumerate((None, *PART_ORDER))}
-
-
-def run_rules(message: Message, policy: Policy, active: list[ActiveRule] | None = None) -> list[Finding]:
-    findings: list[Finding] = []
-    for rule, action, settings in active_rules(policy) if active is None else active:
-        for hit in rule.check(message, settings):
-            chosen = hit.action if hit.action and policy.actions.get(rule.id) is None else action
-            findings.append(_finding(rule, chosen, hit, message.parts))
-    # Stable output: by part order, then position, then rule id.
-    if len(findings) > 1:
-        findings.sort(key=lambda f: (_PART_RANK.get(f.part, 9), f.start, f.rule))
-    return findings
-
-
 def latest_hold(findings: list[Finding]) -> datetime | None:
     """Every hold must have lifted before the message may go: the latest retry_at."""
     times = [f.retry_at for f in findings if f.action == Action.HOLD and f.retry_at]
@@ -200,8 +161,6 @@ def _judge(
     policy: Policy,
     now: datetime | None,
 ) -> Result:
-    from .rewrite import rewrite_message
-
     moment = aware(request.now or now or datetime.now(UTC))
     message = Message(request, customer, render_parts(template, request.data), moment)
     findings = run_rules(message, policy)

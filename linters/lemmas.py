@@ -53,7 +53,7 @@ class WordTable(Table):
 
 def lemma_table() -> dict[str, str]:
     """Word form -> lemma, as spacy-lookups-data's ``en`` ``lemma_lookup`` table."""
-    packed = resources.files("linters").joinpath("data", TABLE_FILE).read_bytes()
+    packed = resources.files(__package__).joinpath("data", TABLE_FILE).read_bytes()
     return json.loads(gzip.decompress(packed))
 
 

@@ -95,7 +95,7 @@ def print_settings(settings: dict[str, Any]) -> None:
 
 def policy_settings(policy: Any) -> dict[str, Any]:
     """Actions and thresholds of every rule under ``policy`` (for ``--show-settings``)."""
-    from .registry import all_rules
+    from .rules import all_rules
 
     rules = {}
     for rule in all_rules():

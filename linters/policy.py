@@ -33,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from .findings import Action
 from .models import load_json
-from .registry import Rule, all_rules
+from .registry import Rule
 from .vocabulary import Extension, VocabularyError, extension_from
 
 
@@ -208,6 +208,8 @@ def policy_from_mapping(document: dict[str, Any], source: str = "policy") -> Pol
             f"{source}: the policy must be a table (a JSON object), not {type(document).__name__}"
         )
     check_depth(document, source)
+    from .rules import all_rules  # the rule families load spaCy: not for `sendguard rule`
+
     rules = {r.id: r for r in all_rules()}
     # The lint table belongs to `sendguard lint` (linters/lint/config.py), which validates it.
     unknown_top = set(document) - {"rules", "lint", "vocabulary"}
@@ -300,3 +302,9 @@ def find_policy_file(start: str | Path) -> Path | None:
 def discover_policy(start: str | Path = ".") -> Policy:
     found = find_policy_file(start)
     return load_policy_file(found) if found else Policy()
+
+
+def load_policy(path: str | None) -> Policy:
+    """The policy file at ``path``, else the one found from the working directory (as
+    ``sendguard check``, ``lint`` and ``preflight`` look for it), else the defaults."""
+    return load_policy_file(path) if path else discover_policy(Path.cwd())

@@ -168,8 +168,7 @@ def _report_line(verdict: Verdict, fmt: str, origin: str) -> str | None:
 
 
 def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
-    from .cli import load_policy
-    from .policy import PolicyError
+    from .policy import PolicyError, load_policy
 
     try:
         template = load_template(args.template)

@@ -72,7 +72,7 @@ class Summary:
 
 
 def rule_names() -> dict[str, str]:
-    from .registry import all_rules
+    from .rules import all_rules
 
     return {rule.id: rule.name for rule in all_rules()}
 

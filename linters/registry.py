@@ -1,16 +1,22 @@
-"""The rule catalog: every rule registers here with its stable id.
+"""The rule registry: every rule registers here with its stable id, in one place.
 
-A rule is a function ``(message, settings) -> Iterable[Hit]`` in the module of its
-family (``linters/rules/sg1_personalization.py`` holds SG1xx, and so on). Its
-docstring is the explanation ``sendguard rule SGxxx`` prints.
+A rule lives in the module of its family (``linters/rules/sg1_personalization.py``
+holds SG1xx, and so on) and declares there, with :func:`rule`, its id, name, default
+action and settings; its docstring is the explanation ``sendguard rule SGxxx``
+prints. A rule with a template-time check (what ``sendguard lint`` reports on fixed
+text, under the ``{{#if}}`` conditions it sits in) declares it beside the rule with
+:func:`lint_check`, so send time and lint time share one home. SG000 and SG900-SG902
+register the same way, with the stage at which they are reported.
+
+This module imports no rule: ``linters.rules`` imports the families (which register
+here) and lists them (``linters.rules.all_rules``).
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
@@ -32,6 +38,13 @@ class Settings(BaseModel):
 
 
 RuleCheck = Callable[["Message", Any], Iterable[Hit]]
+# ``(part) -> hits``: a rule's check of a template's fixed text (``linters.lint.hits``).
+LintCheck = Callable[[Any], Iterable[Any]]
+
+# When a rule is reported: on every message (the engine runs it), by the rewrite step
+# when an edit would change what the message says (SG000), or by ``sendguard lint``
+# about its input (SG9xx: syntax, suppressions, unreadable files).
+MESSAGE, REWRITE, INPUT = "message", "rewrite", "input"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +55,8 @@ class Rule:
     check: RuleCheck
     settings: type[BaseModel]
     module: str
+    lint: LintCheck | None = None
+    stage: str = MESSAGE
 
     @property
     def doc(self) -> str:
@@ -56,21 +71,34 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str, name: str, default_action: Action, settings: type[BaseModel] = NoSettings
+    rule_id: str,
+    name: str,
+    default_action: Action,
+    settings: type[BaseModel] = NoSettings,
+    *,
+    stage: str = MESSAGE,
 ) -> Callable[[RuleCheck], RuleCheck]:
     """Register a rule function under its stable id."""
 
     def register(check: RuleCheck) -> RuleCheck:
         if rule_id in RULES:
             raise RuntimeError(f"rule {rule_id} is registered twice")
-        RULES[rule_id] = Rule(rule_id, name, default_action, check, settings, check.__module__)
+        RULES[rule_id] = Rule(rule_id, name, default_action, check, settings, check.__module__, stage=stage)
         return check
 
     return register
 
 
-@cache
-def all_rules() -> tuple[Rule, ...]:
-    from . import rules  # noqa: F401  - importing the families registers them
+def lint_check(rule_id: str) -> Callable[[LintCheck], LintCheck]:
+    """Register the template-time check of a rule registered above it in its module."""
 
-    return tuple(RULES[key] for key in sorted(RULES))
+    def register(check: LintCheck) -> LintCheck:
+        registered = RULES.get(rule_id)
+        if registered is None or registered.module != check.__module__:
+            raise RuntimeError(f"lint check for {rule_id}: register the rule first, in the same module")
+        if registered.lint is not None:
+            raise RuntimeError(f"rule {rule_id} has a lint check already")
+        RULES[rule_id] = replace(registered, lint=check)
+        return check
+
+    return register

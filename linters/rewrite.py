@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 from .findings import Action, Change, Decision, Finding, Result, decide
 from .message import Message, build_part
 from .render import Value
+from .rule_runner import run_rules
 from .substance import substance_in
 
 if TYPE_CHECKING:
@@ -362,8 +363,6 @@ def _block(result: Result, why: str) -> None:
 
 def rewrite_message(message: Message, result: Result, policy: Policy) -> None:
     """Rewrite ``result`` in place: new message, changes, and the re-checked decision."""
-    from .engine import run_rules
-
     parts = dict(message.parts)
     changes: list[Change] = []
     for name, findings in _edits_for(result).items():

@@ -67,7 +67,7 @@ class VocabularyError(ValueError):
 @cache
 def load(name: str) -> Any:
     """The parsed contents of ``linters/data/<name>.json`` (read once per process)."""
-    path = resources.files("linters").joinpath("data", f"{name}.json")
+    path = resources.files(__package__).joinpath("data", f"{name}.json")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -79,7 +79,7 @@ def data_files() -> tuple[str, ...]:
     """Names of the vocabulary files, sorted (``claims`` for ``linters/data/claims.json``):
     the JSON objects under ``linters/data`` with a classes, patterns or phrases section.
     Other data there (a plain list, a table) is left to the code that reads it."""
-    folder = resources.files("linters").joinpath("data")
+    folder = resources.files(__package__).joinpath("data")
     names = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
     return tuple(
         n for n in names if isinstance(found := load(n), dict) and any(k in found for k in _SECTIONS)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linters.cli import main
+from sendguard._entry import main
 from tests.conftest import make_request
 
 REQUESTS = Path(__file__).resolve().parent.parent / "events" / "requests"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from linters import cli
-from linters.cli import main
+from sendguard._entry import main
 from tests.conftest import make_request
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,7 @@ def test_version_prints_the_distribution_version(capsys):
 @pytest.mark.parametrize("argv", [["rule", "--all"], ["rule", "SG201"], ["--help"], ["lint", "--help"]])
 def test_rule_and_help_answer_without_loading_spacy(argv):
     code = (
-        "import sys\nfrom linters.cli import main\n"
+        "import sys\nfrom sendguard._entry import main\n"
         f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
         "print('LOADED' if 'spacy' in sys.modules else 'LIGHT', file=sys.stderr)"
     )
@@ -181,7 +181,7 @@ def test_a_crash_exits_2_not_1(tmp_path, capsys, monkeypatch):
 
 def test_piping_into_head_leaves_no_traceback(tmp_path):
     path = write_json(tmp_path, "many.json", [{**URGENT, "id": f"u-{i}"} for i in range(40)])
-    script = f"{sys.executable} -m linters.cli check {path} | head -1"
+    script = f"{sys.executable} -m sendguard._entry check {path} | head -1"
     done = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True)
     assert done.stdout.startswith("u-0: BLOCK")
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

@@ -539,7 +539,7 @@ class TestRepeatedOpener:
 
 
 def test_every_contact_rule_is_documented_and_registered():
-    from linters.registry import all_rules
+    from linters.rules import all_rules
 
     contact = {r.id: r for r in all_rules() if r.id.startswith("SG6")}
     assert sorted(contact) == [f"SG60{i}" for i in range(1, 9)]

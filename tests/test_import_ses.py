@@ -11,7 +11,7 @@ import pytest
 import yaml
 from moto import mock_aws
 
-from linters.cli import main as cli
+from sendguard._entry import main as cli
 
 WELCOME = {
     "TemplateName": "welcome",

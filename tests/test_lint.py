@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from linters.cli import main
 from linters.handlebars import parse
 from linters.lint.config import LintConfig, load_config_file
 from linters.lint.inputs import json_string_offsets, template_file
@@ -16,6 +15,7 @@ from linters.lint.linter import lint_template
 from linters.lint.segments import holds, segments
 from linters.nlp import PLACEHOLDER
 from linters.render import render
+from sendguard._entry import main
 
 DATA = Path(__file__).parent / "data" / "lint"
 POSTMARK = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "postmark"

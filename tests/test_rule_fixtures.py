@@ -220,3 +220,12 @@ def test_outside_a_checkout_there_are_no_examples(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(rule_examples, "CHECKOUT", tmp_path)
     monkeypatch.setattr(rule_examples, "FIXTURES", stray)
     assert examples("SG201") == (None, None) and example_lines("SG201") == []
+
+
+def test_sendguard_rule_prints_a_caught_message_and_a_near_miss_from_the_fixtures(capsys) -> None:
+    from linters.cli import main
+
+    assert main(["rule", "SG201"]) == 0
+    out = capsys.readouterr().out
+    assert "Examples (from tests/fixtures/rules/SG201.jsonl):" in out
+    assert "\nCaught: " in out and "\nLet through (a near miss): " in out

@@ -8,7 +8,7 @@ import pytest
 
 from linters.models import parse_request
 from linters.policy import policy_from_mapping
-from linters.registry import all_rules
+from linters.rules import all_rules
 from tests.conftest import judge, make_request, rules_of
 
 # --- SG104 unwanted-occasion ---------------------------------------------------------

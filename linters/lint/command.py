@@ -26,7 +26,7 @@ from .inputs import (
     TemplateSource,
     display_path,
     load_path,
-    ses_account_templates,
+    stored_templates,
     template_from_text,
     walk,
 )
@@ -131,16 +131,19 @@ def _templates(args: argparse.Namespace, configs: ConfigFinder) -> Iterator[Item
         elif not args.templates_only:  # pre-commit passes deleted files only by mistake
             yield _unreadable(given, "no such file or folder")
     if args.from_ses:
-        yield from _ses_templates(args.region)
+        yield from _from_store(args)
 
 
-def _ses_templates(region: str | None) -> Iterator[TemplateSource]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
+def _from_store(args: argparse.Namespace) -> Iterator[TemplateSource]:
+    """``--from-ses``: the templates of the store the CLI was given (``args.template_provider``,
+    the SES account when the console script runs; linters/cli.py)."""
+    provider = getattr(args, "template_provider", None)
+    if provider is None:
+        raise InputError("--from-ses: this build cannot read the SES account")
     try:
-        yield from ses_account_templates(region)
-    except (BotoCoreError, ClientError) as exc:
-        raise InputError(f"--from-ses: cannot list the SES templates: {exc}") from None
+        yield from stored_templates(provider, args.region)
+    except InputError as exc:
+        raise InputError(f"--from-ses: {exc}") from None
 
 
 class SelectedConfigs(ConfigFinder):

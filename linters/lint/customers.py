@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from ..cli import read_requests
+from ..documents import read_requests
 from ..engine import check
 from ..findings import Action
 from ..models import Customer, RequestError, describe_validation_error, parse_request

@@ -3,38 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any
 
-from ..catalog import LINT_ONLY_RULES as CATALOG_LINT_ONLY
+from ..catalog import catalog
 from ..findings import Action
-from ..registry import all_rules
 
-# Rules only the linter has (SG9xx, SG000): their text lives in the catalog (linters/catalog.py).
-LINT_ONLY_RULES: dict[str, tuple[str, Action, str]] = {
-    rule_id: (entry["name"], Action(entry["default_action"]), entry["doc"].split("\n", 1)[0])
-    for rule_id, entry in CATALOG_LINT_ONLY.items()
-}
-# Engine rules another module may not have registered yet: still reported under their public id.
-_PLANNED_RULES: dict[str, tuple[str, Action]] = {
-    "SG302": ("false-urgency", Action.WARN),
-    "SG401": ("tracking-disclosure", Action.BLOCK),
-}
 ACTION_STRENGTH = {Action.BLOCK: 4, Action.HOLD: 3, Action.REWRITE: 2, Action.WARN: 1, Action.OFF: 0}
 
 
+@cache
+def _identities() -> dict[str, tuple[str, Action]]:
+    """Every rule's name and default action, from the catalog snapshot (no spaCy; a test
+    fails when the snapshot is stale)."""
+    return {entry["id"]: (entry["name"], Action(entry["default_action"])) for entry in catalog()}
+
+
 def rule_identity(rule_id: str) -> tuple[str, Action]:
-    """Name and default action of a rule id, registered or not."""
-    registered = {r.id: r for r in all_rules()}
-    if rule_id in registered:
-        return registered[rule_id].name, registered[rule_id].default_action
-    if rule_id in LINT_ONLY_RULES:
-        name, action, _ = LINT_ONLY_RULES[rule_id]
-        return name, action
-    return _PLANNED_RULES.get(rule_id, (rule_id.lower(), Action.WARN))
+    """Name and default action of a rule id; an unknown id warns under its own name."""
+    return _identities().get(rule_id, (rule_id.lower(), Action.WARN))
 
 
 def known_rule_ids() -> set[str]:
-    return {r.id for r in all_rules()} | set(LINT_ONLY_RULES) | set(_PLANNED_RULES)
+    return set(_identities())
 
 
 @dataclass(slots=True)

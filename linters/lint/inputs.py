@@ -1,4 +1,4 @@
-"""Template inputs: files with YAML front matter, SES template JSON, folders, the SES account.
+"""Template inputs: files with YAML front matter, SES template JSON, folders, a template store.
 
 Every part keeps a map from its characters back to the file they came from, so a
 finding inside an SES JSON string or below the front matter still points at the
@@ -14,13 +14,13 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..handlebars import position
-from ..models import load_json
+from ..models import InlineTemplate, load_json
 
 TEMPLATE_SUFFIXES = frozenset({".hbs", ".handlebars", ".txt", ".html", ".htm", ".md"})
 SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
@@ -296,14 +296,20 @@ def _ses_json_if_any(path: Path) -> TemplateSource | None:
     return ses_json_file(path, text)
 
 
-def ses_account_templates(region: str | None = None) -> Iterator[TemplateSource]:
-    """Every template stored in the SES account (boto3 is imported only here)."""
-    import boto3
+class TemplateProvider(Protocol):
+    """Stored templates outside the working tree (``sendguard lint --from-ses``): called
+    with the region the command line names (or None), yields ``(name, template)``. Raises
+    InputError when the store cannot be read. The engine has none of its own; the AWS
+    one (the SES account) lives in ``functions/ses_templates.py`` and the console script
+    hands it to the CLI."""
 
-    from functions.ses_templates import all_templates
+    def __call__(self, region: str | None, /) -> Iterable[tuple[str, InlineTemplate]]: ...
 
-    client = boto3.client("ses", region_name=region) if region else boto3.client("ses")
-    for name, template in all_templates(client):
+
+def stored_templates(provider: TemplateProvider, region: str | None = None) -> Iterator[TemplateSource]:
+    """Each of the provider's templates as a TemplateSource named ``ses/NAME``; each part is
+    its own "file" (``ses/NAME/text``), as the templates have no file to point into."""
+    for name, template in provider(region):
         parts = [
             PartSource(part, source)
             for part in ("subject", "text", "html")

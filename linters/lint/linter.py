@@ -10,9 +10,10 @@ from ..nlp import vocabulary_in_force
 from ..registry import RULES
 from .config import LintConfig
 from .findings import LintFinding, known_rule_ids, rule_identity
+from .hits import StaticHit
 from .inputs import PartSource, TemplateSource
 from .segments import segments
-from .static import StaticHit, analyse_segments, check_segments, invisible_characters
+from .static import analyse_segments, check_segments
 from .suppress import apply, suppressions
 
 
@@ -79,9 +80,9 @@ def lint_template(template: TemplateSource, config: LintConfig) -> list[LintFind
                 purpose,
                 template.meta.automated,
                 subject=p.part.name == "subject",
+                allow_soft_hyphens=_allows_soft_hyphens(config),
             )
         )
-        hits += invisible_characters(analysed[id(p)], _allows_soft_hyphens(config))
         active, problems = suppressions(p.part.text, p.tree, known)
         for hit in [*apply(_dedupe(hits), active), *problems]:
             findings.append(_finding(template, p.part, hit, config))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..handlebars import Comment, Node, walk
-from .static import StaticHit
+from .hits import StaticHit
 
 _DIRECTIVE = re.compile(
     r"^sendguard-(?P<kind>disable-next-line|disable|enable)(?![\w-])\s*"

@@ -22,10 +22,14 @@ from ..address import (
     salutations,
 )
 from ..findings import Action, Hit
-from ..merge_tags import is_subject_tag, may_hold_tag, unrendered
+from ..handlebars import Mustache
+from ..lint import hits as lint
+from ..lint.segments import Condition
+from ..merge_tags import foreign_tags, is_subject_tag, may_hold_tag, unrendered
 from ..message import Message, Part
 from ..models import AddressAs, Customer
-from ..registry import NoSettings, Settings, rule
+from ..nlp import PLACEHOLDER
+from ..registry import NoSettings, Settings, lint_check, rule
 from ..vocabulary import load
 from .common import sentence_removal, spans
 
@@ -401,3 +405,64 @@ def _the_business_celebrates(text: str, start: int, end: int) -> bool:
     return bool(
         _OURS_BEFORE.search(text[max(0, start - 24) : start]) or _TO_US_AFTER.match(text[end : end + 24])
     )
+
+
+# --------------------------------------------------------------- template-time checks
+
+# A greeting right before a merge tag: the tag prints a name.
+_GREETING_BEFORE = re.compile(
+    r"(?i)(?:^|[\s>(])(?:hi|hello|hey|hiya|dear|greetings|howdy|welcome(?: back)?|"
+    r"good (?:morning|afternoon|evening))[ \t]*,?[ \t]*$"
+)
+
+
+@lint_check("SG102")
+def lint_small_talk(part: lint.LintPart) -> Iterator[lint.StaticHit]:
+    """Small talk in an automated marketing template."""
+    if not (part.marketing and part.automated):
+        return
+    for item, start, end, said in lint.spans(part.items, "FAKE_INTIMACY"):
+        yield lint.hit("SG102", f"'{said}' is small talk an automated message cannot mean", item, start, end)
+
+
+@lint_check("SG103")
+def lint_broken_merge(part: lint.LintPart) -> Iterator[lint.StaticHit]:
+    """Another tool's merge tags or scaffolding, and a greeting that prints an optional
+    name with no fallback."""
+    previous_text = ""
+    for position, item in enumerate(part.items):
+        segment = item.segment
+        for match in foreign_tags().finditer(segment.text):
+            # As at send time: "[Product] New export options" opens with a list or
+            # brand tag. Only the subject's first segment can open it.
+            if part.subject and position == 0 and is_subject_tag(segment.text, match.start(), match.end()):
+                continue
+            yield lint.hit(
+                "SG103",
+                f"'{match.group()}' is scaffolding or another tool's merge tag; SES prints it as it is",
+                item,
+                match.start(),
+                match.end(),
+            )
+        for index, variable in segment.variables.items():
+            before = segment.text[:index] or previous_text
+            if _unguarded_greeting(variable, before, segment.conditions, part.settings.optional_name_fields):
+                yield lint.hit(
+                    "SG103",
+                    f"greeting prints {{{{{variable.path}}}}} with no fallback; wrap it in "
+                    f"{{{{#if {variable.path}}}}}...{{{{else}}}}...{{{{/if}}}}",
+                    item,
+                    index,
+                    index + 1,
+                )
+        previous_text = segment.text
+
+
+def _unguarded_greeting(
+    variable: Mustache, before: str, conditions: tuple[Condition, ...], name_fields: list[str]
+) -> bool:
+    if not lint.path_matches(variable.path, name_fields):
+        return False
+    if not _GREETING_BEFORE.search(before.replace(PLACEHOLDER, " ")[-40:]):
+        return False
+    return not any(c.truthy and c.path == variable.path for c in conditions)

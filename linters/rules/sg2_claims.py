@@ -10,10 +10,11 @@ from functools import cache
 from pydantic import Field
 
 from ..findings import Action, Hit
+from ..lint import hits as lint
 from ..message import Message, Part
 from ..models import Customer
 from ..nlp import current_vocabulary
-from ..registry import Settings, rule
+from ..registry import Settings, lint_check, rule
 from ..substance import substance_in
 from ..vocabulary import Extension, word_set, words
 from .common import addresses_reader, clause_or_sentence, spans
@@ -288,3 +289,76 @@ def _long_time(customer: Customer, settings: RelationshipSettings, message: Mess
     if customer.anonymous or customer.customer_since is None:
         return False
     return message.now - customer.customer_since >= timedelta(days=365.25 * settings.long_time_years)
+
+
+# --------------------------------------------------------------- template-time checks
+
+# A status word followed by one of these is about the service, not the reader.
+_NOT_ABOUT_PEOPLE = frozenset(
+    {"service", "support", "care", "experience", "team", "satisfaction", "reviews", "feedback", "success"}
+)
+# A returning or loyalty claim names the return or the loyalty; without one of these
+# words the match is a thank-you or a welcome, which every new customer may get.
+_HISTORY_WORDS = {
+    "RETURNING_CLAIM": frozenset({"back", "again", "miss", "missed", "missing"}),
+    "LOYALTY_CLAIM": frozenset(
+        {
+            "loyal",
+            "loyalty",
+            "continued",
+            "ongoing",
+            "years",
+            "sticking",
+            "staying",
+            "faithful",
+            "devoted",
+            "dedicated",
+        }
+    ),
+}
+
+
+@lint_check("SG201")
+def lint_status_said_to_everyone(part: lint.LintPart) -> Iterator[lint.StaticHit]:
+    """A status claim in fixed text outside any ``{{#if}}`` on a status variable."""
+    conditions = part.settings.status_conditions
+    for item, start, end, said in lint.spans(part.items, "STATUS_CLAIM"):
+        following = item.segment.text[end : end + 20].split()
+        if following and following[0].strip(".,!?").lower() in _NOT_ABOUT_PEOPLE:
+            continue
+        if not lint.addresses_reader(item, start) or lint.guarded(item.segment.conditions, conditions):
+            continue
+        yield lint.hit(
+            "SG201",
+            f"'{said}' is said to every reader; put it inside {{{{#if}}}} on a status variable "
+            f"({', '.join(conditions[:3])}, ...)",
+            item,
+            start,
+            end,
+        )
+
+
+def _claims_history(label: str, said: str) -> bool:
+    """Leave out plain thanks and welcomes the engine's broad patterns also match:
+    "thanks for your support" after an order, "thrilled to have you" on sign-up."""
+    needed = _HISTORY_WORDS.get(label)
+    return needed is None or bool(needed & set(re.findall(r"[a-z]+", said.lower())))
+
+
+@lint_check("SG202")
+def lint_history_said_to_everyone(part: lint.LintPart) -> Iterator[lint.StaticHit]:
+    """A shared-history claim in fixed text outside any ``{{#if}}`` on a history variable."""
+    settings = part.settings
+    allowed = settings.history_conditions + settings.status_conditions
+    for label in ("RETURNING_CLAIM", "LOYALTY_CLAIM", "TENURE_CLAIM"):
+        for item, start, end, said in lint.spans(part.items, label):
+            if lint.guarded(item.segment.conditions, allowed) or not _claims_history(label, said):
+                continue
+            yield lint.hit(
+                "SG202",
+                f"'{said}' claims a shared history with every reader; put it inside {{{{#if}}}} on a "
+                f"history variable ({', '.join(settings.history_conditions[:3])}, ...)",
+                item,
+                start,
+                end,
+            )

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 
 from ..contact_paths import offers_channel
 from ..findings import Action, Hit
+from ..lint import hits as lint
+from ..lint.segments import compatible
 from ..message import Message
-from ..registry import NoSettings, rule
+from ..registry import NoSettings, lint_check, rule
 from .common import longest_first, spans
 
 # The labels GENERIC_ADDRESSEE, IMPORTANCE, PRESSURE, FALSE_URGENCY and AUTOMATED_EMPATHY
@@ -121,3 +123,41 @@ def find_automated_empathy(message: Message, settings: NoSettings) -> Iterator[H
             end,
             action=Action.BLOCK if on_voice else None,
         )
+
+
+# --------------------------------------------------------------- template-time checks
+
+
+def _generic_addressees(part: lint.LintPart) -> list[tuple[lint.Analysed, str]]:
+    return [(item, item.segment.excerpt(s, e)) for item, s, e, _ in lint.spans(part.every_part, "GENERIC_ADDRESSEE")]
+
+
+def _pressure_in(part: lint.LintPart, labels: tuple[str, ...]) -> Iterator[tuple[lint.Analysed, int, int, str, str | None]]:
+    """Urgent or personal wording in marketing, with the generic addressee (in any part,
+    on a branch that can meet it) it stands next to, if any."""
+    if not part.marketing:
+        return
+    generic = _generic_addressees(part)
+    for label in labels:
+        for item, start, end, said in lint.spans(part.items, label):
+            conditions = item.segment.conditions
+            near = next((name for other, name in generic if compatible(conditions, other.segment.conditions)), None)
+            yield item, start, end, said, near
+
+
+@lint_check("SG301")
+def lint_urgency_to_generic(part: lint.LintPart) -> Iterator[lint.StaticHit]:
+    """Urgent or personal wording next to a generic addressee, in marketing."""
+    for item, start, end, said, addressee in _pressure_in(part, ("IMPORTANCE", "PRESSURE")):
+        if addressee is not None:
+            message = f"'{said}' is urgent or personal language next to '{addressee}'"
+            yield lint.hit("SG301", message, item, start, end)
+
+
+@lint_check("SG302")
+def lint_false_urgency(part: lint.LintPart) -> Iterator[lint.StaticHit]:
+    """Manufactured pressure in marketing, with no generic addressee (that is SG301)."""
+    for item, start, end, said, addressee in _pressure_in(part, ("PRESSURE",)):
+        if addressee is None:
+            message = f"'{said}' is manufactured pressure in a marketing message"
+            yield lint.hit("SG302", message, item, start, end)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Action, Hit
+from ..lint import hits as lint
 from ..message import Message
 from ..models import Customer
-from ..registry import NoSettings, rule
+from ..registry import NoSettings, lint_check, rule
 from .common import spans
 
 # TRACKING (words that say "we watched what you did") is matched from linters/data/privacy.json;
@@ -75,3 +76,23 @@ def find_tracking_disclosure(message: Message, settings: NoSettings) -> Iterator
         if _asked_not_told(part.text, start):
             continue
         yield Hit(f"'{part.text[start:end]}' reveals tracked behaviour, but {why}", part.name, start, end)
+
+
+# --------------------------------------------------------------- template-time checks
+
+
+@lint_check("SG401")
+def lint_tracking_without_consent_condition(part: lint.LintPart) -> Iterator[lint.StaticHit]:
+    """Tracked behaviour named in fixed text outside any ``{{#if}}`` on a consent variable."""
+    conditions = part.settings.consent_conditions
+    for item, start, end, said in lint.spans(part.items, "TRACKING"):
+        if lint.guarded(item.segment.conditions, conditions):
+            continue
+        yield lint.hit(
+            "SG401",
+            f"'{said}' reveals tracked behaviour and is not inside {{{{#if}}}} on a consent variable "
+            f"({', '.join(conditions[:2])})",
+            item,
+            start,
+            end,
+        )

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from ..findings import Action, Hit
+from ..lint import hits as lint
 from ..message import Message, Part
 from ..normalize import IGNORABLE, Normalised
-from ..registry import Settings, rule
+from ..registry import Settings, lint_check, rule
 
 # Embeddings, overrides and isolates reorder the text they govern up to their closing
 # control (PDF, PDI) or the end of the paragraph.
@@ -195,3 +196,22 @@ def _part_hits(part: Part, normal: Normalised, settings: InvisibleSettings) -> I
                 end,
                 fix,
             )
+
+
+# --------------------------------------------------------------- template-time checks
+
+
+@lint_check("SG801")
+def lint_invisible_characters(part: lint.LintPart) -> Iterator[lint.StaticHit]:
+    """SG801 on the template text as written (the segments' raw text)."""
+    for item in part.items:
+        segment = item.segment
+        for mark in invisible_marks(segment.raw, part.allow_soft_hyphens):
+            start, end = segment.raw_source_span(mark.start, mark.end)
+            excerpt = segment.raw_excerpt(mark.start, mark.end)
+            shown = visible_form(excerpt)
+            if mark.reorders:
+                message = f"'{shown}' is under a bidi control ({mark.describe()}) that reorders what the reader sees"
+            else:
+                message = f"'{shown}' has an invisible character inside it ({mark.describe()})"
+            yield lint.StaticHit("SG801", message, start, end, excerpt, Action.BLOCK if mark.reorders else None)
