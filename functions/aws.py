@@ -24,7 +24,7 @@ from typing import Any, overload
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import DataNotFoundError
+from botocore.exceptions import BotoCoreError, ClientError, DataNotFoundError
 from botocore.loaders import Loader
 
 from functions import botocore_data
@@ -53,6 +53,26 @@ def setting(name: str) -> str:
 
 def optional_setting(name: str) -> str | None:
     return os.environ.get(name, "").strip() or None
+
+
+# Seconds a caller is asked to wait after AWS throttled or failed (an HTTP API's
+# Retry-After); botocore has already retried by then.
+RETRY_AFTER = 5
+_TRANSIENT_CODES = {"Throttling", "ThrottlingException", "TooManyUpdates", "InternalServerError"}
+
+
+def problem(exc: BaseException | None) -> tuple[str, int | None]:
+    """(the AWS error code or botocore's exception name, seconds after which trying
+    again may help or None): throttling, 5xx and connection failures pass, a missing
+    parameter or a denied read waits for the operator."""
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", "")) or "ClientError"
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        transient = code in _TRANSIENT_CODES or status == 429 or status >= 500
+        return code, RETRY_AFTER if transient else None
+    if isinstance(exc, BotoCoreError):
+        return type(exc).__name__, RETRY_AFTER
+    return "error", RETRY_AFTER
 
 
 RETRY_ATTEMPTS = 5

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import unescape
 from html.parser import HTMLParser
 
@@ -168,7 +169,11 @@ class _Extractor(HTMLParser):
         self.add(text, at, step=0)
 
 
+@lru_cache(maxsize=8)
 def visible_text(html: str) -> VisibleText:
+    """What a reader sees of ``html``. Cached (the limits, the engine and the message
+    read the same rendered HTML; a long newsletter costs a parse each): callers treat
+    the result as read-only."""
     parser = _Extractor(html)
     parser.feed(html)
     parser.close()

@@ -18,7 +18,7 @@ caches are keyed by it.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -261,6 +261,10 @@ def _matchers(
     return label_matchers, phrase_matchers
 
 
+# Greater than any sentence end: (offset, this) sorts after every sentence starting at offset.
+_AFTER_ANY_END = float("inf")
+
+
 @dataclass(frozen=True, slots=True)
 class Analysis:
     """What the pipeline found in one text: labelled spans and sentence spans (char offsets)."""
@@ -272,25 +276,64 @@ class Analysis:
         return self.hits.get(label, ())
 
     def sentence_at(self, offset: int) -> tuple[int, int]:
-        for start, end in self.sentences:
+        # A binary search: rules ask once per hit, so a scan would make a long message
+        # with many hits quadratic. Sentences are in order and do not overlap.
+        index = bisect_right(self.sentences, (offset, _AFTER_ANY_END)) - 1
+        if index >= 0:
+            start, end = self.sentences[index]
             if start <= offset < end:
                 return start, end
         return offset, offset
+
+
+# A text of this many tokens runs the groups whose anchors it holds as one Matcher: each
+# Matcher run walks every token (creating a Python object for each), so a newsletter
+# holding the anchors of thirty groups paid thirty walks. Short texts, the common case,
+# keep one run per group: a merged Matcher costs a compile per new mix of groups.
+LONG_TEXT_TOKENS = 2_000
+_merged_matchers: dict[tuple[int, ...], Matcher] = {}
+_MOST_MERGED = 64
+
+
+def _merged(groups: list[_LabelMatcher]) -> Matcher:
+    """One Matcher holding the patterns of ``groups`` (the same matches as running each)."""
+    key = tuple(id(group) for group in groups)
+    found = _merged_matchers.get(key)
+    if found is None:
+        if len(_merged_matchers) >= _MOST_MERGED:
+            _merged_matchers.clear()
+        vocab = pipeline().vocab
+        found = Matcher(vocab)
+        for group in groups:
+            for label, patterns in group._patterns.items():
+                vocab.strings.add(label, allow_transient=False)  # see _LabelMatcher.matcher
+                found.add(label, patterns)
+        _merged_matchers[key] = found
+    return found
+
+
+def _words_of(doc: Doc) -> set[tuple[str, str]]:
+    words: set[tuple[str, str]] = set()
+    add = words.add
+    for token in doc:  # one walk: each walk creates a Python object per token
+        add(("LOWER", token.lower_))
+        add(("LEMMA", token.lemma_))
+        add(("ORTH", token.text))
+    return words
 
 
 def _find(doc: Doc, extension: Extension, scope: str) -> dict[str, list[tuple[int, int]]]:
     label_matchers, phrase_matchers = _matchers(extension, scope)
     strings = doc.vocab.strings
     found: dict[str, list[tuple[int, int]]] = {}
-    words = (
-        {("LOWER", t.lower_) for t in doc}
-        | {("LEMMA", t.lemma_) for t in doc}
-        | {("ORTH", t.text) for t in doc}
-    )
+    words = _words_of(doc)
+    groups = [group for group in label_matchers if group.may_match(words)]
     matches = []
-    for label_matcher in label_matchers:
-        if label_matcher.may_match(words):
-            matches.extend(label_matcher.matcher(doc))
+    if len(doc) >= LONG_TEXT_TOKENS and len(groups) > 1:
+        matches.extend(_merged(groups)(doc))
+    else:
+        for group in groups:
+            matches.extend(group.matcher(doc))
     for phrase_matcher in phrase_matchers:
         matches.extend(phrase_matcher(doc))
     for match_id, start, end in matches:

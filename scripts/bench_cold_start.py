@@ -90,7 +90,7 @@ class Context:
         return 30000
 
 
-response = app.lambda_handler(json.loads(open(sys.argv[1]).read()), Context())
+response = functions.guard.handler.lambda_handler(json.loads(open(sys.argv[1]).read()), Context())
 marks["exit"] = time.process_time()
 marks["failures"] = len(response.get("batchItemFailures", []))
 open(sys.argv[2], "w").write(json.dumps(marks))

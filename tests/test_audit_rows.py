@@ -80,11 +80,12 @@ def test_a_redelivery_of_a_reviewed_quarantine_never_resets_its_review(stack: lo
     release.deny(BOOTS["id"], "stale campaign", REVIEWER)
     record = delivery.load(BOOTS["id"])
     # A quarantine whose bookkeeping is finished again (a redelivery after a failure).
-    app.finish_bookkeeping(
+    delivery.finish_bookkeeping(
         delivery.Record(**{**record.__dict__, "todo": {delivery.DECISION}, "pending": {delivery.DECISION: {
             **ledger.decision_item({"id": BOOTS["id"], "decision": "block"}, app.clock(), quarantined=True),
             "generation": record.generation,
-        }}})
+        }}}),
+        app.effects(),
     )
     kept = row(BOOTS["id"])
     assert kept["review_state"] == "denied" and len(kept["review_log"]) == 1

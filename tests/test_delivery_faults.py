@@ -162,7 +162,7 @@ def test_producer_set_hop_and_step_attributes_do_not_get_a_duplicate_past_dedupe
     sqs = aws.client("sqs")
     for attributes in (
         {"sendguard-hop": {"DataType": "Number", "StringValue": "3"}},
-        {app.STEP_ATTR: {"DataType": "String", "StringValue": "guessed-token"}},
+        {delivery.STEP_ATTR: {"DataType": "String", "StringValue": "guessed-token"}},
         {"sendguard-not-before": {"DataType": "String", "StringValue": "2026-11-20T14:00:00+00:00"}},
     ):
         sqs.send_message(
@@ -234,7 +234,7 @@ def _delivery_keys() -> list[str]:
 def test_a_hold_during_a_decisions_table_outage_is_requeued_once(
     stack: local.Stack, hold_rule: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app, "MAX_DELAY_SECONDS", 0)
+    monkeypatch.setattr(delivery, "MAX_DELAY_SECONDS", 0)
     calls = breaking(monkeypatch, app, "_write_decision", outage(), times=4)
     put(stack, held_request())
     outcomes = run(stack, rounds=8)
@@ -248,7 +248,7 @@ def test_a_hold_during_a_decisions_table_outage_is_requeued_once(
     [copy_] = aws.client("sqs").receive_message(
         QueueUrl=stack.refs["OutboxQueue"], MessageAttributeNames=["All"]
     )["Messages"]
-    assert copy_["MessageAttributes"][app.STEP_ATTR]["StringValue"] == delivery.load("held-1").step
+    assert copy_["MessageAttributes"][delivery.STEP_ATTR]["StringValue"] == delivery.load("held-1").step
 
 
 def test_a_hold_whose_decision_row_fails_leaves_only_the_new_copy_which_finishes_the_row(
@@ -259,7 +259,7 @@ def test_a_hold_whose_decision_row_fails_leaves_only_the_new_copy_which_finishes
     assert run(stack, rounds=1) == [{"batchItemFailures": []}]  # the hold itself is done
     assert queue_counts(stack) == {"visible": 0, "in_flight": 0, "delayed": 1}  # one copy, not two
     assert decision_row("held-1") is None and delivery.load("held-1").todo == {delivery.DECISION}
-    monkeypatch.setattr(app, "MAX_DELAY_SECONDS", 0)
+    monkeypatch.setattr(delivery, "MAX_DELAY_SECONDS", 0)
     later(monkeypatch, NOW + timedelta(minutes=16))
     # The copy arrives (delay 0 now): it finishes the row first, then is passed on again.
     aws.client("sqs").purge_queue(QueueUrl=stack.refs["OutboxQueue"])
@@ -267,7 +267,7 @@ def test_a_hold_whose_decision_row_fails_leaves_only_the_new_copy_which_finishes
     aws.client("sqs").send_message(
         QueueUrl=stack.refs["OutboxQueue"],
         MessageBody=json.dumps(held_request()),
-        MessageAttributes={app.STEP_ATTR: {"DataType": "String", "StringValue": record.step}},
+        MessageAttributes={delivery.STEP_ATTR: {"DataType": "String", "StringValue": record.step}},
     )
     run(stack, rounds=1)
     assert decision_row("held-1")["decision"] == "hold"
@@ -291,7 +291,7 @@ def test_a_held_request_redriven_with_its_body_alone_is_not_lost(
 def test_a_body_only_redrive_during_the_hold_takes_over_as_the_one_live_copy(
     stack: local.Stack, hold_rule: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app, "MAX_DELAY_SECONDS", 0)
+    monkeypatch.setattr(delivery, "MAX_DELAY_SECONDS", 0)
     put(stack, held_request())
     run(stack, rounds=1)
     old_step = delivery.load("held-1").step
@@ -303,7 +303,7 @@ def test_a_body_only_redrive_during_the_hold_takes_over_as_the_one_live_copy(
     [copy_] = aws.client("sqs").receive_message(
         QueueUrl=stack.refs["OutboxQueue"], MessageAttributeNames=["All"]
     )["Messages"]
-    assert copy_["MessageAttributes"][app.STEP_ATTR]["StringValue"] == record.step
+    assert copy_["MessageAttributes"][delivery.STEP_ATTR]["StringValue"] == record.step
     assert local.sent_email() == []
 
 
@@ -316,7 +316,7 @@ def test_a_stale_copy_of_the_guards_own_is_acknowledged_while_the_live_one_is_on
     aws.client("sqs").send_message(
         QueueUrl=stack.refs["OutboxQueue"],
         MessageBody=json.dumps(held_request()),
-        MessageAttributes={app.STEP_ATTR: {"DataType": "String", "StringValue": "an-old-token"}},
+        MessageAttributes={delivery.STEP_ATTR: {"DataType": "String", "StringValue": "an-old-token"}},
     )
     run(stack, rounds=1)
     assert delivery.load("held-1").step == step  # nothing changed
@@ -326,7 +326,7 @@ def test_a_stale_copy_of_the_guards_own_is_acknowledged_while_the_live_one_is_on
 def test_crash_between_the_hold_record_and_the_requeue_keeps_exactly_one_copy(
     stack: local.Stack, hold_rule: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app, "MAX_DELAY_SECONDS", 0)
+    monkeypatch.setattr(delivery, "MAX_DELAY_SECONDS", 0)
     put(stack, held_request())
     breaking(monkeypatch, aws.client("sqs"), "send_message", Crash())
     assert run(stack, rounds=1) == ["crash"]
@@ -402,8 +402,8 @@ def test_a_producer_set_not_before_is_ignored(stack: local.Stack) -> None:
 def test_the_hop_cap_applies_between_steps_too(
     stack: local.Stack, hold_rule: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app, "MAX_DELAY_SECONDS", 0)
-    monkeypatch.setattr(app, "MAX_HOPS", 2)
+    monkeypatch.setattr(delivery, "MAX_DELAY_SECONDS", 0)
+    monkeypatch.setattr(delivery, "MAX_HOPS", 2)
     put(stack, held_request())
     run(stack, rounds=1)  # judged: held, hop 1
     run(stack, rounds=1)  # between steps: hop 2
@@ -443,7 +443,7 @@ def test_crash_after_the_sending_record_before_the_provider_call_is_quarantined_
 def test_crash_after_the_sent_record_before_the_bookkeeping_finishes_it_without_a_send(
     stack: local.Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    breaking(monkeypatch, app, "finish_bookkeeping", Crash())
+    breaking(monkeypatch, delivery, "finish_bookkeeping", Crash())
     put(stack, RECEIPT)
     assert run(stack) == ["crash", {"batchItemFailures": []}]
     assert len(local.sent_email()) == 1

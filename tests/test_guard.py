@@ -17,7 +17,8 @@ from functions import aws, ledger, local
 from functions.guard import app, delivery
 from linters.findings import Action, Hit
 from linters.models import Contact, Customer
-from linters.registry import RULES, NoSettings, Rule, all_rules
+from linters.registry import RULES, NoSettings, Rule
+from linters.rules import all_rules
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
@@ -320,17 +321,17 @@ def test_hold_goes_back_on_the_outbox_with_a_capped_delay(stack: local.Stack, ho
 def test_long_hold_travels_in_steps_then_is_judged_and_sent(
     stack: local.Stack, hold_rule: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app, "MAX_DELAY_SECONDS", 0)  # moto's delays are real time: skip them
+    monkeypatch.setattr(delivery, "MAX_DELAY_SECONDS", 0)  # moto's delays are real time: skip them
     put(stack, _held_request())
     drain(stack)
     [step] = aws.client("sqs").receive_message(
         QueueUrl=stack.refs["OutboxQueue"], MessageAttributeNames=["All"], VisibilityTimeout=0
     )["Messages"]
     # The copy carries only a token; hop and not-before are the guard's own record.
-    assert set(step["MessageAttributes"]) == {app.STEP_ATTR}
+    assert set(step["MessageAttributes"]) == {delivery.STEP_ATTR}
     record = delivery.load("held-1")
     assert record.state == "held" and record.hop == 1 and record.not_before == HOLD_UNTIL
-    assert record.step == step["MessageAttributes"][app.STEP_ATTR]["StringValue"]
+    assert record.step == step["MessageAttributes"][delivery.STEP_ATTR]["StringValue"]
 
     monkeypatch.setattr(app, "clock", lambda: NOW + timedelta(minutes=15))
     [waiting] = drain(stack)  # between steps: passed on unjudged, nothing sent

@@ -13,9 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from functions import aws
+from functions import aws, lookups
 from functions.lint_api import app as api
-from linters.cli import main as cli
+from sendguard._entry import main as cli
 from tests.conftest import create_table
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
@@ -454,7 +454,7 @@ def test_a_throttled_policy_read_is_a_503_with_retry_after(monkeypatch: pytest.M
     status, headers, answer = full_call("/check", sample_body("/check"))
 
     assert status == 503
-    assert headers["Retry-After"] == str(api.RETRY_AFTER)
+    assert headers["Retry-After"] == str(aws.RETRY_AFTER)
     assert "ThrottlingException" in answer["error"] and "try again" in answer["error"]
 
 
@@ -464,14 +464,14 @@ def test_a_failing_ses_read_is_a_503_not_a_500(monkeypatch: pytest.MonkeyPatch) 
     def unreachable(name: str) -> Any:
         raise EndpointConnectionError(endpoint_url="https://email.us-east-1.amazonaws.com")
 
-    monkeypatch.setattr(api, "template_lookup", lambda: unreachable)
+    monkeypatch.setattr(lookups, "read_template", unreachable)
     body = sample_body("/check")
     body["template"] = {"name": "winback"}
 
     status, headers, answer = full_call("/check", body)
 
     assert status == 503
-    assert headers["Retry-After"] == str(api.RETRY_AFTER)
+    assert headers["Retry-After"] == str(aws.RETRY_AFTER)
     assert "EndpointConnectionError" in answer["error"]
 
 

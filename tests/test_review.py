@@ -14,10 +14,10 @@ import pytest
 from moto import mock_aws
 
 from functions import aws, ledger, local
-from functions.guard import app, delivery
+from functions.guard import app, delivery, handler
 from functions.review import console, release, store
-from linters import cli
 from linters.models import Event, RequestError
+from sendguard import _entry as cli  # the console script: linters.cli with the AWS commands
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 REVIEWER = "arn:aws:sts::123456789012:assumed-role/Reviewer/dana"
@@ -157,7 +157,7 @@ def test_release_twice_resend_and_redelivery_send_one_message(stack: local.Stack
     assert (again["outcome"], again["state"]) == ("duplicate", "sent")
     assert "already sent by another release" in again["detail"]
     assert (
-        app.lambda_handler({"sendguard_release": {"id": "winter-boots-julia"}}, local.LocalContext())[
+        handler.lambda_handler({"sendguard_release": {"id": "winter-boots-julia"}}, local.LocalContext())[
             "outcome"
         ]
         == "duplicate"
@@ -268,9 +268,9 @@ def test_still_stopped_by_another_rule_is_refused(stack: local.Stack) -> None:
 
 def test_the_guard_acts_only_on_a_reviewed_release(stack: local.Stack) -> None:
     run_guard(stack, BOOTS)
-    forged = app.lambda_handler({"sendguard_release": {"id": "winter-boots-julia"}}, local.LocalContext())
+    forged = handler.lambda_handler({"sendguard_release": {"id": "winter-boots-julia"}}, local.LocalContext())
     assert forged["outcome"] == "refused"
-    assert app.lambda_handler({"sendguard_release": {}}, local.LocalContext())["outcome"] == "refused"
+    assert handler.lambda_handler({"sendguard_release": {}}, local.LocalContext())["outcome"] == "refused"
     assert sent_to(BOOTS["to"]) == 0
 
 
@@ -427,7 +427,7 @@ def test_deployed_release_invokes_the_guard_which_sends(
         stubber.assert_no_pending_responses()
         invoked.append(json.loads(payload))
     assert outcome.detail == "sent" and sent_to(BOOTS["to"]) == 0  # the stub did not send
-    answer = app.lambda_handler(invoked[0], local.LocalContext())  # what the guard then does
+    answer = handler.lambda_handler(invoked[0], local.LocalContext())  # what the guard then does
     assert answer["outcome"] == "sent" and sent_to(BOOTS["to"]) == 1
 
 

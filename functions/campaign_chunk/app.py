@@ -12,7 +12,7 @@ stored in S3 (its manifest lists them) and writes ``<output.prefix>/summary.json
 A batch that failed after its retries is listed there as not judged, with its error.
 
 The template is read from S3 once per container and version (its ETag); the policy is
-the guard's (SSM).
+the guard's (SSM, read as the guard reads it: ``functions.lookups``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from functions import aws
+from functions import aws, lookups
 from linters.campaign import Campaign, CampaignTemplate, Verdict, record_from_csv_row
 from linters.models import RequestError, aware
 from linters.preflight_report import Summary
@@ -71,9 +71,7 @@ def _template(location: S3Object, etag: str) -> CampaignTemplate:
 
 
 def _campaign(batch: BatchInput) -> Campaign:
-    from functions.guard.app import current_policy
-
-    policy = current_policy()
+    policy = lookups.current_policy()
     # The ETag in the key: a template edited under the same name is read again.
     location = batch.template
     etag = aws.client("s3").head_object(Bucket=location.bucket, Key=location.key)["ETag"]

@@ -41,7 +41,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from functions import aws
+from functions import aws, lookups
+from functions.lookups import PolicyUnavailable
 from linters.models import (
     Channel,
     Customer,
@@ -53,7 +54,7 @@ from linters.models import (
     load_json,
     parse_request,
 )
-from linters.policy import Policy, PolicyError, policy_from_mapping
+from linters.policy import PolicyError
 from linters.safe_text import dumps
 
 # Three parts of at most 256 KiB each plus data fit; anything bigger is not a message.
@@ -74,21 +75,6 @@ class BodyTooLarge(Exception):
 
 class RecordReadsOff(Exception):
     """/check/stored was called on a stack that does not allow reading stored records."""
-
-
-class PolicyUnavailable(Exception):
-    """The policy parameter cannot be read: the deployment's fault or SSM's, never the
-    caller's. ``retry_after`` (seconds) when trying again soon may help."""
-
-    def __init__(self, problem: str, retry_after: int | None = None) -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.retry_after = retry_after
-
-
-# Seconds a caller waits after AWS throttled or failed; botocore has already retried.
-RETRY_AFTER = 5
-_TRANSIENT_CODES = {"Throttling", "ThrottlingException", "TooManyUpdates", "InternalServerError"}
 
 
 class LintRequest(BaseModel):
@@ -124,86 +110,11 @@ class LintRequest(BaseModel):
 
 
 # --- what the API reads from AWS (each only when its variable is set) --------------
-
-
-def aws_problem(exc: BaseException | None) -> tuple[str, int | None]:
-    """(the AWS error code or botocore's exception name, seconds after which trying
-    again may help or None): throttling, 5xx and connection failures pass, a missing
-    parameter or a denied read waits for the operator."""
-    if isinstance(exc, ClientError):
-        code = str(exc.response.get("Error", {}).get("Code", "")) or "ClientError"
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        transient = code in _TRANSIENT_CODES or status == 429 or status >= 500
-        return code, RETRY_AFTER if transient else None
-    if isinstance(exc, BotoCoreError):
-        return type(exc).__name__, RETRY_AFTER
-    return "error", RETRY_AFTER
-
-
-def policy_document() -> tuple[dict[str, Any], str] | None:
-    """The policy document from the SSM parameter POLICY_PARAMETER (JSON), cached 5 minutes.
-
-    PolicyUnavailable when it cannot be read, PolicyError when it is not a JSON object
-    (or nests too deeply): both the operator's to fix, so a 503, never a 500."""
-    from aws_lambda_powertools.utilities.parameters.exceptions import (
-        GetParameterError,
-        TransformParameterError,
-    )
-
-    name = aws.optional_setting(aws.POLICY_PARAMETER)
-    if not name:
-        return None
-    source = f"ssm:{name}"
-    try:
-        document = aws.ssm_parameters().get(name, max_age=300, transform="json")
-    except TransformParameterError as exc:
-        # json.loads ran out of stack (RecursionError) or met text that is not JSON.
-        deep = isinstance(exc.__cause__, RecursionError)
-        raise PolicyError(f"{source}: {'nested too deeply' if deep else 'not valid JSON'}") from None
-    except (GetParameterError, BotoCoreError, ClientError) as exc:
-        # Powertools raises GetParameterError inside its except: the AWS error is the context.
-        code, retry_after = aws_problem(exc.__context__ if isinstance(exc, GetParameterError) else exc)
-        logger.error("policy parameter cannot be read", extra={"parameter": name, "problem": str(exc)})
-        if code == "ParameterNotFound":
-            problem = "the service's policy parameter does not exist (the stack is misconfigured)"
-        elif retry_after is None:
-            problem = f"the service cannot read its policy parameter ({code})"
-        else:
-            problem = f"the service's policy could not be read just now ({code}); try again shortly"
-        raise PolicyUnavailable(problem, retry_after) from None
-    if not isinstance(document, dict):
-        raise PolicyError(f"{source}: the policy must be a JSON object")
-    return document, source
-
-
-def load_policy() -> Policy:
-    found = policy_document()
-    if found is None:
-        return Policy()
-    document, source = found
-    return policy_from_mapping(document, source)  # it leaves the "lint" table to /lint
-
-
-def load_lint_config() -> Any:
-    from linters.lint.config import LintConfig, config_from_mapping
-
-    found = policy_document()
-    return config_from_mapping(*found) if found else LintConfig()
-
-
-def template_lookup() -> Any:
-    from functions.ses_templates import get_template
-
-    # The client is built on first use: most requests carry their template inline.
-    return lambda name: get_template(aws.client("ses"), name)
+# The policy, stored templates and stored records: functions.lookups, as the guard reads them.
 
 
 def record_reads_enabled() -> bool:
     return (aws.optional_setting(RECORD_READS) or "").lower() == "enabled"
-
-
-def _table_if_set(name: str) -> Any:
-    return aws.table(name) if aws.optional_setting(name) else None
 
 
 def refuse_stored_customer(request: SendRequest) -> None:
@@ -220,12 +131,9 @@ def refuse_stored_customer(request: SendRequest) -> None:
 def with_stored_facts(request: SendRequest) -> SendRequest:
     """The stored customer record and the ledger merged in, as the guard merges them
     (``linters.precedence``): a request can add facts, never hide stored ones
-    (``/check/stored`` only)."""
-    from functions.facts import read_stored_facts
-
+    (``/check/stored`` only; a table whose variable is not set is not read)."""
     now = request.now or datetime.now(UTC)
-    customers = _table_if_set(aws.CUSTOMERS_TABLE)
-    return read_stored_facts(request, now, customers, _table_if_set(aws.LEDGER_TABLE))
+    return lookups.with_customer_and_ledger(request, now, only_tables_set=True)
 
 
 # --- request handling ------------------------------------------------------------
@@ -258,7 +166,8 @@ def judge(request: SendRequest, stored: bool) -> dict[str, Any]:
         request = with_stored_facts(request)
     else:
         refuse_stored_customer(request)
-    result = check(request, load_policy(), templates=template_lookup())
+    # Templates are read as they are now (uncached): the answer is a preview.
+    result = check(request, lookups.current_policy(), templates=lookups.read_template)
     logger.info(
         "checked",
         extra={
@@ -297,7 +206,7 @@ def post_lint() -> dict[str, Any]:
         lint = LintRequest.model_validate(body)
     except ValidationError as exc:
         raise describe_validation_error(exc) from None
-    config = load_lint_config()
+    config = lookups.lint_config()
     template = lint.source()
     findings = lint_template(template, config)
     summaries = []
@@ -350,6 +259,7 @@ def broken_policy(exc: PolicyError) -> Response:
 
 @app.exception_handler(PolicyUnavailable)
 def policy_unavailable(exc: PolicyUnavailable) -> Response:
+    logger.error("policy parameter cannot be read", extra={"parameter": exc.parameter, "problem": exc.cause})
     return _unavailable(exc.problem, exc.retry_after)
 
 
@@ -365,7 +275,7 @@ def _unavailable(problem: str, retry_after: int | None) -> Response:
 def aws_failed(exc: Exception) -> Response:
     """An AWS call (SES, DynamoDB) failed after botocore's own retries: our dependency,
     not the caller's request, so 503 with Retry-After when waiting may help."""
-    code, retry_after = aws_problem(exc)
+    code, retry_after = aws.problem(exc)
     logger.error("an AWS call failed", extra={"problem": str(exc), "code": code})
     return _unavailable(f"a service this API depends on failed ({code})", retry_after)
 

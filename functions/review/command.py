@@ -104,26 +104,11 @@ def parse_filters(args: argparse.Namespace) -> Any:
     return Filters(state=state, rule=args.rule, campaign=args.campaign, since=since)
 
 
-def summary(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    from functions.review import store
-
-    return {
-        "id": row["id"],
-        "state": store.state_of(row, now),
-        "at": row.get("at"),
-        "campaign": row.get("campaign"),
-        "rules": store.rules_of(row),
-        "reason": row.get("reason"),
-        "review_by": row.get("review_by"),
-        "review_reason": row.get("review_reason"),
-    }
-
-
 def do_list(args: argparse.Namespace) -> int:
     from functions.review import store
 
     now = datetime.now(UTC)
-    rows = [summary(row, now) for row in store.find(parse_filters(args), now)]
+    rows = [store.summary(row, now) for row in store.find(parse_filters(args), now)]
     if args.format == "json":
         print(json.dumps(rows, indent=2, default=str))
         return EXIT_OK
@@ -195,6 +180,27 @@ def do_decide(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
+def serve(args: argparse.Namespace) -> int:
+    """``--serve``: the review console on 127.0.0.1, against the stack ``args`` name (or
+    an embedded moto with the demo's quarantine), until Ctrl-C."""
+    from functions.review import sample, store
+    from functions.review.console import console_server
+
+    with sample.stack_for(args) as note:
+        configure(args)
+        who = store.who_am_i()
+        server = console_server(who, args.port)
+        url = f"http://127.0.0.1:{server.server_port}/review"
+        print(f"{note}\nreview console: {url} (as {who}); Ctrl-C stops it", file=sys.stderr)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -207,8 +213,6 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     try:
         if args.serve:
-            from functions.review.console import serve
-
             return serve(args)
         configure(args)
         if args.action == "list":

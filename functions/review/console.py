@@ -24,7 +24,6 @@ import contextlib
 import json
 import re
 import socket
-import sys
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -152,8 +151,6 @@ def items() -> Response:
     query = router.current_event.query_string_parameters or {}
 
     def listing() -> list[dict[str, Any]]:
-        from functions.review.command import summary
-
         state = query.get("state") or store.PENDING
         if state != "all" and state not in store.STATES:
             raise RequestError("state", f"unknown state {state!r}")
@@ -161,7 +158,7 @@ def items() -> Response:
             state=None if state == "all" else state, rule=query.get("rule"), campaign=query.get("campaign")
         )
         now = datetime.now(UTC)
-        return [summary(row, now) for row in store.find(filters, now, limit=store.MAX_BATCH)]
+        return [store.summary(row, now) for row in store.find(filters, now, limit=store.MAX_BATCH)]
 
     return _answer(listing)
 
@@ -382,21 +379,3 @@ class ConsoleServer(ThreadingHTTPServer):
 def console_server(who: str, port: int = 0) -> ConsoleServer:
     """The console on 127.0.0.1 (never another interface); port 0 picks a free one."""
     return ConsoleServer(("127.0.0.1", port), make_handler(who))
-
-
-def serve(args: Any) -> int:
-    from functions.review import command, sample
-
-    with sample.stack_for(args) as note:
-        command.configure(args)
-        who = store.who_am_i()
-        server = console_server(who, args.port)
-        url = f"http://127.0.0.1:{server.server_port}/review"
-        print(f"{note}\nreview console: {url} (as {who}); Ctrl-C stops it", file=sys.stderr)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
-    return 0

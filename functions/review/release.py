@@ -17,7 +17,8 @@ A release goes back through the guard, never around it:
    sent at most once, however often the release or the original SQS message arrives.
 
 Step 4's send runs in the guard's role (only it may send): the review API invokes the
-guard function with ``{"sendguard_release": {"id": ...}}`` (:func:`handle_release_event`),
+guard function with ``{"sendguard_release": {"id": ...}}``, which its entry point
+(``functions.guard.handler``) hands to :func:`handle_release_event`,
 which trusts nothing in the event but the id and acts only on a row a reviewer released.
 Locally (tests, the demo, ``sendguard review`` against moto) the same function runs
 in-process.
@@ -35,7 +36,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from functions import aws
+from functions import aws, lookups
 from functions.guard import delivery
 from functions.review import store
 from linters.findings import Action, Result
@@ -105,18 +106,22 @@ def _body_of(key: str, row: dict[str, Any]) -> tuple[delivery.Record, str]:
     return delivery._from_item(item), str(body)
 
 
-def rejudge(key: str, row: dict[str, Any], accepted: set[str]) -> tuple[Any, Result, datetime]:
-    """The request judged again now, with the override (no side effects)."""
+def rejudge(key: str, row: dict[str, Any], accepted: set[str]) -> tuple[delivery.Delivery, Result, datetime]:
+    """The request judged again now, with the override (no side effects). The delivery
+    it returns acts through the guard's adapter (``app.effects()``)."""
     from functions.guard import app
     from linters.engine import check
 
     record, body = _body_of(key, row)
     request = parse_request(body)
-    current = app.Delivery(request, body, delivery.payload_hash(body), record.step, record, app.clock(), key)
+    payload_hash = delivery.payload_hash(body)
+    current = delivery.Delivery(
+        request, body, payload_hash, record.step, record, app.clock(), app.effects(), key
+    )
     moment = request.now or current.now
-    current.request = app.with_customer_and_ledger(request, moment)
-    policy = override_policy(app.current_policy(), accepted)
-    result = check(current.request, policy, templates=app.stored_template, now=moment)
+    current.request = lookups.with_customer_and_ledger(request, moment)
+    policy = override_policy(lookups.current_policy(), accepted)
+    result = check(current.request, policy, templates=lookups.stored_template, now=moment)
     result.id = key  # the decision row of this quarantine (an id conflict has its own key)
     return current, result, moment
 
@@ -229,8 +234,6 @@ def send_released(key: str) -> dict[str, Any]:
     Acts only on a row in state ``released``; judges again under the recorded override
     (suppression or consent that arrived meanwhile still stops it) and sends through
     the delivery record, whose conditional write lets one caller send."""
-    from functions.guard import app
-
     row = store.get(key)
     if row.get("review_state") != store.RELEASED:
         return {"outcome": "refused", "detail": "not released by a reviewer"}
@@ -250,7 +253,7 @@ def send_released(key: str) -> dict[str, Any]:
         return {"outcome": "refused", "detail": detail}
     try:
         # The decision row is updated in place: the reviewer's fields stay as they are.
-        return app.send_once(current, result, moment, row_extra={"release_outcome": "sent"})
+        return delivery.send_once(current, result, moment, row_extra={"release_outcome": "sent"})
     except delivery.RaceLost:
         return _lost_race(key)
 

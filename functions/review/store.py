@@ -111,6 +111,20 @@ def findings_of(row: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
 
 
+def summary(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """One line of a listing (``sendguard review list``, the console's list)."""
+    return {
+        "id": row["id"],
+        "state": state_of(row, now),
+        "at": row.get("at"),
+        "campaign": row.get("campaign"),
+        "rules": rules_of(row),
+        "reason": row.get("reason"),
+        "review_by": row.get("review_by"),
+        "review_reason": row.get("review_reason"),
+    }
+
+
 def scan_rows() -> Iterator[dict[str, Any]]:
     """Every row that is or was in quarantine, page by page."""
     from boto3.dynamodb.conditions import Attr
