@@ -89,8 +89,11 @@ browser:
 
 # A long run of the property-based fuzz test (tests/test_fuzz.py); `make test` runs a few.
 FUZZ_EXAMPLES ?= 20000
+# And 2,000 hostile feedback invocations (tests/test_feedback_fuzz.py): none may raise.
+FEEDBACK_FUZZ_EXAMPLES ?= 2000
 fuzz: $(STAMP)
 	SENDGUARD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py --hypothesis-show-statistics
+	SENDGUARD_FUZZ_EXAMPLES=$(FEEDBACK_FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_feedback_fuzz.py
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(PARLIAMENT_VENV) build *.egg-info .pytest_cache .ruff_cache
