@@ -234,3 +234,13 @@ def test_merging_keeps_what_the_request_adds() -> None:
     request = parse_request(variant(AUTUMN, customer=INES, history=[{"at": "2026-11-19T09:00:00Z", "channel": "sms"}]))
     merged = with_stored_facts(request, None, [], [])
     assert merged.customer == request.customer and len(merged.history or []) == 1
+
+
+def test_a_request_cannot_choose_the_time_it_is_judged_at(ines: local.Stack) -> None:
+    """A producer's ``now`` a year ahead would put today's contacts outside the ledger's
+    window and lift every cap; the guard judges at its own clock."""
+    letters = [variant(AUTUMN, id=f"future-{n}", now="2027-11-20T15:00:00Z") for n in range(3)]
+    for letter in letters:
+        run_guard(ines, letter)
+    assert sent_to(AUTUMN["to"]) == 1
+    assert decision("future-1")[0] == "hold" and "SG603" in decision("future-1")[1]

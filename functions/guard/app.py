@@ -297,8 +297,11 @@ def deadline(seconds: float | None) -> Iterator[None]:
 def judge(current: delivery.Delivery) -> tuple[Result, datetime]:
     """Render, lint and decide (no side effects but metrics and a log line), within the
     record's judging deadline: a request that cannot be judged in time is not judged."""
-    moment = current.request.now or current.now
-    request = lookups.with_customer_and_ledger(current.request, moment)
+    # The guard's clock, never the request's ``now``: a producer's ``now`` would move a
+    # message out of quiet hours, or the ledger's window away from today's contacts.
+    moment = current.now
+    at_guard_time = current.request.model_copy(update={"now": None}) if current.request.now else current.request
+    request = lookups.with_customer_and_ledger(at_guard_time, moment)
     _names_to_mask.set(_customer_names(request))
     policy = lookups.current_policy()
     with deadline(_judging_budget.get()):

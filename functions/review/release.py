@@ -118,8 +118,8 @@ def rejudge(key: str, row: dict[str, Any], accepted: set[str]) -> tuple[delivery
     current = delivery.Delivery(
         request, body, payload_hash, record.step, record, app.clock(), app.effects(), key
     )
-    moment = request.now or current.now
-    current.request = lookups.with_customer_and_ledger(request, moment)
+    moment = current.now  # the guard's clock, as at send time (never the request's ``now``)
+    current.request = lookups.with_customer_and_ledger(request.model_copy(update={"now": None}), moment)
     policy = override_policy(lookups.current_policy(), accepted)
     result = check(current.request, policy, templates=lookups.stored_template, now=moment)
     result.id = key  # the decision row of this quarantine (an id conflict has its own key)
