@@ -1,6 +1,6 @@
 """Package layout only (metadata is in pyproject.toml).
 
-The repository keeps ``linters/`` and ``functions/`` at its top, as the design fixes;
+The repository keeps ``linters/`` and ``functions/`` at its top, as docs/design.md, section 1 (Architecture) fixes;
 the wheel installs them as ``sendguard/_engine/linters`` and ``sendguard/_engine/functions``
 so that installing sendguard never claims the generic names ``linters`` or ``functions``
 in site-packages. ``sendguard._entry`` adds ``_engine`` to ``sys.path`` at start-up; the

@@ -1,4 +1,4 @@
-"""The send request (v1) and the customer record, as DESIGN section 2 defines them.
+"""The send request (v1) and the customer record, as docs/design.md, section 2 (The send request) defines them.
 
 Every model refuses unknown fields: a typo such as ``"cusomer"`` must fail loudly
 instead of silently turning off the checks that field would have enabled.

@@ -3,7 +3,7 @@
 Each test breaks one thing in the real handler, lets SQS deliver again the way the event
 source mapping does, and then counts everything: sends (moto's SES and SNS backends),
 the decision row, the delivery record, the outbox and the dead-letter queue. The promise
-being tested (README, "Duplicates and failures"): at most one send per request, and
+being tested (docs/aws.md, "Duplicates and failures"): at most one send per request, and
 every request sent, held on the outbox, quarantined or in the dead-letter queue.
 """
 

@@ -8,7 +8,7 @@
   (``{"MessageId": <request id>}``), so no request reaches SES or SNS.
 
 Only this client changes; other clients (including the guard's own) send normally.
-Mapping and exemptions are documented in docs (README, "Producer integration").
+Mapping and exemptions are documented in docs/aws.md, "Producer integration".
 """
 
 from __future__ import annotations

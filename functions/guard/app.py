@@ -1,6 +1,6 @@
 """The send guard's Lambda adapter: SQS outbox -> render, lint, decide -> SES / SNS.
 
-Every SQS record is one send request (DESIGN section 2). The engine decides; this
+Every SQS record is one send request (docs/design.md, section 2). The engine decides; this
 module only moves data between AWS and ``linters.engine.check``:
 
 - allow / rewrite: send exactly ``result.message`` (SESv2 simple content, or SNS for

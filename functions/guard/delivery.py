@@ -1,6 +1,6 @@
 """The delivery record: one DynamoDB item per request id that decides what a delivery may do.
 
-The guard's promise (README, "Duplicates and failures"): at most one send per request,
+The guard's promise (docs/aws.md, "Duplicates and failures"; docs/design.md, section 5): at most one send per request,
 and every request accounted for. SQS delivers a record at least once, Lambda may die at
 any instruction, and SES has no idempotency token, so the promise rests on this record,
 written with conditional writes (``version``) before and after every side effect:

@@ -1,7 +1,7 @@
 """The lint API: ``POST /check``, ``POST /check/stored`` and ``POST /lint`` behind an
 IAM-authorised HTTP API.
 
-``/check`` takes a send request (DESIGN section 2) and answers with exactly the JSON
+``/check`` takes a send request (docs/design.md, section 2) and answers with exactly the JSON
 ``sendguard check --format json`` prints for it. Nothing is sent and nothing is
 written: the API is for previews, CI jobs and producers that want an answer first.
 ``/check`` reads no stored personal data: the customer and the history come in the
