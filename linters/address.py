@@ -12,14 +12,37 @@ from .message import Part
 from .models import AddressAs, Customer
 from .vocabulary import load
 
+# Greeting words by kind, from linters/data/greetings.json (English; a language is a
+# top-level key there). Every greeting test in the engine builds from these, picking
+# its kinds: the salutations here, SG103's lint, SG607, the rewrite, normalisation.
+GREETING_LANGUAGE = "en"
+GREETING_KINDS = ("casual", "neutral", "formal", "time_of_day", "welcome")
+
+
+@cache
+def greeting_words(*kinds: str) -> tuple[str, ...]:
+    """The lower-case greetings of ``kinds`` ("good morning" is one greeting), in file order."""
+    table = load("greetings")[GREETING_LANGUAGE]
+    return tuple(dict.fromkeys(word for kind in kinds for word in table[kind]))
+
+
+@cache
+def greeting_pattern(*kinds: str) -> str:
+    """A regex alternation (no group) of the greetings of ``kinds``, longest first, so
+    "welcome back" is tried before "welcome". Compile it once, at import."""
+    found = sorted(greeting_words(*kinds), key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w) for w in found)
+
+
 # "Hi Ana," / "Dear Dr. Okafor:" / "Welcome back, Sam!" at the start of a line.
+# All kinds: any greeting, "Welcome back" too, opens a line that may name the reader.
 _SALUTATION = re.compile(
-    r"(?im)^[ \t>]*(?P<greeting>hi|hello|hey|hiya|howdy|yo|dear|greetings|"
-    r"good (?:morning|afternoon|evening)|welcome(?: back)?)\b"
+    r"(?im)^[ \t>]*(?P<greeting>" + greeting_pattern(*GREETING_KINDS) + r")\b"
     r"(?P<gap>[ \t]*,?[ \t]*)(?P<name>[^\n,!.:;?()]{0,60}?(?:\b(?:Mr|Mrs|Ms|Dr|Mx|Prof|St|Jr|Sr)\.[^\n,!:;?()]{0,40}?)?)"
     r"[ \t]*(?=[,!.:;?\n\u2014-]|$)"
 )
-CASUAL_GREETINGS = frozenset({"hey", "hiya", "yo", "howdy"})
+# Too familiar for a customer addressed formally (SG102): the "casual" kind.
+CASUAL_GREETINGS = frozenset(greeting_words("casual"))
 _VOCABULARY = load("address")
 # Data fields whose value is a name: a value from one of these is a name wherever it lands.
 NAME_FIELDS = frozenset(_VOCABULARY["name_fields"])
@@ -139,7 +162,11 @@ def salutations(part: Part) -> list[Salutation]:
     return found  # type: ignore[return-value]
 
 
-_GREETING_WORDS = ("hi", "hello", "hey", "hiya", "howdy", "yo", "dear", "greetings", "good", "welcome")
+# The first word of every salutation greeting ("good" for "good morning"): the cheap
+# test ``_greeting_lines`` makes before the regex; it reads the first
+# ``_GREETING_WORD_CHARS`` characters of a line.
+_GREETING_WORDS = tuple(dict.fromkeys(g.split()[0] for g in greeting_words(*GREETING_KINDS)))
+_GREETING_WORD_CHARS = max(map(len, _GREETING_WORDS))
 
 
 # A line that may start with a greeting word: its first letter (after spaces and quote
@@ -147,7 +174,10 @@ _GREETING_WORDS = ("hi", "hello", "hey", "hiya", "howdy", "yo", "dear", "greetin
 # ``_greeting_lines`` tests each line it finds as before. The pattern after a line break
 # starts with a literal "\n", which the regex engine finds by a fast scan; ``^`` with
 # MULTILINE would be tried at every character.
-_MAYBE_GREETING_START = r"[ \t>]*(?:[dghwyDGHWY]|[^\x00-\x7f])"
+_FIRST_LETTERS = "".join(sorted({w[0] for w in _GREETING_WORDS}))
+_MAYBE_GREETING_START = (
+    r"[ \t>]*(?:[" + re.escape(_FIRST_LETTERS + _FIRST_LETTERS.upper()) + r"]|[^\x00-\x7f])"
+)
 _MAYBE_GREETING_FIRST_LINE = re.compile(_MAYBE_GREETING_START)
 _MAYBE_GREETING_LINE = re.compile("\n" + _MAYBE_GREETING_START)
 
@@ -166,7 +196,7 @@ def _greeting_lines(text: str) -> Iterator[int]:
     for at in _maybe_greeting_lines(text):
         end = text.find("\n", at)
         line = text[at:] if end < 0 else text[at:end]
-        if line.lstrip(" \t>")[:9].lower().startswith(_GREETING_WORDS):
+        if line.lstrip(" \t>")[:_GREETING_WORD_CHARS].lower().startswith(_GREETING_WORDS):
             yield at
 
 

@@ -279,9 +279,11 @@ def skeleton_table() -> dict[str, str]:
 @cache
 def _line_words() -> tuple[re.Pattern[str], frozenset[str]]:
     vocabulary = load("normalisation")
-    greeting = re.compile(
-        r"(?i)(?:" + "|".join(re.escape(g) for g in vocabulary["greetings"]) + r")\b[^,;:!?]*$"
-    )
+    # Every kind in greetings.json: a short "Welcome back Ana" line is a salutation too.
+    # Read here, not through linters.address (which imports this module through message).
+    greetings = [g for kind in load("greetings")["en"].values() for g in kind]
+    greetings.sort(key=len, reverse=True)  # "welcome back" before "welcome"
+    greeting = re.compile(r"(?i)(?:" + "|".join(re.escape(g) for g in greetings) + r")\b[^,;:!?]*$")
     return greeting, frozenset(vocabulary["dangling_words"])
 
 

@@ -793,7 +793,15 @@ def _base_known_words() -> frozenset[str]:
 
     from . import address, contact_paths, merge_tags, normalize, rules, substance
     found: set[str] = set(STOP_WORDS)
-    folder_names = [*data_files(), "address", "given_names", "human_path", "normalisation", "placeholders"]
+    folder_names = [
+        *data_files(),
+        "address",
+        "given_names",
+        "greetings",
+        "human_path",
+        "normalisation",
+        "placeholders",
+    ]
     for name in dict.fromkeys(folder_names):
         found.update(_words_in(load(name)))
     for model in (models.SendRequest, models.Customer, models.Consent, models.Contact, models.Event):

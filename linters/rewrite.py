@@ -35,6 +35,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from .address import GREETING_KINDS, greeting_pattern
 from .findings import Action, Change, Decision, Finding, Result, decide
 from .message import Message, build_part
 from .render import Value
@@ -56,8 +57,10 @@ _BLOCK_TAG = re.compile(
 )
 _LETTER = re.compile(r"[^\W\d_]")
 # A salutation line ("Hi Dana,"): a message cut down to one has nothing left to say.
+# Not "welcome": "Welcome to Acme Rewards!" left alone still tells the reader something.
 _GREETING_LINE = re.compile(
-    r"(?im)^[ \t]*(?:hi|hello|hey|hiya|dear|greetings|good (?:morning|afternoon|evening))\b[^\n.!?,:]{0,40}[,.!:]?[ \t]*$"
+    r"(?im)^[ \t]*(?:" + greeting_pattern(*(k for k in GREETING_KINDS if k != "welcome")) + r")\b"
+    r"[^\n.!?,:]{0,40}[,.!:]?[ \t]*$"
 )
 
 

@@ -9,10 +9,12 @@ from pydantic import Field
 
 from ..address import (
     CASUAL_GREETINGS,
+    GREETING_KINDS,
     SAMPLE_NAMES,
     Salutation,
     accepted_forms,
     formal_form,
+    greeting_pattern,
     is_generic,
     known_name_forms,
     name_values,
@@ -410,9 +412,9 @@ def _the_business_celebrates(text: str, start: int, end: int) -> bool:
 # --------------------------------------------------------------- template-time checks
 
 # A greeting right before a merge tag: the tag prints a name.
+# All kinds: "Welcome back, {{first_name}}" prints the name as surely as "Hi {{first_name}}".
 _GREETING_BEFORE = re.compile(
-    r"(?i)(?:^|[\s>(])(?:hi|hello|hey|hiya|dear|greetings|howdy|welcome(?: back)?|"
-    r"good (?:morning|afternoon|evening))[ \t]*,?[ \t]*$"
+    r"(?i)(?:^|[\s>(])(?:" + greeting_pattern(*GREETING_KINDS) + r")[ \t]*,?[ \t]*$"
 )
 
 

@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from ..address import GREETING_KINDS, greeting_pattern
 from ..findings import Action, Hit
 from ..message import Message, Part
 from ..models import Channel, Contact, Event, Purpose
@@ -421,13 +422,12 @@ def find_quiet_hours(message: Message, settings: QuietHoursSettings) -> Iterator
 # "hoped" one word; the matcher ignores case and punctuation.
 _LABEL = "PLEASANTRY:"
 
-_GREETING_LINE = re.compile(
-    r"^(hi|hello|hey|hiya|dear|greetings|good (morning|afternoon|evening|day))\b[^!?\n]{0,40}[,.!:\u2014-]?$",
-    re.I,
-)
-_GREETING_PREFIX = re.compile(
-    r"\s*(hi|hello|hey|hiya|dear|good (morning|afternoon|evening))\b[^,!\n]{0,40}[,!]", re.I
-)
+# A greeting line before the opener ("Hi Maggie,"), and a greeting sharing the opener's
+# sentence ("Hi Maggie, how are you?"). Not "welcome": "Welcome to the club!" is itself
+# how the message opens, not a salutation to skip or keep.
+_GREETINGS = greeting_pattern(*(k for k in GREETING_KINDS if k != "welcome"))
+_GREETING_LINE = re.compile(r"^(?:" + _GREETINGS + r")\b[^!?\n]{0,40}[,.!:\u2014-]?$", re.I)
+_GREETING_PREFIX = re.compile(r"\s*(?:" + _GREETINGS + r")\b[^,!\n]{0,40}[,!]", re.I)
 # An opener is in the first few sentences; a pleasantry further down is small talk
 # in the body, not the way the message opens.
 _OPENING_SENTENCES = 3
