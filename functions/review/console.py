@@ -21,6 +21,7 @@ most MAX_BODY bytes.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import re
 import socket
@@ -37,6 +38,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from functions.review import release, store
+from linters.catalog import catalog
 from linters.html_text import visible_text
 from linters.models import RequestError, load_json
 
@@ -82,6 +84,36 @@ def readable_parts(row: dict[str, Any]) -> list[dict[str, Any]]:
         ]
         parts.append({"part": name, "text": text, "marks": sorted(marks, key=lambda m: m["start"])})
     return parts
+
+
+def rule_choices() -> tuple[str, list[dict[str, str]]]:
+    """The rule filter's example and choices, from the rule catalog: every rule id with
+    its name; the example is the first message rule that blocks by default (SG103)."""
+    entries = catalog()
+    choices = [{"id": str(e["id"]), "name": str(e.get("name") or "")} for e in entries]
+    example = next(
+        (
+            str(e["id"])
+            for e in entries
+            if e.get("stage", "message") == "message" and e.get("default_action") == "block"
+        ),
+        choices[0]["id"] if choices else "",
+    )
+    return example, choices
+
+
+def page_html() -> str:
+    """console.html with the rule filter's placeholder and datalist filled in (escaped,
+    though the catalog is ours)."""
+    example, choices = rule_choices()
+    options = "".join(
+        f'<option value="{html.escape(c["id"])}" label="{html.escape(c["name"])}"></option>' for c in choices
+    )
+    return (
+        PAGE.read_text("utf-8")
+        .replace("{{rule_example}}", html.escape(example))
+        .replace("{{rule_options}}", options)
+    )
 
 
 def detail(key: str) -> dict[str, Any]:
@@ -135,7 +167,7 @@ def page() -> Response:
     return Response(
         200,
         "text/html; charset=utf-8",
-        PAGE.read_text("utf-8"),
+        page_html(),
         headers={
             # Everything is inline; nothing may load from elsewhere.
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
