@@ -136,20 +136,22 @@ def _check_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
 
 def _error_line(args: argparse.Namespace, origin: str, exc: Any) -> None:
-    from .safe_text import dumps, error_line
+    from .formats import json as json_format
+    from .safe_text import error_line
 
     print(error_line(f"{origin}: error: {exc}"), file=sys.stderr)
     if args.format == "json" and not args.statistics:
-        print(dumps({"source": origin, "error": str(exc), "field": exc.field}, ensure_ascii=True), flush=True)
+        print(json_format.check_error(origin, exc), flush=True)
 
 
 def command_check(args: argparse.Namespace) -> int:
     from .engine import analyse_together, check
+    from .formats import json as json_format
+    from .formats import junit, text
     from .models import RequestError
     from .options import emit, policy_settings, print_settings, statistics_lines
     from .policy import PolicyError
-    from .report import format_text
-    from .safe_text import dumps, error_line
+    from .safe_text import error_line
     from .selection import SelectionError
 
     try:
@@ -163,6 +165,7 @@ def command_check(args: argparse.Namespace) -> int:
     status = EXIT_OK
     blocks: list[str] = []
     counted: list[tuple[str, str, str]] = []
+    judged: list[tuple[str, Any]] = []  # --format junit: one document, written at the end
     parsed = _parsed(list(read_requests(args.files)))
     analyse_together((r for _, r in parsed if not isinstance(r, RequestError)), templates, policy)
     for source, request in parsed:
@@ -172,22 +175,30 @@ def command_check(args: argparse.Namespace) -> int:
             result = check(request, policy, templates=templates, customers=customers)
         except RequestError as exc:
             _error_line(args, source.origin, exc)
+            judged.append((source.origin, exc))
             status = EXIT_BAD_INPUT
             continue
         counted += [(f.rule, f.name, str(f.action)) for f in result.findings]
-        if args.statistics or (args.quiet and not result.findings):
+        if args.format == "junit":
+            judged.append((source.origin, result))
+        elif args.statistics or (args.quiet and not result.findings):
             pass
         elif args.format == "json":
-            blocks.append(dumps(result.to_dict()))
+            blocks.append(json_format.check_result(result))
         else:
-            blocks.append(format_text(result, source.origin))
+            blocks.append(text.check_result(result, source.origin))
         if not args.output_file and blocks:
             emit("\n".join(blocks), args, text_format=args.format == "text")  # stream as judged
             blocks.clear()
         if not result.sendable and status == EXIT_OK and not args.exit_zero:
             status = EXIT_STOPPED
-    report = statistics_lines(counted) if args.statistics else "\n".join(blocks)
-    if args.output_file or args.statistics:
+    if args.statistics:
+        report = statistics_lines(counted)
+    elif args.format == "junit":
+        report = junit.check_report(judged)
+    else:
+        report = "\n".join(blocks)
+    if args.output_file or args.statistics or args.format == "junit":
         emit(report, args, text_format=args.format == "text")
     return status
 
@@ -245,7 +256,14 @@ def _add_check(sub: Any) -> None:
         metavar="FILE",
         help="send request files (JSON, JSON array or JSON Lines); - for stdin",
     )
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    from .formats import CHECK_FORMATS
+
+    check.add_argument(
+        "--format",
+        choices=CHECK_FORMATS,
+        default="text",
+        help="text, json (one object per request) or junit (one test case per request) (default: text)",
+    )
     check.add_argument(
         "--customers",
         metavar="FILE",

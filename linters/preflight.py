@@ -23,11 +23,12 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+from . import formats
 from .campaign import Campaign, CampaignTemplate, Verdict
 from .options import add_common_options, policy_settings, print_settings, statistics_lines
-from .preflight_report import Summary, format_html, format_text
+from .preflight_report import Summary
 from .recipients import FORMATS, Item, guess_format, open_binary, read_items
-from .safe_text import dumps, error_line
+from .safe_text import error_line
 from .selection import selection_from_args
 
 EXIT_OK, EXIT_STOPPED, EXIT_BAD_INPUT = 0, 1, 2
@@ -44,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--recipients", required=True, metavar="FILE", help="recipients, JSON Lines or CSV; - for stdin"
     )
     parser.add_argument("--recipients-format", choices=FORMATS, help="default: from the file name or content")
-    parser.add_argument("--format", choices=["text", "json", "html"], default="text")
+    parser.add_argument("--format", choices=formats.PREFLIGHT_FORMATS, default="text")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="processes to judge on (default 1)")
     parser.add_argument(
         "--now", metavar="TIME", help="judge as of this ISO 8601 time (default: the time preflight starts)"
@@ -161,9 +162,9 @@ def _report_line(verdict: Verdict, fmt: str, origin: str) -> str | None:
         field = f"{verdict.field}: " if verdict.field else ""
         print(error_line(f"{origin}:{verdict.index}{where}: error: {field}{verdict.error}"), file=sys.stderr)
     if fmt == "json":
-        return dumps(verdict.to_dict())
+        return formats.json.preflight_verdict(verdict)
     if fmt == "text" and verdict.decision in ("block", "hold"):
-        return error_line(f"{verdict.id}  {verdict.decision}  {' '.join(verdict.rules)}")
+        return formats.text.preflight_stopped(verdict)
     return None
 
 
@@ -209,11 +210,11 @@ def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
     elif args.quiet and args.format == "text":
         pass  # the blocked and held recipients only, no summary
     elif args.format == "json":
-        out.write(dumps({"summary": summary.to_dict()}) + "\n")
+        out.write(formats.json.preflight_summary(summary) + "\n")
     elif args.format == "html":
-        out.write(format_html(summary))
+        out.write(formats.html.preflight_summary(summary))
     else:
-        out.write(format_text(summary) + "\n")
+        out.write(formats.text.preflight_summary(summary) + "\n")
     if summary.decisions["error"]:
         return EXIT_BAD_INPUT
     return EXIT_STOPPED if summary.stopped_count and not args.exit_zero else EXIT_OK

@@ -19,6 +19,12 @@ leading whitespace (``::error``, ``::stop-commands::``, ``::add-mask::``...). So
   separators and the bidirectional overrides as ``\\uXXXX``, which decode to the same
   string.
 * ``error_line`` is for messages to stderr: one visible line.
+* ``xml_text`` and ``xml_attribute`` are for XML (the JUnit report): text as
+  ``plain_lines`` and ``visible`` show it, with what XML 1.0 cannot hold at all (lone
+  surrogates, U+FFFE, U+FFFF) written as ``\\uXXXX`` too, then ``&``, ``<``, ``>``
+  (and ``"`` in an attribute) as entities: well-formed whatever the input.
+
+The formats that use them are in ``linters/formats/``.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from xml.sax.saxutils import escape as _xml_escape
 
 # C0 and DEL, C1, the Unicode line and paragraph separators, and the bidirectional
 # embeddings, overrides and isolates (they reorder what a terminal shows: "Trojan Source").
@@ -33,6 +40,8 @@ _CONTROL_CLASS = "\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _CONTROL = re.compile(f"[{_CONTROL_CLASS}]")
 # The same but for the newline and the tab, which a multi-line text report keeps.
 _CONTROL_BUT_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Characters XML 1.0 cannot hold even as a character reference (besides the controls).
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _NOT_JSON_SAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # The runner trims leading whitespace (.NET's Char.IsWhiteSpace) before it looks for "::".
@@ -104,3 +113,18 @@ def output(report: str) -> str:
     (other than newline and tab) as ``\\uXXXX`` escapes, valid inside a JSON string
     and readable in text. Lines are left alone (a github report's are commands)."""
     return _CONTROL_BUT_NEWLINE.sub(lambda m: f"\\u{ord(m.group()):04x}", report)
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def xml_text(text: Any) -> str:
+    """Element text for an XML document: line breaks kept, every other control escaped as
+    ``plain_lines`` does, no character XML cannot hold, markup characters as entities."""
+    return _xml_escape(_xml_safe(plain_lines(str(text))))
+
+
+def xml_attribute(text: Any) -> str:
+    """An attribute value (to put between double quotes): one line, as ``visible``."""
+    return _xml_escape(_xml_safe(visible(text)), {'"': "&quot;"})

@@ -327,6 +327,16 @@ def test_text_format_and_fail_on(capsys, monkeypatch):
     assert main(["lint", promo]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"{promo}:8:9: SG103 ")
+    # The source under each finding, as ruff shows it: the line, carets under the span.
+    assert out[1:6] == [
+        "  |",
+        "8 | <p>Dear {{first_name}},</p>",
+        "  |         ^^^^^^^^^^^^^^",
+        "  |",
+        "",
+    ]
+    heads = [line for line in out if line.startswith(f"{promo}:")]
+    assert [line.split(": ")[0] for line in heads] == [f"{promo}:8:9", f"{promo}:9:12", f"{promo}:9:40"]
     assert out[-1] == "Found 3 findings (2 block, 1 rewrite)."
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,10 @@ from linters import safe_text
 from linters.campaign import Verdict
 from linters.cli import main
 from linters.findings import Action
+from linters.formats import LINT as FORMATTERS
+from linters.formats.text import preflight_summary as preflight_text
 from linters.lint.findings import CustomerSummary, LintFinding
-from linters.lint.output import FORMATTERS
 from linters.preflight_report import Summary
-from linters.preflight_report import format_text as preflight_text
 from tests.conftest import make_request
 
 PAYLOADS = {
@@ -120,10 +121,36 @@ def test_lint_writers_escape_every_field(fmt: str, field: str, payload: str) -> 
     assert_clean(report, commands=fmt == "github")
     if fmt == "github":
         assert len(report.split("\n")) == len(findings) + len(summaries)  # one command each
-    # SARIF percent-encodes a path, and names rules from the catalog.
-    if fmt == "json" or (fmt == "sarif" and field in ("message", "customer-label", "customer-message")):
+    # SARIF percent-encodes a path, and names rules from the catalog; GitLab names them by id.
+    decodes = {"json": FIELDS, "sarif": ("message", "customer-label", "customer-message")}
+    decodes["gitlab"] = (*decodes["sarif"], "path", "summary-path", "name")
+    if field in decodes.get(fmt, ()):
         # JSON escapes, and the data decodes unchanged.
         assert any(payload in text for text in strings(json.loads(report)))
+    if fmt == "junit":
+        # Well-formed XML, the payload shown as visible() shows it.
+        texts = xml_strings(ET.fromstring(report))
+        assert any(safe_text.visible(payload) in text for text in texts)
+
+
+@pytest.mark.parametrize("fmt", ["text", "junit"])
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+def test_lint_snippets_escape_the_template_source(fmt: str, payload: str) -> None:
+    from linters.handlebars import position
+
+    source = f"{payload}URGENT{payload}\n{payload}\n"
+    line, column = position(source, source.index("URGENT"))
+    findings = [finding(line=line, column=column, end_line=line, end_column=column + 6)]
+    report = FORMATTERS[fmt](findings, [], sources={"t.hbs": source})
+    assert_clean(report)
+    if fmt == "junit":
+        ET.fromstring(report)
+    assert f"{line} | " in report and "^^^^^^" in report
+
+
+def xml_strings(element: ET.Element) -> list[str]:
+    texts = [element.text or "", *element.attrib.values()]
+    return texts + [text for child in element for text in xml_strings(child)]
 
 
 def strings(document: Any) -> list[str]:
@@ -143,7 +170,7 @@ def template_named(folder: Path, name: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("fmt", ["text", "github", "json", "sarif"])
+@pytest.mark.parametrize("fmt", ["text", "github", "json", "sarif", "junit", "gitlab"])
 @pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
 def test_lint_of_a_hostile_file_name_and_customer(
     fmt: str,
@@ -166,8 +193,14 @@ def test_lint_of_a_hostile_file_name_and_customer(
         # --color always paints actions, and only that: strip our colour codes first.
         out = re.sub(r"\x1b\[[0-9;]*m", "", out)
     assert_clean(out, commands=fmt == "github")
-    if fmt in ("json", "sarif"):
+    if fmt in ("json", "sarif", "gitlab"):
         json.loads(out)
+    if fmt == "gitlab":
+        paths = {issue["location"]["path"] for issue in json.loads(out)}
+        assert paths == {f"a{payload}.hbs"}  # escaped on the wire, exact when decoded
+    if fmt == "junit":
+        [suite] = ET.fromstring(out).findall("testsuite")
+        assert suite.get("name") == safe_text.visible(f"a{payload}.hbs")
 
 
 @pytest.mark.parametrize("fmt", ["text", "github"])
@@ -206,7 +239,7 @@ def test_lint_no_templates_message_is_clean(
 # --- sendguard check ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["text", "json"])
+@pytest.mark.parametrize("fmt", ["text", "json", "junit"])
 @pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
 def test_check_report_escapes_ids_file_names_and_template_text(
     fmt: str, payload: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -224,6 +257,9 @@ def test_check_report_escapes_ids_file_names_and_template_text(
     if fmt == "text":
         out = re.sub(r"\x1b\[[0-9;]*m", "", out)
         assert "BLOCK" in out or "HOLD" in out or "REWRITE" in out
+    elif fmt == "junit":
+        [case] = ET.fromstring(out).iter("testcase")
+        assert case.get("name") == safe_text.visible(f"req{payload}")
     else:
         assert json.loads(out)["id"] == f"req{payload}"
     assert_clean(out)
@@ -302,7 +338,9 @@ def test_preflight_text_escapes_template_ids_and_messages(payload: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
 @pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
-def test_preflight_per_recipient_lines_and_errors_are_escaped(tmp_path, capsys, fmt: str, payload: str) -> None:
+def test_preflight_per_recipient_lines_and_errors_are_escaped(
+    tmp_path, capsys, fmt: str, payload: str
+) -> None:
     from tests.test_preflight import NOW, RECIPIENTS, TEMPLATE
 
     template = tmp_path / "winback.hbs"
@@ -311,10 +349,27 @@ def test_preflight_per_recipient_lines_and_errors_are_escaped(tmp_path, capsys, 
     broken = {"id": f"bad{payload}", "to": 5}
     recipients = tmp_path / "r.jsonl"
     recipients.write_text("\n".join(json.dumps(r) for r in (blocked, broken)) + "\n")
-    main(["preflight", "--now", NOW, "--no-progress", "--format", fmt, "--template", str(template), "--recipients", str(recipients)])
+    main(
+        [
+            "preflight",
+            "--now",
+            NOW,
+            "--no-progress",
+            "--format",
+            fmt,
+            "--template",
+            str(template),
+            "--recipients",
+            str(recipients),
+        ]
+    )
     out, err = capsys.readouterr()
     assert_clean(out)
     assert_clean(err)
     if fmt == "json":
-        ids = [json.loads(line).get("id") for line in out.splitlines() if '"id"' in line and "summary" not in line]
+        ids = [
+            json.loads(line).get("id")
+            for line in out.splitlines()
+            if '"id"' in line and "summary" not in line
+        ]
         assert f"c{payload}" in ids  # escaped on the wire, exact when decoded

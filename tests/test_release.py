@@ -48,7 +48,7 @@ def test_the_rules_page_explains_every_rule_under_its_help_uri_anchor():
 
 
 def test_every_rule_has_help_text_and_a_help_uri():
-    from linters.lint.output import sarif_document
+    from linters.formats.sarif import sarif_document
 
     rules = sarif_document([], [])["runs"][0]["tool"]["driver"]["rules"]
     ids = {rule["id"] for rule in rules}

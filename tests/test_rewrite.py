@@ -10,7 +10,7 @@ from conftest import judge, rules_of
 
 from linters.findings import Decision
 from linters.policy import policy_from_mapping
-from linters.report import format_text
+from linters.formats.text import check_result as format_text
 from linters.rewrite import UNSAFE_RULE
 
 NEW = {

@@ -15,13 +15,13 @@ at most 500 messages, and always a ``--reason``; ``--dry-run`` shows what would 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from linters.safe_text import error_line, plain_lines, visible
+from linters import formats
+from linters.safe_text import error_line
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action")
     listing = sub.add_parser("list", help="quarantined messages (pending by default)")
     _filters(listing)
-    listing.add_argument("--format", choices=["text", "json"], default="text")
+    listing.add_argument("--format", choices=formats.REVIEW_FORMATS, default="text")
     show = sub.add_parser("show", help="one message: rendered parts, findings, audit")
     show.add_argument("id")
     for name, verb in (("release", "send anyway, through the guard"), ("deny", "never send")):
@@ -110,17 +110,11 @@ def do_list(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     rows = [store.summary(row, now) for row in store.find(parse_filters(args), now)]
     if args.format == "json":
-        print(json.dumps(rows, indent=2, default=str))
+        print(formats.json.review_list(rows))
         return EXIT_OK
     # Ids, campaigns and rules come from the senders' requests: every field is shown with
     # its control characters escaped, and no line can be a GitHub workflow command.
-    lines = [f"{'ID':<34} {'STATE':<9} {'QUARANTINED AT':<26} {'CAMPAIGN':<20} RULES"]
-    for row in rows:
-        lines.append(
-            f"{visible(row['id'])[:34]:<34} {visible(row['state']):<9} {visible(row['at'])[:25]:<26} "
-            f"{visible(row['campaign'] or '-')[:20]:<20} {visible(' '.join(row['rules']))}"
-        )
-    print(plain_lines("\n".join(lines)))
+    print(formats.text.review_list(rows))
     print(f"{len(rows)} message(s)", file=sys.stderr)
     return EXIT_OK
 
@@ -128,7 +122,7 @@ def do_list(args: argparse.Namespace) -> int:
 def do_show(args: argparse.Namespace) -> int:
     from functions.review.console import detail
 
-    print(json.dumps(detail(args.id), indent=2, default=str))
+    print(formats.json.review_detail(detail(args.id)))
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..findings import Action
+from ..formats import LINT, LINT_FORMATS, sarif
 from ..options import add_common_options, emit, print_settings, statistics_lines
 from ..policy import PolicyError
 from ..safe_text import error_line
@@ -30,7 +31,6 @@ from .inputs import (
     template_from_text,
     walk,
 )
-from .output import FORMATS, FORMATTERS, format_sarif
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 FAIL_LEVELS = ("block", "hold", "rewrite", "warn")
@@ -45,7 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="template files or folders (default: . unless --from-ses); - reads stdin",
     )
-    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
+    parser.add_argument(
+        "--format",
+        choices=LINT_FORMATS,
+        default="text",
+        help="report format: text (with source snippets), json, sarif, github (annotations), "
+        "junit (JUnit XML), gitlab (Code Quality) (default: text)",
+    )
     parser.add_argument(
         "--fail-on",
         choices=FAIL_LEVELS,
@@ -162,10 +168,19 @@ class SelectedConfigs(ConfigFinder):
         return self._selected[key]
 
 
+def source_texts(template: TemplateSource) -> dict[str, str]:
+    """What each path a finding of ``template`` can name counts its lines in (for the
+    reports' snippets): the file, or each part of a template from a store."""
+    if template.file_text is not None:
+        return {template.path: template.file_text}
+    return {f"{template.path}/{part.name}": part.text for part in template.parts}
+
+
 def lint_all(
-    args: argparse.Namespace, configs: SelectedConfigs
+    args: argparse.Namespace, configs: SelectedConfigs, sources: dict[str, str] | None = None
 ) -> tuple[list[LintFinding], list[CustomerSummary], int]:
-    """(findings, customer summaries, number of templates linted)."""
+    """(findings, customer summaries, number of templates linted); ``sources``, when
+    given, gets the text of every template linted (``source_texts``)."""
     from .customers import load_customers, summarize
     from .linter import lint_template
 
@@ -179,6 +194,8 @@ def lint_all(
             findings.append(item)
             continue
         linted += 1
+        if sources is not None:
+            sources.update(source_texts(item))
         config = configs.for_path(item.config_start)
         findings.extend(lint_template(item, config))
         if customers and not any(f.rule == "SG900" for f in findings if f.path.startswith(item.path)):
@@ -208,11 +225,16 @@ def _show_settings(args: argparse.Namespace, configs: SelectedConfigs) -> int:
     return EXIT_OK
 
 
-def _report(args: argparse.Namespace, findings: list[LintFinding], summaries: list[CustomerSummary]) -> str:
+def _report(
+    args: argparse.Namespace,
+    findings: list[LintFinding],
+    summaries: list[CustomerSummary],
+    sources: dict[str, str],
+) -> str:
     if args.statistics:
         rows = [(f.rule, f.name, str(f.action)) for f in findings]
         return statistics_lines(rows + [(s.rule, s.name, str(s.action)) for s in summaries])
-    report = FORMATTERS[args.format](findings, summaries)
+    report = LINT[args.format](findings, summaries, sources=sources, fail_on=args.fail_on)
     if args.quiet and args.format == "text":
         report = "\n".join(line for line in report.splitlines() if not line.startswith(("Found ", "All ")))
     return report
@@ -225,7 +247,8 @@ def run(args: argparse.Namespace) -> int:
         )
         if args.show_settings:
             return _show_settings(args, configs)
-        findings, summaries, linted = lint_all(args, configs)
+        sources: dict[str, str] = {}
+        findings, summaries, linted = lint_all(args, configs, sources)
     except (InputError, PolicyError, SelectionError) as exc:
         # One line, control characters escaped: the message may quote a file name or a
         # configuration key, and the GitHub runner reads stderr for workflow commands too.
@@ -235,10 +258,10 @@ def run(args: argparse.Namespace) -> int:
         where = " ".join(args.paths) or "."
         print(error_line(f"sendguard lint: no templates found in {where}"), file=sys.stderr)
     if linted or findings or args.format != "text":
-        emit(_report(args, findings, summaries), args, text_format=args.format == "text")
+        emit(_report(args, findings, summaries, sources), args, text_format=args.format == "text")
     if args.sarif_file:
         emit(
-            format_sarif(findings, summaries),
+            sarif.lint_report(findings, summaries),
             argparse.Namespace(output_file=args.sarif_file),
             text_format=False,
         )
