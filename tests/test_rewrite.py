@@ -9,8 +9,8 @@ import pytest
 from conftest import judge, rules_of
 
 from linters.findings import Decision
-from linters.policy import policy_from_mapping
 from linters.formats.text import check_result as format_text
+from linters.policy import policy_from_mapping
 from linters.rewrite import UNSAFE_RULE
 
 NEW = {
