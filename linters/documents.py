@@ -1,6 +1,7 @@
 """JSON documents from files: send requests for ``check``, customer records for ``lint
 --customers``. A file holds one JSON object, a JSON array of them, or JSON Lines; ``-``
-is standard input. Errors are values (``Source.error``), so one bad file or line does
+is standard input. A file that starts one document over several lines and does not
+parse is one error at its line and column, not one per line read as JSON Lines. Errors are values (``Source.error``), so one bad file or line does
 not stop the others.
 """
 
@@ -67,13 +68,15 @@ def _split_documents(name: str, text: str) -> Iterator[Source]:
         yield Source(name, error="empty file: expected a JSON send request")
         return
     try:
-        document = load_json(stripped)
+        document = load_json(text)  # positions in the file, leading blank lines and all
     except json.JSONDecodeError as whole_error:
         lines = [(i, line) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
-        if len(lines) < 2:
+        if len(lines) < 2 or not _json_lines(lines[0][1]):
+            # One JSON document (a pretty-printed request, cut short or mistyped): one
+            # error where it breaks, not one per line read as JSON Lines.
             yield Source(
                 name,
-                error=f"not valid JSON: {whole_error.msg} at line {whole_error.lineno} column {whole_error.colno}",
+                error=f"not valid JSON: {whole_error.msg} (line {whole_error.lineno}, column {whole_error.colno})",
             )
             return
         for number, line in lines:
@@ -87,3 +90,18 @@ def _split_documents(name: str, text: str) -> Iterator[Source]:
             yield Source(f"{name}[{index}]", item)
     else:
         yield Source(name, document)
+
+
+def _json_lines(first: str) -> bool:
+    """Whether a file whose whole text is not one JSON document is JSON Lines: its first
+    line is a document of its own. A file that opens one document over several lines
+    (``{`` or ``[`` alone, or a first line that does not close) is one broken document."""
+    from .models import load_json
+
+    if not first.lstrip().startswith(("{", "[")):
+        return True  # not JSON at all: each line says so, as before
+    try:
+        load_json(first)
+    except json.JSONDecodeError:
+        return False
+    return True

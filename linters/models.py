@@ -6,11 +6,12 @@ instead of silently turning off the checks that field would have enabled.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from datetime import UTC, datetime, time
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -295,19 +296,64 @@ class RequestError(ValueError):
         super().__init__(f"{field}: {problem}" if field else problem)
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation can hold (``Customer | None``, ``list[Contact]``, a union)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models_in(arg)]
+
+
+def _field_names_at(root: type[BaseModel], parent: list[Any]) -> list[str]:
+    """The field names (as a request spells them: ``from``) of the model(s) at ``parent``."""
+    models = [root]
+    for step in parent:
+        if isinstance(step, int):
+            continue  # an item of a list: the models already are the items'
+        found = []
+        for model in models:
+            for name, info in model.model_fields.items():
+                if step in (name, info.alias):
+                    found.extend(_models_in(info.annotation))
+        models = found
+    return [info.alias or name for model in models for name, info in model.model_fields.items()]
+
+
+def _suggestion(exc: ValidationError, error: Any) -> str | None:
+    """The field an unknown one is a misspelling of (``tempalte`` -> ``template``)."""
+    root = globals().get(exc.title)
+    if not (isinstance(root, type) and issubclass(root, BaseModel)):
+        return None
+    parent = [p for p in error["loc"][:-1] if p not in ("StoredTemplate", "InlineTemplate")]
+    close = difflib.get_close_matches(str(error["loc"][-1]), _field_names_at(root, parent), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def describe_validation_error(exc: ValidationError) -> RequestError:
-    """The first problem, as ``dotted.field: what is wrong``; pydantic's text is long."""
-    first = exc.errors(include_url=False)[0]
+    """The first problem, as ``dotted.field: what is wrong``; pydantic's text is long.
+
+    A misspelt field comes first, with the field it resembles: ``{"tempalte": ...}`` is
+    "tempalte: unknown field; did you mean 'template'?", not "template: required field
+    is missing" (which it also causes, and which is not counted as one more problem).
+    """
+    errors = exc.errors(include_url=False)
+    first, hint = errors[0], None
+    for error in errors:
+        if error["type"] == "extra_forbidden" and (hint := _suggestion(exc, error)) is not None:
+            first = error
+            break
     loc = [str(p) for p in first["loc"] if not str(p).startswith("function-after")]
     field = ".".join(p for p in loc if p not in ("StoredTemplate", "InlineTemplate"))
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
-        message = "unknown field (check the spelling)"
+        message = f"unknown field; did you mean {hint!r}?" if hint else "unknown field (check the spelling)"
     elif first["type"] == "missing":
         message = "required field is missing"
     if ": " in message and message.split(": ", 1)[0].replace(".", "").isidentifier() and not field:
         field, message = message.split(": ", 1)
-    more = len(exc.errors()) - 1
+    explained = (*first["loc"][:-1], hint) if hint else None
+    more = sum(
+        1 for error in errors if error is not first and not (error["type"] == "missing" and error["loc"] == explained)
+    )
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
     return RequestError(field, message)

@@ -14,6 +14,12 @@ same document as JSON. The shape::
     [tool.sendguard.vocabulary]  # a company's own words, added to word classes
     status_words = ["Diamond Circle", "Founders Club"]
 
+    [tool.sendguard]             # rule selection, as ruff's (linters/selection.py)
+    select = ["ALL"]
+    ignore = ["SG302"]
+    extend-select = ["SG201"]
+    per-file-ignores = {"legacy/*" = ["SG3"]}   # read by `sendguard lint` (linters/lint/config.py)
+
 An unknown rule id, action, threshold or word class is an error that names it, and so
 is a document nested deeper than ``MAX_DEPTH`` (checked before anything recursive reads
 it: the TOML parser, json, pydantic). The word classes are those of ``linters/data/*.json`` (see ``linters.vocabulary``); the
@@ -33,7 +39,16 @@ from pydantic import BaseModel, ValidationError
 
 from .findings import Action
 from .models import load_json
-from .registry import Rule
+from .registry import RULES, Rule
+from .selection import (
+    CONFIG_KEYS,
+    NEVER_IGNORED,
+    Selection,
+    SelectionError,
+    per_file_ignores_from_config,
+    selection_from_config,
+    suggest,
+)
 from .vocabulary import Extension, VocabularyError, extension_from
 
 
@@ -165,6 +180,11 @@ class Policy:
     source: str = "defaults"
     # Words added to vocabulary classes; hashable, so it keys the matcher cache.
     vocabulary: Extension = ()
+    # The selection layers applied to ``actions`` (the configuration's, then the command
+    # line's) and the actions before them, so a later layer starts from the configured
+    # actions (linters/selection.py: apply_layers).
+    selection: tuple[Selection, ...] = ()
+    configured: dict[str, Action] | None = None
 
     def action(self, rule: Rule) -> Action:
         return self.actions.get(rule.id, rule.default_action)
@@ -196,7 +216,9 @@ def _rule_entry(rule: Rule, where: str, entry: Any) -> tuple[Action | None, Base
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         key = ".".join(str(p) for p in first["loc"])
-        problem = "unknown setting" if first["type"] == "extra_forbidden" else first["msg"]
+        problem = first["msg"]
+        if first["type"] == "extra_forbidden":
+            problem = "unknown setting" + suggest(str(first["loc"][0]), rule.settings.model_fields)
         known = ", ".join(rule.settings.model_fields) or "none"
         raise PolicyError(f"{where}.{key}: {problem} (settings of {rule.id}: {known})") from None
 
@@ -211,12 +233,24 @@ def policy_from_mapping(document: dict[str, Any], source: str = "policy") -> Pol
     from .rules import all_rules  # the rule families load spaCy: not for `sendguard rule`
 
     rules = {r.id: r for r in all_rules()}
+    # SG900-SG902 (about lint's input) may be named, but their entries change nothing:
+    # they are never switched off, SG900/SG902 are always block and SG901's action is
+    # lint.bad_suppression (linters/selection.py: NEVER_IGNORED).
+    fixed = {rule_id: RULES[rule_id] for rule_id in NEVER_IGNORED if rule_id in RULES}
     # The lint table belongs to `sendguard lint` (linters/lint/config.py), which validates it.
-    unknown_top = set(document) - {"rules", "lint", "vocabulary"}
+    top_keys = ("rules", "lint", "vocabulary", *CONFIG_KEYS)
+    unknown_top = sorted(set(document) - set(top_keys), key=str)
     if unknown_top:
+        key = str(unknown_top[0])
         raise PolicyError(
-            f"{source}: unknown key {sorted(unknown_top)[0]!r} (policy has: rules, lint, vocabulary)"
+            f"{source}: unknown key {key!r}{suggest(key, top_keys)} "
+            "(policy has: rules, lint, vocabulary, select, extend-select, ignore, per-file-ignores)"
         )
+    try:
+        layer = selection_from_config(document, f"{source}: ")
+        per_file_ignores_from_config(document, f"{source}: ")  # sendguard lint's; checked here too
+    except SelectionError as exc:
+        raise PolicyError(str(exc)) from None
     policy = Policy(source=source)
     if "vocabulary" in document:
         try:
@@ -227,15 +261,18 @@ def policy_from_mapping(document: dict[str, Any], source: str = "policy") -> Pol
     if not isinstance(table, dict):
         raise PolicyError(f"{source}: rules must be a table")
     for rule_id, entry in table.items():
-        rule = rules.get(rule_id.upper())
         where = f"{source}: rules.{rule_id}"
+        if str(rule_id).upper() in fixed:
+            _rule_entry(fixed[str(rule_id).upper()], where, entry)  # checked, then left out
+            continue
+        rule = rules.get(str(rule_id).upper())
         if rule is None:
             raise PolicyError(f"{where}: unknown rule id (see `sendguard rule --all`)")
         action, settings = _rule_entry(rule, where, entry)
         if action is not None:
             policy.actions[rule.id] = action
         policy.settings[rule.id] = settings
-    return policy
+    return layer.apply(policy)
 
 
 def read_policy_document(path: str | Path) -> dict[str, Any]:

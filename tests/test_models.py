@@ -39,6 +39,45 @@ def test_unknown_field_is_refused_as_a_typo():
     assert "unknown field" in error.problem
 
 
+def test_a_misspelt_field_is_named_with_the_field_it_resembles():
+    raw = make_request()
+    raw["tempalte"] = raw.pop("template")
+    error = error_for(raw)
+    assert (error.field, error.problem) == ("tempalte", "unknown field; did you mean 'template'?")
+    assert str(error) == "tempalte: unknown field; did you mean 'template'?"  # the missing template is its echo
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "suggestion"),
+    [
+        ({"template": {"subject": "Hi", "htlm": "<p>Hi</p>"}}, "template.htlm", "html"),
+        ({"template": {"nmae": "winback"}}, "template.nmae", "name"),
+        ({"customer": {"frist_name": "Ana"}}, "customer.frist_name", "first_name"),
+        ({"customer": {"consent": {"email_marketting": True}}}, "customer.consent.email_marketting", "email_marketing"),
+        ({"history": [{"at": "2026-01-01T09:00:00Z", "channel": "email", "purpse": "service"}]}, "history.0.purpse", "purpose"),
+        ({"frm": "news@northwind.example"}, "frm", "from"),  # the alias, as a request spells it
+    ],
+)
+def test_nested_misspellings_suggest_the_field_of_their_model(fields, field, suggestion):
+    error = error_for(make_request(**fields))
+    assert error.field == field
+    assert error.problem == f"unknown field; did you mean {suggestion!r}?"
+
+
+def test_an_unknown_field_like_no_other_keeps_the_plain_message():
+    error = error_for(make_request(zzz_tracking={"a": 1}))
+    assert (error.field, error.problem) == ("zzz_tracking", "unknown field (check the spelling)")
+
+
+def test_other_problems_are_still_counted_beside_a_misspelling():
+    raw = make_request()
+    raw["tempalte"] = raw.pop("template")
+    del raw["to"]
+    error = error_for(raw)
+    assert error.field == "tempalte"
+    assert error.problem.endswith("(and 1 more problem)")
+
+
 def test_unknown_nested_field_names_the_path():
     error = error_for(make_request({"subjet": "Hi", "text": "x"}))
     assert error.field == "template.subjet"

@@ -29,6 +29,7 @@ from .inputs import (
     load_path,
     stored_templates,
     template_from_text,
+    unreadable_finding,
     walk,
 )
 
@@ -102,7 +103,7 @@ def _from_stdin(args: argparse.Namespace) -> Iterator[Item]:
     except UnicodeDecodeError as exc:
         yield _unreadable(name, f"not UTF-8 text (bad byte at offset {exc.start})")
     except InputError as exc:
-        yield _unreadable(name, str(exc))
+        yield unreadable_finding(name, exc)
 
 
 def _named(
@@ -115,7 +116,7 @@ def _named(
     try:
         found = load_path(path, not templates_only, folders)
     except InputError as exc:
-        yield _unreadable(display_path(path), str(exc))
+        yield unreadable_finding(display_path(path), exc)
         return
     if found is not None:
         yield found

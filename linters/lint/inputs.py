@@ -19,8 +19,11 @@ from typing import Any, Literal, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..findings import Action
 from ..handlebars import position
 from ..models import InlineTemplate, load_json
+from ..selection import suggest
+from .findings import LintFinding
 
 TEMPLATE_SUFFIXES = frozenset({".hbs", ".handlebars", ".txt", ".html", ".htm", ".md"})
 SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
@@ -31,7 +34,33 @@ _SES_V2_KEYS = {"subject": "Subject", "text": "Text", "html": "Html"}
 
 
 class InputError(ValueError):
-    """A template input that cannot be linted; the message names the file (and line)."""
+    """A template input that cannot be linted; the message names the file.
+
+    When the problem has a place in the file (bad front matter, bad JSON), ``line`` and
+    ``column`` (1-based) say where and ``detail`` is the problem alone, so a report can
+    point at it (``unreadable_finding``); the message then ends "(line L, column C)".
+    """
+
+    line: int | None = None
+    column: int | None = None
+    detail: str | None = None
+
+    @classmethod
+    def at(cls, path: str, line: int, column: int, detail: str) -> InputError:
+        error = cls(f"{path}: {detail} (line {line}, column {column})")
+        error.line, error.column, error.detail = line, column, detail
+        return error
+
+
+def unreadable_finding(path: str, error: InputError | str) -> LintFinding:
+    """SG902 for an input that cannot be linted, at the problem's line and column when it
+    has one (else 1:1), with the message alone (the report already names the file)."""
+    problem = str(error)
+    line = column = 1
+    if isinstance(error, InputError) and error.detail is not None:
+        problem, line, column = error.detail, error.line or 1, error.column or 1
+    message = problem.removeprefix(f"{path}: ").removeprefix(f"{path}").lstrip(": ") or problem
+    return LintFinding("SG902", "unreadable-input", Action.BLOCK, message, path, line, column, line, column)
 
 
 class FrontMatter(BaseModel):
@@ -104,8 +133,50 @@ def _read(path: Path) -> str:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
+# The front matter's text starts on the file's second line (after the opening ---).
+_FRONT_LINE = 2
+
+
+def _yaml_problem(exc: yaml.YAMLError, raw: str) -> tuple[str, int, int]:
+    """(one-line problem, line, column in the file) of a YAML error in the front matter:
+    where it happens, or where the construct it ends began (an unclosed quote) when that
+    is the end of the front matter."""
+    mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if mark is None or (context_mark is not None and mark.index >= len(raw.rstrip())):
+        mark = context_mark or mark
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    if context:
+        problem = f"{problem} ({context})"
+    if mark is None:
+        return problem, _FRONT_LINE, 1
+    return problem, mark.line + _FRONT_LINE, mark.column + 1
+
+
+def _node_at(raw: str, loc: tuple[Any, ...], key_itself: bool) -> yaml.Node | None:
+    """The YAML node of ``loc`` (its key's node when ``key_itself``), or None."""
+    try:
+        node: yaml.Node | None = yaml.compose(raw, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    for depth, step in enumerate(loc):
+        last = depth == len(loc) - 1
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if str(k.value) == str(step)), None)
+            if pair is None:
+                return node
+            node = pair[0] if last and key_itself else pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        else:
+            return node
+    return node
+
+
 def split_front_matter(path: str, text: str) -> tuple[FrontMatter, int, str]:
-    """(front matter, offset where the body starts, raw front matter text)."""
+    """(front matter, offset where the body starts, raw front matter text). A problem is
+    an InputError at its line and column in the file."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return FrontMatter(), 0, ""
@@ -113,19 +184,25 @@ def split_front_matter(path: str, text: str) -> tuple[FrontMatter, int, str]:
     try:
         document = yaml.safe_load(raw) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 2}" if mark is not None else ""
-        raise InputError(f"{path}{where}: front matter is not valid YAML: {exc}") from None
+        problem, line, column = _yaml_problem(exc, raw)
+        raise InputError.at(path, line, column, f"front matter is not valid YAML: {problem}") from None
     if not isinstance(document, dict):
-        raise InputError(f"{path}:2: front matter must be a mapping of keys (channel, purpose, ...)")
+        raise InputError.at(
+            path, _FRONT_LINE, 1, "front matter must be a mapping of keys (channel, purpose, ...)"
+        )
     try:
         meta = FrontMatter.model_validate(document)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         key = ".".join(str(p) for p in first["loc"])
-        problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        known = ", ".join(FrontMatter.model_fields)
-        raise InputError(f"{path}: front matter {key}: {problem} (keys: {known})") from None
+        unknown = first["type"] == "extra_forbidden"
+        hint = suggest(str(first["loc"][0]), FrontMatter.model_fields) if unknown else ""
+        problem = ("unknown key" if unknown else first["msg"]) + hint
+        if unknown and not hint:
+            problem += f" (keys: {', '.join(FrontMatter.model_fields)})"
+        node = _node_at(raw, tuple(first["loc"]), key_itself=unknown)
+        line, column = (node.start_mark.line + _FRONT_LINE, node.start_mark.column + 1) if node else (2, 1)
+        raise InputError.at(path, line, column, f"front matter {key}: {problem}") from None
     return meta, match.end(), raw
 
 
@@ -174,7 +251,7 @@ def ses_json_file(path: Path, text: str | None = None) -> TemplateSource:
     try:
         document = load_json(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{shown}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        raise InputError.at(shown, exc.lineno, exc.colno, f"not valid JSON: {exc.msg}") from None
     if not is_ses_document(document):
         raise InputError(
             f"{shown}: not an SES template (expected {{'Template': {{'SubjectPart', ...}}}} "

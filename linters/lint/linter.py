@@ -1,13 +1,20 @@
-"""Lint one template source: parse each part, analyse its segments, apply suppressions."""
+"""Lint one template source: parse each part, analyse its segments, apply suppressions.
+
+SG900 (a part that does not parse) and SG902 are always reported as block and SG901 at
+``lint.bad_suppression`` (never off): no selection, per-file ignore, ``rules`` entry or
+suppression comment switches them off (linters/selection.py: NEVER_IGNORED).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..findings import Action
 from ..handlebars import Node, TemplateSyntaxError, parse
 from ..nlp import vocabulary_in_force
 from ..registry import RULES
+from ..selection import NEVER_IGNORED
 from .config import LintConfig
 from .findings import LintFinding, known_rule_ids, rule_identity
 from .hits import StaticHit
@@ -15,6 +22,9 @@ from .inputs import PartSource, TemplateSource
 from .segments import segments
 from .static import analyse_segments, check_segments
 from .suppress import apply, suppressions
+
+# Where a syntax error quotes a position of the part (the opener of a mismatched block).
+_PART_POSITION = re.compile(r"\bat line (\d+), column (\d+)")
 
 
 @dataclass(slots=True)
@@ -31,7 +41,21 @@ def _offset_of(text: str, line: int, column: int) -> int:
 def _action(hit: StaticHit, config: LintConfig) -> Action:
     if hit.rule == "SG901":
         return config.lint.bad_suppression
+    if hit.rule in NEVER_IGNORED:
+        return Action.BLOCK  # SES cannot render it (SG900), or it could not be read (SG902)
     return config.policy.actions.get(hit.rule) or hit.action or rule_identity(hit.rule)[1]
+
+
+def _file_positions(template: TemplateSource, part: PartSource, message: str) -> str:
+    """``message`` with each "at line L, column C" of ``part`` rewritten as the position in
+    the file the finding points into (below front matter, inside an SES JSON string)."""
+
+    def moved(match: re.Match[str]) -> str:
+        offset = _offset_of(part.text, int(match.group(1)), int(match.group(2)))
+        _, line, column = template.locate(part, offset)
+        return f"at line {line}, column {column}"
+
+    return _PART_POSITION.sub(moved, message)
 
 
 def _finding(template: TemplateSource, part: PartSource, hit: StaticHit, config: LintConfig) -> LintFinding:
@@ -62,7 +86,8 @@ def lint_template(template: TemplateSource, config: LintConfig) -> list[LintFind
             parsed.append(_ParsedPart(part, parse(part.text)))
         except TemplateSyntaxError as exc:
             at = _offset_of(part.text, exc.line, exc.column)
-            hit = StaticHit("SG900", exc.problem, at, at + 1, part.text[at : at + 20].split("\n")[0])
+            problem = _file_positions(template, part, exc.problem)
+            hit = StaticHit("SG900", problem, at, at + 1, part.text[at : at + 20].split("\n")[0])
             findings.append(_finding(template, part, hit, config))
     purpose = template.meta.purpose or config.lint.default_purpose
     with vocabulary_in_force(config.policy.vocabulary):
@@ -86,7 +111,8 @@ def lint_template(template: TemplateSource, config: LintConfig) -> list[LintFind
         active, problems = suppressions(p.part.text, p.tree, known)
         for hit in [*apply(_dedupe(hits), active), *problems]:
             findings.append(_finding(template, p.part, hit, config))
-    kept = [f for f in findings if f.action != Action.OFF]
+    ignored = config.ignored_for(template.config_start)  # per-file-ignores (never SG900-SG902)
+    kept = [f for f in findings if f.action != Action.OFF and f.rule not in ignored]
     return sorted(kept, key=LintFinding.sort_key)
 
 

@@ -3,7 +3,9 @@
     {{!-- sendguard-disable-next-line SG302: the sale really ends Friday --}}
     {{!-- sendguard-disable SG201, SG202: only sent to the VIP list --}} ... {{!-- sendguard-enable SG201, SG202 --}}
 
-A disable without a reason, or naming no known rule, is itself a finding (SG901).
+A disable without a reason, or naming no known rule, is itself a finding (SG901), and
+so is one naming SG900, SG901 or SG902: those are never switched off (a template that
+does not parse has no comments to read anyway).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ..handlebars import Comment, Node, walk
+from ..selection import NEVER_IGNORED
 from .hits import StaticHit
 
 _DIRECTIVE = re.compile(
@@ -54,9 +57,15 @@ def suppressions(source: str, tree: list[Node], known: set[str]) -> tuple[list[S
         kind, reason = match.group("kind"), (match.group("reason") or "").strip()
         ids = [i.upper() for i in re.split(r"[\s,]+", match.group("ids")) if i]
         bad = [i for i in ids if not _RULE_ID.match(i) or i not in known]
+        fixed = [i for i in ids if i in NEVER_IGNORED]
         excerpt = " ".join(node.text.split())
-        if bad or (not ids and kind != "enable"):
-            what = f"unknown rule id {bad[0]!r}" if bad else "no rule id"
+        if bad or fixed or (not ids and kind != "enable"):
+            if bad:
+                what = f"unknown rule id {bad[0]!r}"
+            elif fixed:
+                what = f"{fixed[0]}, which cannot be switched off"
+            else:
+                what = "no rule id"
             problems.append(
                 StaticHit("SG901", f"sendguard-{kind} names {what}", node.start, node.end, excerpt)
             )
