@@ -181,3 +181,146 @@ def test_the_action_never_hides_an_error(tmp_path):
     assert done.returncode == 2
     assert outputs["exit-code"] == "2"
     assert "::error title=sendguard::" in done.stdout
+
+
+# --- what reaches the pre-commit hook -----------------------------------------------------
+
+
+def _hook_reads(hook: dict, path: Path, relative: str) -> bool:
+    """pre-commit's own filter: ``files``/``exclude`` with re.search on the path it passes
+    (relative, with /), then ``types``/``types_or``/``exclude_types`` on identify's tags."""
+    from identify.identify import tags_from_path
+
+    if not re.search(hook.get("files", ""), relative) or re.search(hook.get("exclude", "^$"), relative):
+        return False
+    tags = tags_from_path(str(path))
+    return (
+        set(hook.get("types", ["file"])) <= tags
+        and (not hook.get("types_or") or bool(set(hook["types_or"]) & tags))
+        and not set(hook.get("exclude_types", [])) & tags
+    )
+
+
+def test_the_pre_commit_hook_is_handed_template_files_only(tmp_path):
+    pytest.importorskip("identify")
+    from linters.lint.config import LintSettings
+
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert "--templates-only" in hook["entry"]  # for what the pattern still lets through
+    folders = [re.fullmatch(r"\*/(\w+)/\*", glob).group(1) for glob in LintSettings().template_folders]
+    templates = [
+        "receipt.hbs",
+        "emails/receipt.hbs",
+        "src/views/welcome.handlebars",
+        "templates/ses/spring-sale.json",
+        "site/emails/deep/promo.html",
+        "templates/promo.md",
+        *(f"{folder}/note.{suffix}" for folder in folders for suffix in ("html", "htm", "txt", "json")),
+    ]
+    others = [
+        "README.md",
+        "package.json",
+        "setup.py",
+        "scripts/build.py",
+        "templates/render.py",
+        "requirements.txt",
+        "docs/index.html",
+        "tests/data/request.json",
+        ".pre-commit-config.yaml",
+    ]
+    for relative in (*templates, *others):
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}\n" if relative.endswith(".json") else "Hello {{name}}.\n")
+    assert [p for p in templates if not _hook_reads(hook, tmp_path / p, p)] == []
+    assert [p for p in others if _hook_reads(hook, tmp_path / p, p)] == []
+
+
+# --- the local tools from the wheel without the local extra -------------------------------
+
+_WITHOUT_MOTO = """
+import sys
+sys.modules["moto"] = None  # as if the local extra were not installed
+from functions.cli_commands import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("argv", [["invoke", "guard", "events/sqs-batch.json"], ["review", "--serve"]])
+def test_the_local_tools_without_moto_name_the_extra_in_one_line(argv):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_MOTO, *argv],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"sendguard {argv[0]}: ") and 'pip install "sendguard[local]"' in line
+    assert "moto is not installed" in line
+
+
+def test_only_the_local_extras_packages_are_reported_as_missing():
+    import tomllib
+
+    from functions.cli_commands import LOCAL_PACKAGES, missing_local_package
+
+    assert missing_local_package(ModuleNotFoundError("No module named 'moto'", name="moto"))
+    assert missing_local_package(ModuleNotFoundError("No module named 'flask'", name="flask"))
+    assert not missing_local_package(ModuleNotFoundError("No module named 'yaml'", name="yaml"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    local = project["optional-dependencies"]["local"]
+    assert any(req.startswith("moto[server]") for req in local), local
+    assert "moto" in LOCAL_PACKAGES
+
+
+# --- the Action's install -------------------------------------------------------------------
+
+
+def _action_steps() -> list[dict]:
+    return yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"]
+
+
+def test_the_action_sets_up_python_before_installing_and_never_hashes_its_own_path(tmp_path):
+    text = (ROOT / "action.yml").read_text()
+    assert not re.search(r"hashFiles\([^)]*action_path", text), "hashFiles() cannot see github.action_path"
+    steps = _action_steps()
+    uses = [step.get("uses", "") for step in steps]
+    install = next(i for i, step in enumerate(steps) if "pip install" in step.get("run", ""))
+    setup = next(i for i, name in enumerate(uses) if name.startswith("actions/setup-python@"))
+    cache = next(i for i, name in enumerate(uses) if name.startswith("actions/cache@"))
+    assert setup < cache < install
+    default = yaml.safe_load(text)["inputs"]["python-version"]["default"]
+    assert default in ("3.11", "3.12"), default
+    assert steps[setup]["with"]["python-version"] == "${{ inputs.python-version }}"
+    assert "steps.key.outputs.key" in steps[cache]["with"]["key"]
+
+    # The key step's script: the key moves with the action's ref and with the interpreter.
+    script = next(step["run"] for step in steps if step.get("id") == "key")
+
+    def key(ref: str, python: str) -> str:
+        output = tmp_path / "github_output"
+        output.write_text("")
+        env = {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_ACTION_PATH": str(ROOT),
+            "GITHUB_OUTPUT": str(output),
+            "ACTION_REF": ref,
+            "SENDGUARD_VERSION": "",
+            "PYTHON_VERSION": python,
+            "RUNNER": "Linux",
+        }
+        subprocess.run(["bash", "-c", script], env=env, check=True, capture_output=True, text=True)
+        outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+        assert outputs["key"].startswith(outputs["prefix"])
+        return outputs["key"]
+
+    first = key("v0.2.0", "3.12.7")
+    assert "3.12.7" in first and "v0.2.0" in first
+    assert first == key("v0.2.0", "3.12.7")
+    assert len({first, key("v0.3.0", "3.12.7"), key("v0.2.0", "3.11.9")}) == 3
