@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_campaign.py
 	$(BIN)/python scripts/bench_cold_start.py
 	$(BIN)/python scripts/bench_worst_case.py
+	$(BIN)/python scripts/bench_preflight.py
 
 # The Lambda artifacts template.yaml points at (build/lambda/), with their sizes.
 package: $(STAMP)

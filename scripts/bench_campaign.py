@@ -41,6 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_common import engine_tokenizer, positive, render_messages, tokenize_messages  # noqa: E402
+
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 SUBJECT = "{{first_name}}, the {{collection}} collection is here"
 BODY = (
@@ -124,32 +126,21 @@ def throughput(rounds: int, per_round: int, names) -> tuple[float, float, float,
     merge value (as before issue 13), tokenizer messages; the median of the rounds'
     campaign/tokenizer ratios; and the share of recipients given a verdict kept for their
     class (linters/recipient_classes.py). All run in interleaved rounds over the same records."""
-    import spacy
-
     from linters.campaign import Campaign, CampaignTemplate, request_from_record
     from linters.engine import check
-    from linters.render import render
 
     template = CampaignTemplate(
         {"subject": SUBJECT, "text": BODY}, {"channel": "email", "purpose": "marketing"}
     )
     campaign = Campaign(template, now=NOW)
     campaign.judge_record(0, recipient(10**7, made_up_name(10**7)))  # warm: pipeline, caches
-    tokenizer = spacy.blank("en").tokenizer
+    tokenizer = engine_tokenizer()
     campaign_rates, check_rates, before_rates, tokenizer_rates, ratios = [], [], [], [], []
     for r in range(rounds):
         batch = [recipient(r * per_round + i, n) for i, n in enumerate(names(r * per_round, per_round))]
-        texts = [
-            (
-                render(SUBJECT, b["data"], escape_html=False).text,
-                render(BODY, b["data"], escape_html=False).text,
-            )
-            for b in batch
-        ]
+        texts = render_messages({"subject": SUBJECT, "text": BODY}, [b["data"] for b in batch])
         t0 = time.process_time()
-        for subject, body in texts:
-            tokenizer(subject)
-            tokenizer(body)
+        tokenize_messages(tokenizer, texts)
         t1 = time.process_time()
         for i, record in enumerate(batch):
             campaign.judge_record(i, record)
@@ -229,25 +220,21 @@ _COUNTED = """
 import sys
 sys.path[:0] = [sys.argv[3], sys.argv[3] + "/scripts"]
 from bench_campaign import BODY, NOW, SUBJECT, made_up_name, recipient
+from bench_common import engine_tokenizer, render_messages, tokenize_messages
 from linters.campaign import Campaign, CampaignTemplate
-from linters.render import render
-import spacy
 workload, count = sys.argv[1], int(sys.argv[2])
 template = CampaignTemplate({"subject": SUBJECT, "text": BODY}, {"channel": "email", "purpose": "marketing"})
 campaign = Campaign(template, now=NOW)
 for i in range(50):
     campaign.judge_record(i, recipient(10**7 + i, made_up_name(10**7 + i)))
-tokenizer = spacy.blank("en").tokenizer
+tokenizer = engine_tokenizer()
 records = [recipient(i, made_up_name(i)) for i in range(count)]
-texts = [(render(SUBJECT, r["data"], escape_html=False).text, render(BODY, r["data"], escape_html=False).text)
-         for r in records]
+texts = render_messages({"subject": SUBJECT, "text": BODY}, [r["data"] for r in records])
 if workload == "campaign":
     for i, record in enumerate(records):
         campaign.judge_record(i, record)
 elif workload == "tokenizer":
-    for subject, body in texts:
-        tokenizer(subject)
-        tokenizer(body)
+    tokenize_messages(tokenizer, texts)
 """
 
 
@@ -267,15 +254,9 @@ def count_instructions(per_round: int) -> None:
     tokenizer = (counts["tokenizer"] - counts["none"]) / per_round
     print(f"instructions a recipient (valgrind; {per_round:,} recipients, less a baseline process)")
     print(f"  campaign path       {campaign / 1e3:>9,.0f} k")
-    print(f"  spaCy's tokenizer   {tokenizer / 1e3:>9,.0f} k   (tokenizer / campaign {tokenizer / campaign:.2f})")
-
-
-def positive(text: str) -> int:
-    """An argparse type: a whole number above zero."""
-    number = int(text)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
-    return number
+    print(
+        f"  spaCy's tokenizer   {tokenizer / 1e3:>9,.0f} k   (tokenizer / campaign {tokenizer / campaign:.2f})"
+    )
 
 
 def main() -> None:
