@@ -100,7 +100,18 @@ def test_the_parameters_table_names_only_real_parameters_with_their_defaults() -
 def test_action_inputs_in_docs_lint_md_exist_with_their_defaults() -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
     page = (ROOT / "docs" / "lint.md").read_text(encoding="utf-8")
-    inputs = action["inputs"]
-    for name, default in re.findall(r"^\| `([a-z][a-z-]+)` \| `([^`]*)` \|", page, flags=re.M):
-        if name in inputs:
-            assert str(inputs[name].get("default", "")) == default, name
+    paragraph = page[page.index("Action inputs:") :].split("\n\n", 1)[0]
+    named = re.findall(r"`([a-z][a-z-]+)` \((?:pip requirement; )?default:? `?([^`;)]*)`?", paragraph)
+    assert {name for name, _ in named} >= {"paths", "fail-on", "sarif-file", "python-version"}
+    for name, default in named:
+        assert name in action["inputs"], name
+        assert str(action["inputs"][name].get("default", "")) in (default, ""), name
+    listed = {m for m in re.findall(r"`([a-z][a-z-]+)`", paragraph) if m not in {d for _, d in named}}
+    assert listed == set(action["inputs"])
+
+
+def test_no_placeholder_repository_or_unreleased_tag_in_the_docs() -> None:
+    for page in USER_DOCS:
+        text = page.read_text(encoding="utf-8")
+        assert "OWNER/" not in text, page.name
+        assert "@v0.1.0" not in text and "rev: v0.1.0" not in text, page.name

@@ -15,6 +15,7 @@ at most 500 messages, and always a ``--reason``; ``--dry-run`` shows what would 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from datetime import UTC, datetime
@@ -174,6 +175,22 @@ def do_decide(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
+def missing_settings() -> str | None:
+    """What ``list``, ``show``, ``release`` and ``deny`` need to reach a stack, said in one
+    line before any AWS call (botocore's own words, "You must specify a region.", name
+    neither the flag nor the alternative)."""
+    import boto3
+
+    from functions import aws
+
+    local = "; `sendguard review --serve` runs the console on an embedded moto with sample messages"
+    if not boto3.session.Session().region_name:
+        return f"no AWS region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION{local}"
+    if not aws.optional_setting(aws.DECISIONS_TABLE):
+        return f"which stack? pass --stack NAME (or set DECISIONS_TABLE and IDEMPOTENCY_TABLE){local}"
+    return None
+
+
 def serve(args: argparse.Namespace) -> int:
     """``--serve``: the review console on 127.0.0.1, against the stack ``args`` name (or
     an embedded moto with the demo's quarantine), until Ctrl-C."""
@@ -183,7 +200,14 @@ def serve(args: argparse.Namespace) -> int:
     with sample.stack_for(args) as note:
         configure(args)
         who = store.who_am_i()
-        server = console_server(who, args.port)
+        try:
+            server = console_server(who, args.port)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            problem = f"port {args.port} on 127.0.0.1 is in use: pass --port 0 for any free port, or another"
+            print(error_line(f"sendguard review: {problem}"), file=sys.stderr)
+            return EXIT_BAD_INPUT
         url = f"http://127.0.0.1:{server.server_port}/review"
         print(f"{note}\nreview console: {url} (as {who}); Ctrl-C stops it", file=sys.stderr)
         try:
@@ -209,6 +233,10 @@ def run(args: argparse.Namespace) -> int:
         if args.serve:
             return serve(args)
         configure(args)
+        missing = missing_settings()
+        if missing:
+            print(error_line(f"sendguard review: {missing}"), file=sys.stderr)
+            return EXIT_BAD_INPUT
         if args.action == "list":
             return do_list(args)
         if args.action == "show":
