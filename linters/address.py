@@ -39,7 +39,8 @@ def greeting_pattern(*kinds: str) -> str:
 _SALUTATION = re.compile(
     r"(?im)^[ \t>]*(?P<greeting>" + greeting_pattern(*GREETING_KINDS) + r")\b"
     r"(?P<gap>[ \t]*,?[ \t]*)(?P<name>[^\n,!.:;?()]{0,60}?(?:\b(?:Mr|Mrs|Ms|Dr|Mx|Prof|St|Jr|Sr)\.[^\n,!:;?()]{0,40}?)?)"
-    r"[ \t]*(?=[,!.:;?\n\u2014-]|$)"
+    # A hyphen ends the name only as a dash ("Hi Ana - ..."), never inside one ("Jamie-Lee").
+    r"[ \t]*(?=[,!.:;?\n\u2014]|-(?!\w)|$)"
 )
 # Too familiar for a customer addressed formally (SG102): the "casual" kind.
 CASUAL_GREETINGS = frozenset(greeting_words("casual"))
