@@ -322,12 +322,41 @@ def _words_of(doc: Doc) -> set[tuple[str, str]]:
     return words
 
 
+@lru_cache(maxsize=16)
+def _anchor_index(extension: Extension, scope: str) -> tuple[dict[tuple[str, str], tuple[int, ...]], tuple[int, ...]]:
+    """For each anchor word, the positions of the groups it lets run; and the groups with
+    no anchor, which always run. A short text (a merge value) holds a few words: looking
+    them up beats asking each of some 150 groups (``_LabelMatcher.may_match``)."""
+    label_matchers, _ = _matchers(extension, scope)
+    index: dict[tuple[str, str], list[int]] = {}
+    always: list[int] = []
+    for position, group in enumerate(label_matchers):
+        if group.anchors is None:
+            always.append(position)
+            continue
+        for anchor in group.anchors:
+            index.setdefault(anchor, []).append(position)
+    return {anchor: tuple(found) for anchor, found in index.items()}, tuple(always)
+
+
+def _groups_for(words: set[tuple[str, str]], extension: Extension, scope: str) -> list[_LabelMatcher]:
+    """The groups that may match a text holding ``words``, in their order."""
+    label_matchers, _ = _matchers(extension, scope)
+    index, always = _anchor_index(extension, scope)
+    found = set(always)
+    for word in words:
+        positions = index.get(word)
+        if positions:
+            found.update(positions)
+    return [label_matchers[position] for position in sorted(found)]
+
+
 def _find(doc: Doc, extension: Extension, scope: str) -> dict[str, list[tuple[int, int]]]:
     label_matchers, phrase_matchers = _matchers(extension, scope)
     strings = doc.vocab.strings
     found: dict[str, list[tuple[int, int]]] = {}
     words = _words_of(doc)
-    groups = [group for group in label_matchers if group.may_match(words)]
+    groups = _groups_for(words, extension, scope)
     matches = []
     if len(doc) >= LONG_TEXT_TOKENS and len(groups) > 1:
         matches.extend(_merged(groups)(doc))
