@@ -352,7 +352,7 @@ def _groups_for(words: set[tuple[str, str]], extension: Extension, scope: str) -
 
 
 def _find(doc: Doc, extension: Extension, scope: str) -> dict[str, list[tuple[int, int]]]:
-    label_matchers, phrase_matchers = _matchers(extension, scope)
+    _, phrase_matchers = _matchers(extension, scope)
     strings = doc.vocab.strings
     found: dict[str, list[tuple[int, int]]] = {}
     words = _words_of(doc)
