@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,7 @@ def command_check(args: argparse.Namespace) -> int:
     status = EXIT_OK
     blocks: list[str] = []
     counted: list[tuple[str, str, str]] = []
+    decisions: Counter[str] = Counter()  # for the text report's last line
     judged: list[tuple[str, Any]] = []  # --format junit: one document, written at the end
     parsed = _parsed(list(read_requests(args.files)))
     analyse_together((r for _, r in parsed if not isinstance(r, RequestError)), templates, policy)
@@ -176,8 +178,10 @@ def command_check(args: argparse.Namespace) -> int:
         except RequestError as exc:
             _error_line(args, source.origin, exc)
             judged.append((source.origin, exc))
+            decisions["error"] += 1
             status = EXIT_BAD_INPUT
             continue
+        decisions[str(result.decision)] += 1
         counted += [(f.rule, f.name, str(f.action)) for f in result.findings]
         if args.format == "junit":
             judged.append((source.origin, result))
@@ -197,8 +201,10 @@ def command_check(args: argparse.Namespace) -> int:
     elif args.format == "junit":
         report = junit.check_report(judged)
     else:
+        if args.format == "text" and not args.quiet:  # a total last, as lint's
+            blocks.append(text.check_summary(decisions))
         report = "\n".join(blocks)
-    if args.output_file or args.statistics or args.format == "junit":
+    if args.output_file or args.statistics or args.format == "junit" or report:
         emit(report, args, text_format=args.format == "text")
     return status
 
@@ -216,8 +222,15 @@ def command_rule(args: argparse.Namespace) -> int:
 
     rules = {entry["id"]: entry for entry in catalog()}
     if args.all or not args.rule_id:
+        # One line a rule, in columns as wide as the catalog's widest id, name and action.
+        id_width = max((len(entry["id"]) for entry in rules.values()), default=0)
+        name_width = max((len(entry["name"]) for entry in rules.values()), default=0)
+        action_width = max((len(entry["default_action"]) + 2 for entry in rules.values()), default=0)
         for entry in rules.values():
-            print(f"{entry['id']}  {entry['name']:<22} [{entry['default_action']}]  {summary(entry)}")
+            action = f"[{entry['default_action']}]"
+            print(
+                f"{entry['id']:<{id_width}}  {entry['name']:<{name_width}}  {action:<{action_width}}  {summary(entry)}"
+            )
         return EXIT_OK
     found = rules.get(args.rule_id.upper())
     if found is None:

@@ -168,6 +168,50 @@ def _report_line(verdict: Verdict, fmt: str, origin: str) -> str | None:
     return None
 
 
+class RewriteSamples:
+    """For the HTML report: a few rewritten recipients judged again in this process, to
+    show their text before and after (a verdict carries no text). Records are kept only
+    while they are being judged, and only until the summary has its examples; at most
+    ``TRIES`` recipients are judged again, each of rules no other was."""
+
+    TRIES = 10
+
+    def __init__(self, summary: Summary, template: CampaignTemplate, policy: Any, now: datetime):
+        self.summary = summary
+        self.template, self.policy, self.now = template, policy, now
+        self.records: dict[int, Any] = {}
+        self.tried: set[tuple[str, ...]] = set()
+        self._campaign: Campaign | None = None
+
+    @property
+    def wanted(self) -> bool:
+        return self.summary.wants_rewrites and len(self.tried) < self.TRIES
+
+    def watch(self, items: Iterable[Item]) -> Iterator[Item]:
+        for item in items:
+            if item.error is None and self.wanted:
+                self.records[item.line] = item.record
+            yield item
+
+    def see(self, verdict: Verdict) -> None:
+        record = self.records.pop(verdict.index, None)
+        if record is None or verdict.rules in self.tried or not self.summary.wants_rewrite(verdict):
+            return
+        from .campaign import request_from_record
+
+        self.tried.add(verdict.rules)
+        if self._campaign is None:
+            self._campaign = Campaign(self.template, self.policy, self.now)
+        try:
+            result = self._campaign.judge(request_from_record(record, self.template))
+        except Exception:  # the verdict stands; the report only lacks this example
+            result = None
+        if result is not None and str(result.decision) == "rewrite" and result.original is not None:
+            self.summary.add_rewrite(verdict, result.original, result.message)
+        if not self.wanted:
+            self.records.clear()
+
+
 def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
     from .policy import PolicyError, load_policy
 
@@ -189,12 +233,19 @@ def run_preflight(args: argparse.Namespace, out: IO[str]) -> int:
         origin, stream.peek(64)[:64] if hasattr(stream, "peek") else b""
     )
     summary = Summary(template=args.template, recipients=origin, now=now.isoformat())
+    summary.describe_template(template.parts)
+    samples = RewriteSamples(summary, template, policy, now) if args.format == "html" else None
     show = not (args.no_progress or args.quiet) and sys.stderr.isatty()
     try:
         with stream, _progress(show) as bar:
-            for batch in verdicts(read_items(stream, kind), template, policy, now, max(1, args.jobs)):
+            items = read_items(stream, kind)
+            if samples is not None and not args.statistics:
+                items = samples.watch(items)
+            for batch in verdicts(items, template, policy, now, max(1, args.jobs)):
                 for verdict in batch:
                     summary.add(verdict)
+                    if samples is not None:
+                        samples.see(verdict)
                     line = None if args.statistics else _report_line(verdict, args.format, origin)
                     if line is not None:
                         out.write(line + "\n")

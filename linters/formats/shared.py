@@ -1,9 +1,10 @@
 """What several formats share: the customer-summary sentence, the fail level, where a
-file is in the repository, and the source texts a run linted."""
+file is in the repository, the source texts a run linted, and times as people read them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,3 +48,17 @@ def repo_path(path: str, root: Path) -> str:
         return absolute.resolve().relative_to(root).as_posix()
     except (ValueError, OSError):
         return candidate.as_posix()
+
+
+def readable_time(moment: datetime | str) -> str:
+    """A time as a person reads it, in UTC and without microseconds: "2026-11-20 15:00 UTC"
+    (seconds only when there are some). Text that is not an ISO 8601 time is returned as is."""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    shown = moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
+    return f"{shown} UTC"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..findings import Action
 from ..safe_text import error_line, plain_lines, visible
-from .shared import Sources, customer_line
+from .shared import Sources, customer_line, readable_time
 
 if TYPE_CHECKING:
     from ..campaign import Verdict
@@ -193,7 +193,24 @@ def check_result(result: Result, origin: str = "") -> str:
     return plain_lines("\n".join(lines))
 
 
+_DONE = (("allow", "allowed"), ("rewrite", "rewritten"), ("hold", "held"), ("block", "blocked"))
+
+
+def check_summary(counts: Counter[str]) -> str:
+    """The last line of ``check``'s text report: "3 requests: 1 allowed, 1 rewritten,
+    1 blocked", with held and errors when there are some. ``counts`` is by decision
+    (``allow``, ``rewrite``, ``hold``, ``block``) and ``error``."""
+    total = sum(counts[d] for d, _ in _DONE) + counts["error"]
+    parts = [f"{counts[d]:,} {done}" for d, done in _DONE if counts[d] or d != "hold"]
+    if counts["error"]:
+        parts.append(f"{counts['error']:,} error{'s' if counts['error'] != 1 else ''}")
+    return f"{total:,} request{'s' if total != 1 else ''}: {', '.join(parts)}"
+
+
 # --- sendguard preflight ------------------------------------------------------------------
+
+
+TOP_RULES = 10  # rules the preflight summary shows, most frequent first
 
 
 def percent(count: int, total: int) -> str:
@@ -206,14 +223,16 @@ def preflight_stopped(verdict: Verdict) -> str:
 
 
 def preflight_summary(summary: Summary) -> str:
-    """The summary for a terminal: template, recipient ids and messages with their
-    control characters escaped, and no line a GitHub workflow command."""
+    """The summary for a terminal: counts by decision, then by rule with a few examples.
+    The blocked and held recipients are the lines printed above it, one each, as they
+    are judged. Template, recipient ids and messages have their control characters
+    escaped, and no line is a GitHub workflow command."""
     from ..preflight_report import DECISIONS, rule_names
 
     names = rule_names()
     lines = [
         f"preflight: {visible(summary.template)} to {summary.total:,} recipients ({visible(summary.recipients)}), "
-        f"as of {visible(summary.now)}",
+        f"as of {visible(readable_time(summary.now))}",
         "",
     ]
     for decision in DECISIONS:
@@ -222,20 +241,17 @@ def preflight_summary(summary: Summary) -> str:
             lines.append(f"  {decision:<8}{count:>12,}  {percent(count, summary.total)}")
     if summary.rules:
         lines += ["", "rules (recipients):"]
-    for rule, count in summary.rules.most_common():
-        lines.append(f"  {visible(rule)} {names.get(rule, ''):<22}{count:>12,}")
+    ranked = summary.rules.most_common(TOP_RULES)
+    width = max((len(visible(f"{rule} {names.get(rule, '')}")) for rule, _ in ranked), default=0)
+    for rule, count in ranked:
+        label = visible(f"{rule} {names.get(rule, '')}")
+        lines.append(f"  {label:<{width}}{count:>12,}")
         for example in summary.examples.get(rule, []):
             lines.append(f"      {visible(example['id'])}: {visible(example['message'])}")
+    if len(summary.rules) > TOP_RULES:
+        lines.append(f"  ... and {len(summary.rules) - TOP_RULES} more rules (--statistics counts them all)")
     if summary.stopped_count:
-        shown = len(summary.stopped)
-        more = f" (first {shown})" if shown < summary.stopped_count else ""
-        lines += ["", f"would block or hold {summary.stopped_count:,} recipients{more}:"]
-        lines += [
-            f"  {visible(s['id'])}  {s['decision']}  {visible(' '.join(s['rules']))}"
-            for s in summary.stopped[:20]
-        ]
-        if shown > 20:
-            lines.append(f"  ... ({summary.stopped_count - 20:,} more in --format json or html)")
+        lines += ["", f"would block or hold {summary.stopped_count:,} recipients (listed above)"]
     return plain_lines("\n".join(lines))
 
 
