@@ -15,6 +15,7 @@ Prints, for a realistic 150-word marketing email and a 40-word SMS:
 
 from __future__ import annotations
 
+import calendar
 import json
 import random
 import statistics
@@ -168,20 +169,7 @@ BRANDS = [
     ("Pinecone Toys", "pinecone.example"),
 ]
 CITIES = ["Leeds", "Bristol", "Glasgow", "Cardiff", "Norwich", "Derby", "Exeter", "York"]
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+MONTHS = list(calendar.month_name)[1:]  # January ... December
 
 
 def order_template(variant: int) -> dict[str, str]:

@@ -30,6 +30,7 @@ Usage: python scripts/bench_preflight.py [--rounds N] [--recipients N] [--quick]
 from __future__ import annotations
 
 import argparse
+import calendar
 import json
 import random
 import statistics
@@ -115,20 +116,7 @@ LABELS = {
     "balances": "(b) + points, total, renewal date",
     "win-back": "(c) win-back, rules read the record",
 }
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+MONTHS = list(calendar.month_name)[1:]  # January ... December
 TIERS = [None, None, None, "bronze", "silver", "gold", "platinum"]
 
 

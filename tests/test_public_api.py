@@ -19,6 +19,7 @@ import pytest
 import sendguard
 from linters.cli import main
 from linters.policy import Policy, policy_from_mapping
+from scripts.wheel_quickstart import has_build_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -415,17 +416,6 @@ def _copy_source(target: Path) -> Path:
     return source
 
 
-def _has_build_backend() -> bool:
-    from importlib import metadata
-
-    try:
-        major = int(metadata.version("setuptools").split(".")[0])
-        metadata.version("wheel")
-    except (metadata.PackageNotFoundError, ValueError):
-        return False
-    return major >= 77
-
-
 def test_the_installed_wheel_imports_its_engine_as_a_subpackage(tmp_path: Path) -> None:
     """Build the wheel (about 5 s; with build isolation its backend comes from the package
     index when this venv lacks setuptools>=77 and wheel), install it with --target, and run
@@ -433,7 +423,7 @@ def test_the_installed_wheel_imports_its_engine_as_a_subpackage(tmp_path: Path) 
     dependencies) are on the path: no checkout, no .pth (``-S``), nothing of the cwd."""
     source = _copy_source(tmp_path)
     dist, target = tmp_path / "dist", tmp_path / "target"
-    isolation = ["--no-build-isolation"] if _has_build_backend() else []
+    isolation = ["--no-build-isolation"] if has_build_backend() else []
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-w", str(dist), str(source)],
         capture_output=True,
