@@ -157,7 +157,8 @@ def decision_item(result: dict[str, Any], now: datetime, quarantined: bool, **ex
     return item
 
 
-def _conditional_failed(exc: ClientError) -> bool:
+def conditional_failed(exc: ClientError) -> bool:
+    """Whether a DynamoDB write was refused by its condition (not an outage)."""
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
@@ -166,7 +167,7 @@ def put_new(table: Any, item: dict[str, Any]) -> bool:
     try:
         table.put_item(Item=item, ConditionExpression="attribute_not_exists(id)")
     except ClientError as exc:
-        if _conditional_failed(exc):
+        if conditional_failed(exc):
             return False
         raise
     return True
@@ -205,7 +206,7 @@ def write_decision(table: Any, row: dict[str, Any]) -> None:
             ExpressionAttributeValues=values,
         )
     except ClientError as exc:
-        if not _conditional_failed(exc):
+        if not conditional_failed(exc):
             raise
         _replace_earlier_generation(table, row)
 

@@ -210,7 +210,7 @@ def transition(
     try:
         _table().put_item(Item=item, **condition)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+        if ledger.conditional_failed(exc):
             raise RaceLost(f"the delivery record of {new.id!r} changed meanwhile") from exc
         raise
     return new

@@ -26,7 +26,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from functions import aws
+from functions import aws, ledger
 from functions.guard import delivery
 from linters.models import RequestError
 
@@ -195,7 +195,7 @@ def transition(
             ExpressionAttributeValues=values,
         )
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+        if ledger.conditional_failed(exc):
             current = _table().get_item(Key={"id": key}, ConsistentRead=True).get("Item") or {}
             raise AlreadyDecided(key, current.get("review_state", "gone")) from None
         raise
@@ -213,7 +213,7 @@ def note_outcome(key: str, outcome: str) -> None:
             ExpressionAttributeValues={":outcome": outcome, ":sent": "sent"},
         )
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+        if not ledger.conditional_failed(exc):
             raise
 
 
