@@ -1,4 +1,4 @@
-"""Benchmark of the guard's hot path (DESIGN section 6). Run with `make bench`.
+"""Benchmark of the guard's hot path (docs/design.md, section 6: Budgets). Run with `make bench`.
 
 Prints, for a realistic 150-word marketing email and a 40-word SMS:
 - warm latency per decision (render + lint + decide, no AWS), median and 99th percentile,

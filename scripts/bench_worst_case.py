@@ -1,8 +1,8 @@
 """The worst case over the worst-case corpus (tests/data/worst_case, and the cases of
 render work below: RENDER_WORK_CASES). Run by `make bench`.
 
-Every request must be judged or refused in under 0.5 s on this machine (DESIGN section
-6): limits are checked before rendering. This prints, for each case of the corpus, the
+Every request must be judged or refused in under 0.5 s on this machine (docs/design.md,
+section 6): limits are checked before rendering. This prints, for each case of the corpus, the
 outcome and the slowest of a few runs (the first one is cold: nothing cached), then the
 worst case overall. A figure to read, not a timed test.
 """
