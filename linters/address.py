@@ -4,6 +4,7 @@ forms of address a customer record allows."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -12,38 +13,71 @@ from .message import Part
 from .models import AddressAs, Customer
 from .vocabulary import load
 
-# Greeting words by kind, from linters/data/greetings.json (English; a language is a
-# top-level key there). Every greeting test in the engine builds from these, picking
+# Greeting words by language and kind, from linters/data/greetings.json (a language is
+# a top-level key there). Every greeting test in the engine builds from these, picking
 # its kinds: the salutations here, SG103's lint, SG607, the rewrite, normalisation.
+# Those outside this module read English only (the default language); the salutations
+# here (SG101-SG104) and SG103's lint read every language (``ALL_LANGUAGES``).
 GREETING_LANGUAGE = "en"
+ALL_LANGUAGES = "all"
 GREETING_KINDS = ("casual", "neutral", "formal", "time_of_day", "welcome")
 
 
 @cache
-def greeting_words(*kinds: str) -> tuple[str, ...]:
-    """The lower-case greetings of ``kinds`` ("good morning" is one greeting), in file order."""
-    table = load("greetings")[GREETING_LANGUAGE]
-    return tuple(dict.fromkeys(word for kind in kinds for word in table[kind]))
+def greeting_languages() -> tuple[str, ...]:
+    """The languages of linters/data/greetings.json, English first."""
+    found = [key for key in load("greetings") if not key.startswith("_")]
+    return tuple(sorted(found, key=lambda lang: (lang != GREETING_LANGUAGE, lang)))
 
 
 @cache
-def greeting_pattern(*kinds: str) -> str:
+def greeting_words(*kinds: str, language: str = GREETING_LANGUAGE) -> tuple[str, ...]:
+    """The lower-case greetings of ``kinds`` ("good morning" is one greeting), in file
+    order, of one language ("en" unless told) or of every one (``ALL_LANGUAGES``)."""
+    data = load("greetings")
+    languages = greeting_languages() if language == ALL_LANGUAGES else (language,)
+    return tuple(
+        dict.fromkeys(
+            unicodedata.normalize("NFC", word)
+            for lang in languages
+            for kind in kinds
+            for word in data[lang].get(kind, ())
+        )
+    )
+
+
+@cache
+def greeting_pattern(*kinds: str, language: str = GREETING_LANGUAGE) -> str:
     """A regex alternation (no group) of the greetings of ``kinds``, longest first, so
     "welcome back" is tried before "welcome". Compile it once, at import."""
-    found = sorted(greeting_words(*kinds), key=lambda w: (-len(w), w))
+    found = sorted(greeting_words(*kinds, language=language), key=lambda w: (-len(w), w))
     return "|".join(re.escape(w) for w in found)
 
 
-# "Hi Ana," / "Dear Dr. Okafor:" / "Welcome back, Sam!" at the start of a line.
-# All kinds: any greeting, "Welcome back" too, opens a line that may name the reader.
-_SALUTATION = re.compile(
-    r"(?im)^[ \t>]*(?P<greeting>" + greeting_pattern(*GREETING_KINDS) + r")\b"
-    r"(?P<gap>[ \t]*,?[ \t]*)(?P<name>[^\n,!.:;?()]{0,60}?(?:\b(?:Mr|Mrs|Ms|Dr|Mx|Prof|St|Jr|Sr)\.[^\n,!:;?()]{0,40}?)?)"
-    # A hyphen ends the name only as a dash ("Hi Ana - ..."), never inside one ("Jamie-Lee").
-    r"[ \t]*(?=[,!.:;?\n\u2014]|-(?!\w)|$)"
+# Symbols that end a name ("Hey Maria 👋", "Hi Sam 🎉!", "Hello Priya 🙂,"): the emoji and
+# symbol blocks, variation selectors, the zero-width joiner, the keycap and the tag
+# characters. Not the letterlike symbols (U+2100-U+218F): under IGNORECASE the Kelvin
+# sign is a "k" and the Ohm sign an omega. Within the regex only; ``_name_before_symbol`` ends a name at any
+# character of the Unicode symbol categories (So, Sk, Sm) the blocks leave out.
+_SYMBOL = (
+    "\u00a9\u00ae\u200d\u20e3\u2122\u2139\u2190-\u2bff\u3030\u303d\ufe00-\ufe0f"
+    "\U0001f000-\U0001faff\U000e0020-\U000e007f"
 )
-# Too familiar for a customer addressed formally (SG102): the "casual" kind.
-CASUAL_GREETINGS = frozenset(greeting_words("casual"))
+_SYMBOL_CATEGORIES = frozenset({"So", "Sk", "Sm"})
+
+# "Hi Ana," / "Dear Dr. Okafor:" / "Welcome back, Sam!" / "Hola José," at the start of
+# a line. All kinds of every language: any greeting, "Welcome back" too, opens a line
+# that may name the reader.
+_SALUTATION = re.compile(
+    r"(?im)^[ \t>]*(?P<greeting>" + greeting_pattern(*GREETING_KINDS, language=ALL_LANGUAGES) + r")\b"
+    r"(?P<gap>[ \t]*,?[ \t]*)(?P<name>[^\n,!.:;?()" + _SYMBOL + r"]{0,60}?"
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Mx|Prof|St|Jr|Sr)\.[^\n,!:;?()" + _SYMBOL + r"]{0,40}?)?)"
+    # A hyphen ends the name only as a dash ("Hi Ana - ..."), never inside one ("Jamie-Lee").
+    # A symbol ends it too ("Hey Maria 👋").
+    r"[ \t]*(?=[,!.:;?\n\u2014" + _SYMBOL + r"]|-(?!\w)|$)"
+)
+# Too familiar for a customer addressed formally (SG102): the "casual" kind, every language.
+CASUAL_GREETINGS = frozenset(greeting_words("casual", language=ALL_LANGUAGES))
 _VOCABULARY = load("address")
 # Data fields whose value is a name: a value from one of these is a name wherever it lands.
 NAME_FIELDS = frozenset(_VOCABULARY["name_fields"])
@@ -119,10 +153,43 @@ def can_be_person_name(name: str) -> bool:
     first = words[0].strip(".,'\u2019")
     if len(first) > 1 and first.isupper():
         return False
-    key = first.casefold()
+    key = unicodedata.normalize("NFC", first).casefold()
     if key in ADDRESS_NOUNS:
         return False
-    return key in given_names() or key.split("-")[0] in given_names()
+    keys = (key, key.split("-")[0])
+    if not key.isascii():  # "Loïc" where the list has "Loic" only
+        keys += tuple(_without_accents(k) for k in keys)
+    return any(k in given_names() for k in keys)
+
+
+def _without_accents(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
+# A field of a notice or a receipt: "Name: YubiKey 5C", "Device name: Pixel 8",
+# "- Account name: Household", "Shared account updated. Account name: Household". The
+# label, up to four words, opens its line or follows the end of a sentence on it; a
+# greeting does not open it ("Dear Customer Name:" is a salutation).
+_FIELD_LABEL = re.compile(
+    r"(?:^|[.!?|\u00b7\u2022\u2014][ \t]+)[ \t>*\u2022\u00b7-]*"
+    r"(?P<label>[^\W\d_][\w'\u2019-]*(?:[ \t]+[\w'\u2019()/#-]+){0,3})[ \t]*:[ \t]*$"
+)
+# What may follow a field's value on its line: nothing, or the end of the field.
+_FIELD_END = re.compile(r"[ \t]*(?:[.;|\u00b7\u2022\u2014\r\n]|\Z)")
+
+
+def is_field_value(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is the value of a ``<label>: <value>`` field of a notice
+    ("Device name: Pixel 8"), not a word addressed to the reader. Only the end of the
+    field may follow the value on its line ("Name: Meg is who we'll ask for" is a sentence)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if not _FIELD_END.match(text, end):
+        return False
+    label = _FIELD_LABEL.search(text[line_start:start])
+    if label is None:
+        return False
+    first = label.group("label").split()[0].lower()
+    return first not in _GREETING_WORDS
 
 
 def names_a_person(
@@ -166,7 +233,9 @@ def salutations(part: Part) -> list[Salutation]:
 # The first word of every salutation greeting ("good" for "good morning"): the cheap
 # test ``_greeting_lines`` makes before the regex; it reads the first
 # ``_GREETING_WORD_CHARS`` characters of a line.
-_GREETING_WORDS = tuple(dict.fromkeys(g.split()[0] for g in greeting_words(*GREETING_KINDS)))
+_GREETING_WORDS = tuple(
+    dict.fromkeys(g.split()[0] for g in greeting_words(*GREETING_KINDS, language=ALL_LANGUAGES))
+)
 _GREETING_WORD_CHARS = max(map(len, _GREETING_WORDS))
 
 
@@ -201,10 +270,21 @@ def _greeting_lines(text: str) -> Iterator[int]:
             yield at
 
 
+def _name_before_symbol(name: str) -> str:
+    """``name`` up to its first symbol (Unicode So, Sk, Sm: "Sam 🎉", "Ana ✨", "Ben +"),
+    the blocks the regex stops at aside."""
+    if name.isascii() and name.replace(" ", "").replace("-", "").replace("'", "").isalnum():
+        return name
+    for at, char in enumerate(name):
+        if unicodedata.category(char) in _SYMBOL_CATEGORIES:
+            return name[:at]
+    return name
+
+
 def _find_salutations(part: Part) -> Iterator[Salutation]:
     matches = (_SALUTATION.match(part.text, at) for at in _greeting_lines(part.text))
     for match in filter(None, matches):
-        name = match.group("name").strip()
+        name = _name_before_symbol(match.group("name")).strip()
         name_start = match.start("name") + (len(match.group("name")) - len(match.group("name").lstrip()))
         name_end = name_start + len(name)
         value = part.value_at(name_start, name_end) if name else None

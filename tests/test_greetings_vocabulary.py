@@ -7,6 +7,7 @@ kind added or dropped) shows up here, in the place it changes.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 import pytest
@@ -85,18 +86,34 @@ PLACES: dict[str, tuple[Callable[[str, str], bool], frozenset[str]]] = {
 }
 
 
+LANGUAGES = ("en", "es", "de", "fr", "it", "pt", "nl")
+
+
 def test_the_file_loads_with_every_kind_a_list_of_lower_case_words() -> None:
     data = load("greetings")
     assert data["_comment"].strip()
-    assert set(data) == {"_comment", "en"}
-    assert set(data["en"]) == set(KINDS) == set(address.GREETING_KINDS)
-    for kind, words in data["en"].items():
-        assert isinstance(words, list) and words, kind
-        for word in words:
-            assert isinstance(word, str) and word, (kind, word)
-            assert word == word.lower() == " ".join(word.split()), (kind, word)
-    every = [w for words in data["en"].values() for w in words]
-    assert len(every) == len(set(every)), "a greeting is in two kinds"
+    assert set(data) == {"_comment", *LANGUAGES}
+    assert address.greeting_languages() == ("en", *sorted(LANGUAGES[1:]))
+    for language in LANGUAGES:
+        assert set(data[language]) == set(KINDS) == set(address.GREETING_KINDS), language
+        for kind, words in data[language].items():
+            # English has a word of every kind; another language may leave a kind empty.
+            assert isinstance(words, list) and (words or language != "en"), (language, kind)
+            for word in words:
+                assert isinstance(word, str) and word, (language, kind, word)
+                assert word == word.lower() == " ".join(word.split()), (language, kind, word)
+                assert unicodedata.is_normalized("NFC", word), (language, kind, word)
+        every = [w for words in data[language].values() for w in words]
+        assert len(every) == len(set(every)), f"a greeting is in two kinds of {language}"
+
+
+def test_greeting_words_are_english_unless_told() -> None:
+    # normalize, rewrite and SG607 read the default: English only.
+    assert address.greeting_words(*KINDS) == address.greeting_words(*KINDS, language="en")
+    assert "hola" not in address.greeting_words(*KINDS)
+    every = address.greeting_words(*KINDS, language=address.ALL_LANGUAGES)
+    assert {"hola", "sehr geehrte", "bonjour", "buongiorno", "olá", "goedemiddag", "hi"} <= set(every)
+    assert {"salut", "ciao", "oi", "hoi", "hey"} <= address.CASUAL_GREETINGS
 
 
 @pytest.mark.parametrize("place", PLACES)

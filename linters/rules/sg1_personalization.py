@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pydantic import Field
 
 from ..address import (
+    ALL_LANGUAGES,
     CASUAL_GREETINGS,
     GREETING_KINDS,
     SAMPLE_NAMES,
@@ -15,6 +16,7 @@ from ..address import (
     accepted_forms,
     formal_form,
     greeting_pattern,
+    is_field_value,
     is_generic,
     known_name_forms,
     name_values,
@@ -69,11 +71,15 @@ def _name_hits(message: Message, known: set[str] | None) -> Iterator[tuple[Part,
 
 
 def _vocative_names(message: Message) -> Iterator[tuple[Part, int, int]]:
-    """Name-field values used outside a salutation ("Thanks, {{first_name}}!")."""
+    """Name-field values used outside a salutation ("Thanks, {{first_name}}!"). The value
+    of a field line ("Device name: {{device.name}}", "Name: {{key.name}}") names a
+    thing on a notice; it addresses nobody."""
     for part in message.readable():
         in_salutation = {(s.name_start, s.name_end) for s in salutations(part)}
         for start, end in name_values(part):
-            if not any(s <= start and end <= e for s, e in in_salutation):
+            if not any(s <= start and end <= e for s, e in in_salutation) and not is_field_value(
+                part.text, start, end
+            ):
                 yield part, start, end
 
 
@@ -128,8 +134,27 @@ def find_wrong_name(message: Message, settings: NoSettings) -> Iterator[Hit]:
                 f"'{salutation.name}' is not what this customer goes by; they use '{customer.preferred_name}'",
                 customer.preferred_name,
             )
+        elif customer.address_as != AddressAs.NONE and _bare_surname(name, customer):
+            yield _wrong(
+                part,
+                salutation,
+                f"'{salutation.name}' is this customer's last name where their first name or a title belongs",
+                preferred_address(customer),
+            )
     if customer is not None and known is not None and not customer.anonymous:
         yield from _wrong_vocatives(message, customer, known)
+
+
+def _bare_surname(name: str, customer: Customer) -> bool:
+    """ "Dear Hastings," to a customer addressed formally: the last name alone, with no
+    title, is not the formal form ("Dear Mr. Hastings") nor a first name (unless it is
+    also their first or preferred name). To a customer on first-name terms, a surname
+    alone is judged above: wrong against a preferred name only."""
+    if customer.address_as != AddressAs.FORMAL:
+        return False
+    if not customer.last_name or name != normalize_name(customer.last_name):
+        return False
+    return name not in {normalize_name(n) for n in (customer.first_name, customer.preferred_name) if n}
 
 
 def _wrong_vocatives(message: Message, customer: Customer, known: set[str]) -> Iterator[Hit]:
@@ -413,8 +438,9 @@ def _the_business_celebrates(text: str, start: int, end: int) -> bool:
 
 # A greeting right before a merge tag: the tag prints a name.
 # All kinds: "Welcome back, {{first_name}}" prints the name as surely as "Hi {{first_name}}".
+# Every language: "Hola {{first_name}}" too.
 _GREETING_BEFORE = re.compile(
-    r"(?i)(?:^|[\s>(])(?:" + greeting_pattern(*GREETING_KINDS) + r")[ \t]*,?[ \t]*$"
+    r"(?i)(?:^|[\s>(])(?:" + greeting_pattern(*GREETING_KINDS, language=ALL_LANGUAGES) + r")[ \t]*,?[ \t]*$"
 )
 
 
