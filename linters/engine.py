@@ -54,9 +54,10 @@ def render_parts(
             rendered = render(source, data, escape_html=name == "html")
         except TemplateSyntaxError as exc:
             raise RequestError(f"template.{name}", str(exc)) from exc
-        # Visible text is never longer than its HTML: parse it only when the HTML is over.
+        # What is read of HTML (the body as shown, the preheader, alt and title texts) is
+        # never longer than the HTML: parse it only when the HTML is over.
         over = name == "html" and len(rendered.text) > limits.MAX_READABLE_CHARS
-        readable = visible_text(rendered.text).text if over else None
+        readable = limits.read_of_html(visible_text(rendered.text)) if over else None
         limits.check_rendered(f"template.{name}", rendered.text, readable)
         parts[name] = build(name, rendered.text, rendered.values)
     return parts

@@ -12,6 +12,15 @@ from .normalize import Normalised, normalise
 from .render import Value
 
 PART_ORDER = ("subject", "text", "html")
+# What a reader meets of the HTML besides its body as shown (linters/html_text.py): the
+# preheader (hidden text at the top, shown by inboxes next to the subject) and the alt
+# and title texts (one per line). Each is a part of its own, read by every rule like the
+# others, so a finding says where it sits; it is not sent on its own: its ``sent`` is the
+# HTML, and a finding's offsets point into the HTML. A rewrite never edits these parts
+# (linters/rewrite.py): a finding in one that asks for a rewrite blocks instead.
+SEEN_PARTS = ("preheader", "alt")
+# The order a reader meets the parts in: the preheader comes with the subject.
+READ_ORDER = ("subject", "preheader", "text", "html", "alt")
 
 
 @dataclass(slots=True)
@@ -88,6 +97,53 @@ def build_part(name: str, sent: str, values: tuple[Value, ...]) -> Part:
     )
 
 
+def seen_parts(html: Part) -> tuple[Part, ...]:
+    """The preheader and alt parts of an HTML part (``SEEN_PARTS``), made once per part."""
+    made = html.memo.get("seen_parts")
+    if made is None:
+        found = []
+        visible = html.visible
+        texts = (visible.preheader, visible.attributes) if visible else (None, None)
+        for name, seen in zip(SEEN_PARTS, texts, strict=True):
+            if seen is not None:
+                found.append(_seen_part(name, html.sent, html.rendered, seen))
+        made = html.memo["seen_parts"] = tuple(found)
+    return made  # type: ignore[return-value]
+
+
+def _seen_part(name: str, sent: str, values: tuple[Value, ...], seen: VisibleText) -> Part:
+    """A part read from the HTML ``sent`` through ``seen``; only the data values that
+    landed in its text are its own."""
+    mine = tuple(v for v in values if seen.covers(v.start, v.end))
+    kept = tuple(v for v in (_to_visible(seen, value) for value in mine) if v is not None)
+    normal = normalise(seen.text, False, [(v.start, v.end) for v in kept if not v.missing])
+    if normal.changed:
+        kept = tuple(_normalised_value(normal, value) for value in kept)
+    text = normal.text
+    analysis = analyse(text, [(v.start, v.end) for v in kept])
+    return Part(
+        name, sent, text, kept, analysis, seen, normal=normal if normal.changed else None, rendered=mine
+    )
+
+
+class ReadParts(dict):
+    """A message's parts as sent (what iterating gives: subject, text, html), which also
+    answer for the parts read from the HTML (``SEEN_PARTS``) by name, so a finding in
+    the preheader or the alt text is placed there. They are never sent on their own."""
+
+    def __init__(self, parts: dict[str, Part], seen: dict[str, Part]) -> None:
+        super().__init__(parts)
+        self.seen = seen
+
+    def __missing__(self, name: str) -> Part:
+        return self.seen[name]
+
+    def get(self, name: str, default: Part | None = None) -> Part | None:  # type: ignore[override]
+        if name in self:
+            return super().get(name)
+        return self.seen.get(name, default)
+
+
 def _normalised_value(normal: Normalised, value: Value) -> Value:
     start, end = normal.from_original(value.start, value.end)
     return replace(value, start=start, end=start if value.missing else end)
@@ -116,10 +172,15 @@ class Message:
     _readable: tuple[Part, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._readable = tuple(self.parts[name] for name in PART_ORDER if name in self.parts)
+        sent = {name: part for name, part in self.parts.items() if name not in SEEN_PARTS}
+        html = sent.get("html")
+        seen = {part.name: part for part in seen_parts(html)} if html is not None else {}
+        self.parts = ReadParts(sent, seen)
+        every = {**sent, **seen}
+        self._readable = tuple(every[name] for name in READ_ORDER if name in every)
 
     def readable(self) -> tuple[Part, ...]:
-        """The parts a reader reads, in order: subject, text, html."""
+        """The parts a reader reads, in order: subject, preheader, text, html, alt."""
         return self._readable
 
     @property

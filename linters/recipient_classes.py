@@ -61,6 +61,7 @@ from pydantic import BaseModel
 
 from . import models
 from .html_text import visible_text
+from .limits import read_of_html
 from .models import Customer, SendRequest
 from .normalize import skeleton_table
 from .vocabulary import Extension, data_files, load, words
@@ -695,7 +696,9 @@ def _as_shown(text: str, tags: list[re.Match[str]], html: bool) -> str:
         at = tag.end()
     pieces.append(_SILENT.sub("", text[at:]))
     shown = "".join(pieces)
-    return visible_text(shown).text if html else shown
+    # Everything the engine reads of an HTML part: the body as shown, the preheader, the
+    # alt and title texts (a value glued to letters in any of them is read joined).
+    return read_of_html(visible_text(shown)) if html else shown
 
 
 def _name_of(tag: re.Match[str]) -> str | None:

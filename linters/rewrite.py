@@ -23,6 +23,9 @@ quarantine, where a person fixes the template or releases it. Sending it unedite
 would send the very claim policy forbids; sending it half-deleted would lose the
 news the message exists for.
 
+Text the reader meets outside the body as shown (the ``preheader`` and ``alt`` parts,
+linters/message.py) is never edited: a rewrite finding there blocks with SG000.
+
 The edited message is linted again: if a rewritten rule still fires, or an edit
 could not be made safely (no fix, markup crossed, substance deleted, a part emptied,
 such as a subject that was all claim), the decision becomes ``block``.
@@ -37,7 +40,7 @@ from typing import TYPE_CHECKING
 
 from .address import GREETING_KINDS, greeting_pattern
 from .findings import Action, Change, Decision, Finding, Result, decide
-from .message import Message, build_part
+from .message import SEEN_PARTS, Message, build_part
 from .render import Value
 from .rule_runner import run_rules
 from .substance import substance_in
@@ -368,7 +371,12 @@ def rewrite_message(message: Message, result: Result, policy: Policy) -> None:
     """Rewrite ``result`` in place: new message, changes, and the re-checked decision."""
     parts = dict(message.parts)
     changes: list[Change] = []
-    for name, findings in _edits_for(result).items():
+    edits = _edits_for(result)
+    for name in SEEN_PARTS:
+        if name in edits:
+            _block(result, _not_editable(name, edits[name]))
+            return
+    for name, findings in edits.items():
         try:
             text, part_changes = _apply(parts[name].sent, findings, is_html=name == "html")
         except UnsafeEdit as exc:
@@ -389,6 +397,15 @@ def rewrite_message(message: Message, result: Result, policy: Policy) -> None:
         _block(result, f"the rewritten message still fails {', '.join(sorted({f.rule for f in still}))}")
         return
     result.decision = max(decide(again), Decision.REWRITE, key=_strength)
+
+
+def _not_editable(name: str, findings: list[Finding]) -> str:
+    """Why a finding in the preheader or the alt text is not rewritten: that text sits in
+    markup (a hidden block, an attribute), and an edit there is not one a rewrite makes
+    safely; a person fixes the template."""
+    where = "preheader (hidden text at the top of the HTML)" if name == "preheader" else "alt or title text"
+    found = ", ".join(f"{f.rule} '{f.excerpt}'" for f in findings[:3])
+    return f"no safe rewrite of the {name} part: {found} is in the {where}, which a rewrite does not edit"
 
 
 def _strength(decision: Decision) -> int:

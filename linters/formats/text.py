@@ -117,15 +117,21 @@ def lint_report(
 
 # --- sendguard check: one short block per message, rewrites shown as a diff ----------------
 
+# linters.message.SEEN_PARTS, named here so the formats need not import the NLP side.
+READ_FROM_HTML = ("preheader", "alt")
 _LABEL = {"allow": "ALLOW", "rewrite": "REWRITE", "hold": "HOLD", "block": "BLOCK"}
 
 
 def _location(finding: Finding, message: dict[str, str]) -> str:
     if finding.part is None:
         return "message"
-    text = message.get(finding.part, "")
+    # The preheader and alt parts are read from the HTML: their offsets are the HTML's.
+    read_from_html = finding.part in READ_FROM_HTML
+    text = message.get("html" if read_from_html else finding.part, "")
     line = text.count("\n", 0, finding.start) + 1
     column = finding.start - (text.rfind("\n", 0, finding.start) + 1) + 1
+    if read_from_html:
+        return f"{visible(finding.part)} (html:{line}:{column})"
     return f"{visible(finding.part)}:{line}:{column}"
 
 
