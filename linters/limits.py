@@ -36,7 +36,7 @@ from operator import attrgetter
 from typing import Any, NoReturn
 
 from .handlebars import Block, Mustache, Node, TemplateSyntaxError, Text, parse, walk
-from .html_text import visible_text
+from .html_text import VisibleText, visible_text
 from .models import MOST_NUMBER_DIGITS, Contact, Customer, InlineTemplate, RequestError, SendRequest
 from .render import MAX_STEPS, argument_cost, argument_path, mustache_cost
 
@@ -101,15 +101,27 @@ def check_history(history: list[Contact]) -> None:
 # A customer record is bounded from its texts and list lengths (``check_customer``).
 # Every other field at its longest, as ``json.dumps`` writes the record (keys, two
 # times with offsets, a 64-bit count, a float, consent, quiet hours, birth year), takes
-# 707 characters; this is three times that. Each text or list item adds at most
+# 791 characters; this is over twice that. Each text or list item adds at most
 # ``_ITEM_CHARS`` around its own characters, each of which takes at most twelve.
 _CUSTOMER_FIXED_CHARS = 2048
 _ITEM_CHARS = 16
 # Lists longer than this are walked (the bound alone could pass 5,000 empty texts).
 _MOST_ITEMS = 1000
-_CUSTOMER_TEXTS = attrgetter(
-    "customer_id", "first_name", "last_name", "preferred_name", "title", "tier", "timezone"
+_CUSTOMER_TEXT_FIELDS = (
+    "customer_id",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "title",
+    "tier",
+    "timezone",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "locale",
 )
+_CUSTOMER_TEXTS = attrgetter(*_CUSTOMER_TEXT_FIELDS)
 
 
 def check_customer(customer: Customer) -> None:
@@ -141,7 +153,7 @@ def _provably_small(customer: Customer) -> bool:
     text = "".join([*filter(None, _CUSTOMER_TEXTS(customer)), *listed])
     if not text.isascii() and _SURROGATE.search(text):
         return False
-    size = _CUSTOMER_FIXED_CHARS + 12 * len(text) + _ITEM_CHARS * (items + 7)
+    size = _CUSTOMER_FIXED_CHARS + 12 * len(text) + _ITEM_CHARS * (items + len(_CUSTOMER_TEXT_FIELDS))
     return size <= MAX_CUSTOMER_CHARS
 
 
@@ -279,12 +291,21 @@ def _flat_bound(flat: tuple[int, tuple[str, ...]], data: dict[str, Any], extent:
 
 @lru_cache(maxsize=_CACHED_TEMPLATES)
 def _readable_share(source: str) -> tuple[int, int]:
-    """(characters a reader sees, characters) of an HTML template's own text: markup,
-    styles and hidden elements are not read, so the estimate is scaled by this share."""
+    """(characters a reader reads, characters) of an HTML template's own text: markup,
+    styles and hidden elements are not read, so the estimate is scaled by this share. The
+    preheader and the alt and title texts are read (``VisibleText.read_chars``)."""
     fixed = "".join(node.text for node in walk(parse(source)) if isinstance(node, Text))
     if not fixed:
         return 1, 1
-    return len(visible_text(fixed).text), len(fixed)
+    return visible_text(fixed).read_chars, len(fixed)
+
+
+def read_of_html(visible: VisibleText) -> str:
+    """All a reader reads of an HTML part: the body as shown, then the preheader and the
+    alt and title texts (linters/html_text.py), each counted against the readable-text
+    limit with the body, so a huge alt text is refused like a huge body."""
+    extra = [seen.text for seen in (visible.preheader, visible.attributes) if seen is not None and seen.text]
+    return "\n".join([visible.text, *extra])
 
 
 def check_rendered(field: str, sent: str, readable: str | None = None) -> None:

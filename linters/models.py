@@ -132,6 +132,36 @@ class Attributes(BaseModel):
     birth_year: Annotated[int, Field(ge=1890, le=2100)] | None = None
 
 
+# ISO 3166-1 alpha-2: the officially assigned codes (249), the values ``country`` takes.
+# fmt: off
+COUNTRY_CODES = frozenset(
+    {
+        "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+        "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+        "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+        "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
+        "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
+        "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+        "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
+        "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
+        "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+        "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
+        "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
+        "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+        "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
+        "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
+        "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+        "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
+    }
+)
+# fmt: on
+# Codes people write that ISO reserves for something else, with the one they mean.
+_COUNTRY_HINTS = {"UK": "GB", "EL": "GR", "EN": "GB"}
+# BCP 47, loosely: a language subtag of 2-3 letters, an optional script (4 letters) and
+# an optional region (2 letters or 3 digits): "de", "de-DE", "pt-BR", "zh-Hant-TW", "es-419".
+_LOCALE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?")
+
+
 class Customer(Strict):
     customer_id: str | None = None
     first_name: str | None = None
@@ -151,6 +181,33 @@ class Customer(Strict):
     quiet_hours: QuietHours | None = None
     attributes: Attributes = Attributes()
     segments: list[str] = NO_ITEMS
+    # Where the customer lives and the language they read (SG501 reads city and region).
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2: "GB", "DE"
+    locale: str | None = None  # BCP 47: "de-DE", "pt-BR"
+
+    @field_validator("country")
+    @classmethod
+    def known_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        code = value.upper()
+        if code in COUNTRY_CODES:
+            return code
+        hint = _COUNTRY_HINTS.get(code)
+        also = f"; did you mean {hint!r}?" if hint else ""
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code like 'GB' or 'DE'{also}")
+
+    @field_validator("locale")
+    @classmethod
+    def language_tag(cls, value: str | None) -> str | None:
+        if value is None or _LOCALE.fullmatch(value):
+            return value
+        hyphenated = value.replace("_", "-")
+        also = f"; did you mean {hyphenated!r}?" if _LOCALE.fullmatch(hyphenated) else ""
+        raise ValueError(f"{value!r} is not a BCP 47 language tag like 'de-DE' or 'pt-BR'{also}")
 
     @field_validator("timezone")
     @classmethod

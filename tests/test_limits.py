@@ -215,6 +215,7 @@ def _walked(customer: Any) -> RequestError | None:
     pets=st.none() | st.lists(_CUSTOMER_TEXT | st.just("x" * 2_000), max_size=30),
     listed=st.sampled_from([0, 1, 999, 1_001, 4_999, 5_001]),
     count=st.none() | st.integers(0, 2**64) | st.just(10**4_000),
+    city=st.none() | _CUSTOMER_TEXT | st.just("\U0001f600" * 4_200),
 )
 def test_the_customer_shortcut_refuses_exactly_what_the_walk_refuses(
     first_name: str,
@@ -225,6 +226,7 @@ def test_the_customer_shortcut_refuses_exactly_what_the_walk_refuses(
     pets: list[str] | None,
     listed: int,
     count: int | None,
+    city: str | None,
 ) -> None:
     from linters.limits import check_customer
     from linters.models import Customer
@@ -238,6 +240,8 @@ def test_the_customer_shortcut_refuses_exactly_what_the_walk_refuses(
         lifetime_value=value,
         unsubscribed=["sms"] * (listed // 2),
         purchase_count=count,
+        city=city,
+        locale="pt-BR",
     )
     expected = _walked(customer)
     try:

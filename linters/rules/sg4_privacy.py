@@ -14,8 +14,26 @@ from .common import spans
 # TRACKING (words that say "we watched what you did") is matched from linters/data/privacy.json;
 # the template linter reuses the label.
 
+# "Next time you're near our store" and "whenever you're in town" ask too.
 _QUESTION_OR_IF = frozenset(
-    {"have", "did", "if", "when", "once", "after", "can", "could", "will", "would", "do"}
+    {
+        "have",
+        "did",
+        "if",
+        "when",
+        "once",
+        "after",
+        "can",
+        "could",
+        "will",
+        "would",
+        "do",
+        "whenever",
+        "time",
+        "anytime",
+        "ever",
+        "whether",
+    }
 )
 # Read in a 12-character window that may cut a word in two (see sg1's WINDOW_PATTERNS).
 WINDOW_WORDS = _QUESTION_OR_IF
@@ -49,13 +67,17 @@ def find_tracking_disclosure(message: Message, settings: NoSettings) -> Iterator
 
     Catches: pages or products viewed ("you recently viewed", "items you looked at"),
     searches ("you searched for"), location ("we spotted you near our Boston store",
-    "you were near our store"), email opens ("you haven't opened our last email"),
-    time on site ("you spent 12 minutes browsing"), cart contents ("still in your
-    cart"), unless the customer has `consent.personalization` and is not anonymous.
+    "you were near our store"), where the reader is right now ("you're near our
+    store", "we see you're at the airport", "since you're in Manchester this
+    weekend", "looks like you're in the area"), email opens ("you haven't opened our
+    last email"), time on site ("you spent 12 minutes browsing"), cart contents
+    ("still in your cart"), unless the customer has `consent.personalization` and is not anonymous.
     A cart reminder to a customer who agreed to personalization is allowed. With no
     customer record there is no consent to rely on, so the message is judged.
     It takes a claim of having watched: "we noticed you were looking at", "based on your
     browsing", "you recently viewed"; "We're sorry to see you leave" claims nothing.
+    A condition asks instead of telling: "if you're near our store", "next time you're
+    in Leeds", "whenever you're in the area" pass.
     The patterns are data: linters/data/privacy.json.
 
     Why it hurts: "we saw you near our Boston store" tells the reader they are being

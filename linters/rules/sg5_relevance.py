@@ -1,4 +1,4 @@
-"""SG5xx relevance: segment mismatch, upsell overload, cart discounts."""
+"""SG5xx relevance: segment and place mismatch, upsell overload, cart discounts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from pydantic import Field
@@ -181,6 +182,110 @@ def _text_mismatch(message: Message, customer: Customer) -> Iterator[Hit]:
             )
 
 
+# ------------------------------------------------------------ local content, wrong place
+# A store, event or opening in a named town, sent to a customer the record places in
+# another one. The towns are linters/data/places.json plus the customer's own city.
+
+_VENUE = (
+    r"(?:store|shop|branch|showroom|outlet|boutique|studio|salon|caf[eé]|restaurant|gallery"
+    r"|taproom|bakery|superstore|megastore|flagship|location|venue)s?"
+)
+# Words that make a sentence about being somewhere in person.
+_IN_PERSON = re.compile(
+    rf"\b(?:{_VENUE}|in-store|in store|in person|opening|opens|grand opening|open day|open evening"
+    r"|event|launch party|pop-up|popup|workshop|tasting|meet-up|meetup|meet and greet|signing"
+    r"|visit us|come (?:along|down|in|by|and see)|join us|pop in|drop in|doors open|tickets?)\b",
+    re.IGNORECASE,
+)
+# ... and words that make it about no place at all.
+_NOT_IN_PERSON = re.compile(
+    r"\b(?:online|virtual|virtually|livestream|live stream|live-stream|streamed|streaming|webinar|zoom"
+    r"|on-demand|on demand|from home|nationwide|every store|all (?:our )?stores|all (?:our )?branches"
+    r"|across the (?:uk|us|country)|delivery|delivered|ship(?:s|ping)?)\b",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _gazetteer() -> frozenset[str]:
+    """The towns of linters/data/places.json, folded."""
+    places: dict[str, list[str]] = load("places")["places"]
+    return frozenset(name.casefold() for names in places.values() for name in names)
+
+
+@cache
+def _place_patterns(own: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """("our <Town> store", "in <Town>") for the gazetteer's towns and the customer's own."""
+    places: dict[str, list[str]] = load("places")["places"]
+    names = sorted({*(n for ns in places.values() for n in ns), *own}, key=len, reverse=True)
+    town = "(?P<place>" + "|".join(re.escape(n) for n in names) + r")(?![\w'’-])"
+    venue = re.compile(
+        rf"(?<![\w-])(?:(?i:our|the)\s+(?:(?i:new|brand[- ]new|flagship)\s+)?)?{town}"
+        rf"\s+(?i:flagship\s+)?(?i:{_VENUE})\b"
+    )
+    placed = re.compile(rf"(?<![\w-])(?i:in|at|near you in|in central|in downtown)\s+{town}")
+    return venue, placed
+
+
+def _same_place(named: str, customer_places: list[str]) -> bool:
+    """Whether a town the message names is where the record puts the customer: the same
+    name, or one inside the other ("London" and "Greater London")."""
+    said = f" {' '.join(named.casefold().split())} "
+    return any(said in f" {own} " or f" {own} " in said for own in customer_places)
+
+
+def _place_mismatch(message: Message, customer: Customer) -> Iterator[Hit]:
+    if not message.is_marketing or not customer.city:
+        return
+    own = [" ".join(p.split()) for p in (customer.city, customer.region) if p and p.strip()]
+    folded = [p.casefold() for p in own]
+    known = _gazetteer()
+    if not any(p in known for p in folded):
+        return  # the record's place is not one the gazetteer knows: nearby or not, unknown
+    venue, placed = _place_patterns(tuple(own))
+    parts = message.readable()
+    if any(_named(place, part.text) for place in own for part in parts):
+        return  # the message speaks to the customer's own place too
+    for part in parts:
+        for found in _in_person_places(part, venue, placed):
+            start, end = found.span("place")
+            town = found["place"]
+            if _same_place(town, folded) or town.casefold() not in known:
+                continue
+            yield Hit(
+                f"'{part.text[found.start() : found.end()]}' names {town} for an in-person offer, "
+                f"but the record places the customer in {', '.join(own)}",
+                part.name,
+                start,
+                end,
+            )
+            break  # one finding per part
+
+
+def _named(place: str, text: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(place)}(?![\w-])", text, re.IGNORECASE) is not None
+
+
+def _in_person_places(part: Part, venue: re.Pattern[str], placed: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """Towns named as the place of a store, event or opening: "our Leeds store", or "in
+    Leeds" in a sentence about being somewhere in person and not online."""
+    text = part.text
+
+    def sentence(found: re.Match[str]) -> str:
+        start, end = part.analysis.sentence_at(found.start())
+        return text[start:end] if end > start else text[max(0, found.start() - 200) : found.end() + 200]
+
+    for found in venue.finditer(text):
+        if found["place"][:1].isupper() and not _NOT_IN_PERSON.search(sentence(found)):
+            yield found
+    for found in placed.finditer(text):
+        if not found["place"][:1].isupper():
+            continue
+        said = sentence(found)
+        if _IN_PERSON.search(said) and not _NOT_IN_PERSON.search(said):
+            yield found
+
+
 @rule("SG501", "segment-mismatch", Action.BLOCK, SegmentSettings)
 def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterator[Hit]:
     """Content for a life stage or segment the recipient is known not to be in.
@@ -197,14 +302,27 @@ def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterat
     Only a known mismatch is a finding: a record that says nothing about children is
     not judged on diapers.
 
+    Also catches local content for the wrong place: a marketing message that names a
+    town as the place of an in-person store, event or opening ("at our Leeds store",
+    "this Saturday at our Dublin shop", "opening in Leeds", "near you in Leeds") sent
+    to a customer whose record (`city`, or `region`) puts them in another known town.
+    The towns are a gazetteer of major cities (UK, US, IE, DE, FR, ES, IT, NL, PT, AU,
+    CA) in `linters/data/places.json`, plus the customer's own city. Not judged: a
+    record with no `city`, or one whose city and region the gazetteer does not know
+    (a suburb may be next door); a message that also names the customer's own town; a
+    sentence about an online event, delivery or a sale in every store; transactional
+    and service messages (a click-and-collect notice names the store the customer
+    chose).
+
     Why it hurts: diaper offers to the parent of a 15-year-old say the company's idea
-    of them is fifteen years old, or belongs to someone else.
+    of them is fifteen years old, or belongs to someone else; an invitation to a Leeds
+    store opening, sent to someone in Bristol, says nobody checked where they live.
 
     Example: to {"attributes": {"children_ages": [15]}}: "Stock up on diapers: 20% off
     all sizes this week."
 
-    Fix: target the campaign by the record (`audience` plus current segments), or
-    keep the record current. Blocked.
+    Fix: target the campaign by the record (`audience` plus current segments, `city`
+    for local events), or keep the record current. Blocked.
     """
     customer = message.customer
     if customer is None or customer.anonymous:
@@ -213,6 +331,7 @@ def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterat
         yield from _audience_mismatch(message, customer, settings)
     else:
         yield from _text_mismatch(message, customer)
+    yield from _place_mismatch(message, customer)
 
 
 # Offers and calls to buy, counted by SG502.
