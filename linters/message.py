@@ -126,24 +126,6 @@ def _seen_part(name: str, sent: str, values: tuple[Value, ...], seen: VisibleTex
     )
 
 
-class ReadParts(dict):
-    """A message's parts as sent (what iterating gives: subject, text, html), which also
-    answer for the parts read from the HTML (``SEEN_PARTS``) by name, so a finding in
-    the preheader or the alt text is placed there. They are never sent on their own."""
-
-    def __init__(self, parts: dict[str, Part], seen: dict[str, Part]) -> None:
-        super().__init__(parts)
-        self.seen = seen
-
-    def __missing__(self, name: str) -> Part:
-        return self.seen[name]
-
-    def get(self, name: str, default: Part | None = None) -> Part | None:  # type: ignore[override]
-        if name in self:
-            return super().get(name)
-        return self.seen.get(name, default)
-
-
 def _normalised_value(normal: Normalised, value: Value) -> Value:
     start, end = normal.from_original(value.start, value.end)
     return replace(value, start=start, end=start if value.missing else end)
@@ -170,14 +152,20 @@ class Message:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     # Every rule asks for these; a message's parts never change once it is made.
     _readable: tuple[Part, ...] = field(init=False, repr=False, compare=False)
+    # The parts read from the HTML (``SEEN_PARTS``): read, never sent on their own, so
+    # they are not in ``parts`` (what is sent); ``part`` finds them by name.
+    _seen: dict[str, Part] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        sent = {name: part for name, part in self.parts.items() if name not in SEEN_PARTS}
-        html = sent.get("html")
-        seen = {part.name: part for part in seen_parts(html)} if html is not None else {}
-        self.parts = ReadParts(sent, seen)
-        every = {**sent, **seen}
+        self.parts = {name: part for name, part in self.parts.items() if name not in SEEN_PARTS}
+        html = self.parts.get("html")
+        self._seen = {part.name: part for part in seen_parts(html)} if html is not None else {}
+        every = {**self.parts, **self._seen}
         self._readable = tuple(every[name] for name in READ_ORDER if name in every)
+
+    def part(self, name: str) -> Part | None:
+        """A part by name: one that is sent, or one read from the HTML (preheader, alt)."""
+        return self.parts.get(name) or self._seen.get(name)
 
     def readable(self) -> tuple[Part, ...]:
         """The parts a reader reads, in order: subject, preheader, text, html, alt."""

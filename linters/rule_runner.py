@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .findings import Action, Finding, Hit
-from .message import PART_ORDER, Message, Part
+from .message import PART_ORDER, Message
 from .policy import Policy
 from .registry import Rule
 from .rules import all_rules
@@ -20,8 +20,8 @@ ActiveRule = tuple[Rule, Action, Any]
 _PART_RANK = {name: i for i, name in enumerate((None, *PART_ORDER))}
 
 
-def _finding(rule: Rule, action: Action, hit: Hit, parts: dict[str, Part]) -> Finding:
-    part = parts.get(hit.part) if hit.part else None
+def _finding(rule: Rule, action: Action, hit: Hit, message: Message) -> Finding:
+    part = message.part(hit.part) if hit.part else None
     if part is None:
         return Finding(rule.id, rule.name, action, hit.message, None, 0, 0, "", hit.fix, hit.retry_at)
     start, end = part.to_sent(hit.start, hit.end)
@@ -46,7 +46,7 @@ def run_rules(message: Message, policy: Policy, active: list[ActiveRule] | None 
     for rule, action, settings in active_rules(policy) if active is None else active:
         for hit in rule.check(message, settings):
             chosen = hit.action if hit.action and policy.actions.get(rule.id) is None else action
-            findings.append(_finding(rule, chosen, hit, message.parts))
+            findings.append(_finding(rule, chosen, hit, message))
     # Stable output: by part order, then position, then rule id.
     if len(findings) > 1:
         findings.sort(key=lambda f: (_PART_RANK.get(f.part, 9), f.start, f.rule))

@@ -168,8 +168,8 @@ def test_the_parts_are_read_in_the_order_the_reader_meets_them() -> None:
     req = request(html)
     message = Message(req, req.customer, render_parts(req.template, req.data))
     assert [p.name for p in message.readable()] == ["subject", "preheader", "html", "alt"]
-    assert message.parts["preheader"].text == "Linen for the long table."
-    assert message.parts["alt"].text == "Fernhill Home\nShop the linen"
+    assert message.part("preheader").text == "Linen for the long table."
+    assert message.part("alt").text == "Fernhill Home\nShop the linen"
     # Sent as they are: the parts read from the HTML are not sent on their own.
     assert list(message.parts) == ["subject", "html"]
 
@@ -196,7 +196,7 @@ def test_the_real_mail_preheader_is_read() -> None:
     recipient = json.loads((CORPUS / "recipient.json").read_text(encoding="utf-8"))
     req = parse_request({"id": entry["id"], **recipient, **entry["request"]})
     message = Message(req, req.customer, render_parts(req.template, req.data))
-    assert message.parts["preheader"].text.startswith("Complete signup for")
+    assert message.part("preheader").text.startswith("Complete signup for")
     assert "Complete signup for" not in message.parts["html"].text.split("\n")[0]
 
 
