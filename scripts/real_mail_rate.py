@@ -27,7 +27,9 @@ _ADDRESS = {
 
 def main() -> int:
     recipient = json.loads((CORPUS / "recipient.json").read_text(encoding="utf-8"))
-    lines = (CORPUS / "real_mail.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = [
+        line for path in sorted(CORPUS.glob("real_mail*.jsonl")) for line in path.read_text(encoding="utf-8").splitlines()
+    ]
     entries = [json.loads(line) for line in lines if line.strip()]
     alarmed, stopped = 0, 0
     for entry in entries:

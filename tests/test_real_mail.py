@@ -32,7 +32,12 @@ _ADDRESS = {
 
 @cache
 def corpus() -> tuple[dict[str, Any], ...]:
-    lines = (CORPUS / "real_mail.jsonl").read_text(encoding="utf-8").splitlines()
+    # real_mail.jsonl, then each later batch (real_mail_<batch>.jsonl), in name order.
+    lines = [
+        line
+        for path in sorted(CORPUS.glob("real_mail*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
     return tuple(json.loads(line) for line in lines if line.strip())
 
 
