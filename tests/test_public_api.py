@@ -98,6 +98,11 @@ def test_the_exported_names_resolve_and_are_listed() -> None:
     assert sendguard.__version__ and "check" in dir(sendguard)
     for name in sendguard.__all__:
         assert getattr(sendguard, name) is not None
+    # The package lists the API's names itself (importing the engine to read them would
+    # load it at `import sendguard`): the two lists must stay the same.
+    from linters import api
+
+    assert set(sendguard.__all__) - {"__version__"} == set(api.__all__)
     assert sendguard.CheckResult.__name__ == "Result"
     assert issubclass(sendguard.RequestError, ValueError) and issubclass(sendguard.PolicyError, ValueError)
     with pytest.raises(AttributeError):
