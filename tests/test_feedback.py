@@ -335,25 +335,27 @@ def test_old_suppression_is_read_but_other_old_rows_are_not(ledger: Any) -> None
     assert ttl == {"unsubscribe": False, "bounce": True, "site_visit": True, "login": True}
 
 
-def test_invoke_feedback_on_embedded_moto(capsys: pytest.CaptureFixture[str]) -> None:
-    """`sendguard invoke feedback events/ses-complaint.json`: template.yaml's resources on a
-    moto server, the handler run with FeedbackFunction's environment."""
+def invoke_on_embedded_moto(function: str, event: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """`sendguard invoke FUNCTION events/EVENT`: template.yaml's resources on a moto
+    server, the handler run with the function's environment; returns what it printed."""
     import argparse
 
     from functions import local
 
     args = argparse.Namespace(
-        function="feedback",
-        event=str(EVENTS / "ses-complaint.json"),
+        function=function,
+        event=str(EVENTS / event),
         endpoint=None,
         customers=str(EVENTS / "customers.jsonl"),
         history=str(EVENTS / "history.jsonl"),
     )
-    exit_code = local.run(args)
+    assert local.run(args) == local.EXIT_OK
+    return capsys.readouterr().out
 
-    out = capsys.readouterr().out
-    assert exit_code == local.EXIT_OK
-    assert '"written": 1' in out
+
+def test_invoke_feedback_on_embedded_moto(capsys: pytest.CaptureFixture[str]) -> None:
+    """`sendguard invoke feedback events/ses-complaint.json`."""
+    assert '"written": 1' in invoke_on_embedded_moto("feedback", "ses-complaint.json", capsys)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from linters.formats import html as html_format
 from linters.formats.shared import readable_time
 from linters.formats.text import check_summary
 from linters.preflight_report import REWRITES_KEPT, REWRITTEN_KEPT, Summary, first_lines
+from tests.test_preflight import GOLD
 
 REQUESTS = Path(__file__).resolve().parent.parent / "events" / "requests"
 NOW = "2026-11-20T15:00:00Z"
@@ -36,12 +37,6 @@ Our <script>steal()</script> prices are the lowest this year.
 
 Questions? Reply to this email and a person on our team will answer.
 """
-GOLD = {
-    "first_name": "Ana",
-    "tier": "gold",
-    "purchase_count": 40,
-    "consent": {"email_marketing": True, "personalization": True},
-}
 RECIPIENTS = [
     {
         "id": "gold-1",

@@ -14,7 +14,6 @@ from functions.local import LocalContext
 from tests.test_feedback import (
     ARTHUR,
     CATALOGUE,
-    EVENTS,
     NOW,
     RECEIPT,
     RESET,
@@ -170,19 +169,6 @@ def test_the_template_gives_apps_a_marketing_only_entry() -> None:
 
 def test_invoke_unsubscribe_on_embedded_moto(capsys: pytest.CaptureFixture[str]) -> None:
     """`sendguard invoke unsubscribe events/unsubscribe.json`."""
-    import argparse
+    from tests.test_feedback import invoke_on_embedded_moto
 
-    from functions import local
-
-    args = argparse.Namespace(
-        function="unsubscribe",
-        event=str(EVENTS / "unsubscribe.json"),
-        endpoint=None,
-        customers=str(EVENTS / "customers.jsonl"),
-        history=str(EVENTS / "history.jsonl"),
-    )
-    exit_code = local.run(args)
-
-    out = capsys.readouterr().out
-    assert exit_code == local.EXIT_OK
-    assert '"written": 1' in out
+    assert '"written": 1' in invoke_on_embedded_moto("unsubscribe", "unsubscribe.json", capsys)
