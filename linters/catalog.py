@@ -1,9 +1,9 @@
 """The rule catalog as data: what `sendguard rule`, SARIF and the README's rules table show.
 
-The rules themselves live in ``linters/rules/`` (one family per module) and register
-with ``linters.registry`` (SG000 and SG900-SG902 too). Importing them loads spaCy, which `sendguard rule` and
+The rules themselves live in ``linters/rules/`` (one module per rule, in a folder per
+family) and register with ``linters.registry`` (SG000 and SG900-SG902 too). Importing them loads spaCy, which `sendguard rule` and
 `sendguard --help` must not pay for, so ``linters/data/catalog.json`` keeps a snapshot:
-id, name, default action, summary, full explanation and settings of every rule,
+id, name, default action, summary, full explanation, settings and what it reads of every rule,
 engine and lint-only. ``python -m linters.catalog`` (``make catalog``) writes it, the README's one rules
 table and docs/rules.md's reference from the registry; a test fails when any is stale.
 """
@@ -47,6 +47,7 @@ def build_catalog() -> list[dict[str, Any]]:
             "lints": rule.lint is not None,
             "doc": rule.doc,
             "settings": _settings_of(rule),
+            "reads": list(rule.reads),
         }
         for rule in registered_rules()
     ]
@@ -67,6 +68,11 @@ def summary(entry: dict[str, Any]) -> str:
     return entry["doc"].split("\n", 1)[0]
 
 
+def reads_line(entry: dict[str, Any]) -> str:
+    """What a rule reads, as `sendguard rule` shows it ("text, request.purpose")."""
+    return ", ".join(entry.get("reads") or ()) or "nothing of a message"
+
+
 def help_uri(rule_id: str) -> str:
     return f"{DOCS_URL}#{rule_id.lower()}"
 
@@ -85,7 +91,10 @@ def rule_reference(entries: list[dict[str, Any]]) -> str:
     sections = []
     for entry in entries:
         lines = [f'### <a id="{entry["id"].lower()}"></a>{entry["id"]} {entry["name"]}', ""]
-        lines += [f"Default action: **{entry['default_action']}**.", "", entry["doc"]]
+        lines += [f"Default action: **{entry['default_action']}**."]
+        if entry.get("reads"):
+            lines += ["", "Reads: " + ", ".join(f"`{read}`" for read in entry["reads"]) + "."]
+        lines += ["", entry["doc"]]
         if entry["settings"]:
             lines += ["", f"Settings (`[tool.sendguard.rules.{entry['id']}]`):", ""]
             lines += [

@@ -218,7 +218,7 @@ def command_schema(args: argparse.Namespace) -> int:
 
 def command_rule(args: argparse.Namespace) -> int:
     """From the catalog snapshot: no spaCy, so it answers at once."""
-    from .catalog import catalog, summary
+    from .catalog import catalog, reads_line, summary
 
     rules = {entry["id"]: entry for entry in catalog()}
     if args.all or not args.rule_id:
@@ -239,7 +239,8 @@ def command_rule(args: argparse.Namespace) -> int:
         message = f"sendguard: unknown rule {args.rule_id!r}; `sendguard rule --all` lists them"
         print(error_line(message), file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"{found['id']} {found['name']}  (default action: {found['default_action']})\n")
+    print(f"{found['id']} {found['name']}  (default action: {found['default_action']})")
+    print(f"Reads: {reads_line(found)}\n")
     print(found["doc"])
     if found["settings"]:
         print("\nSettings ([tool.sendguard.rules." + found["id"] + "]):")

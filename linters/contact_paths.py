@@ -1,6 +1,7 @@
 """Ways to reach a person in a text: phone numbers, addresses a reply reaches, contact
-links. Shared by SG701 no-human-path (linters/rules/sg7_human_path.py), which wants
-one somewhere in a message, and SG303 automated-empathy (sg3_pressure.py), which lets
+links. Shared by SG701 no-human-path (linters/rules/human_path/no_human_path.py), which
+wants one somewhere in a message, and SG303 automated-empathy
+(linters/rules/pressure/automated_empathy.py), which lets
 "we're here for you at support@..." through: a channel offered is help, not a feeling.
 The words that make a link a contact link are in linters/data/human_path.json."""
 

@@ -1,6 +1,6 @@
 """Merge tags that reached the reader unrendered, and template scaffolding.
 
-Shared by SG103 at send time (linters/rules/sg1_personalization.py) and by the
+Shared by SG103 at send time (linters/rules/personalization/broken_merge.py) and by the
 template linter (linters/lint/static.py), so both find the same tags.
 
 A bracketed phrase is scaffolding only when it is shaped like a variable

@@ -882,11 +882,17 @@ def fragment_words() -> frozenset[str]:
 
 
 def _rule_modules(package: Any) -> Iterator[Any]:
+    """Every module under ``linters.rules``: ``common``, and each family's rule modules
+    and ``_shared`` helpers (a family is a package, walked in turn)."""
     import importlib
     import pkgutil
 
-    for info in pkgutil.iter_modules(package.__path__):
-        yield importlib.import_module(f"{package.__name__}.{info.name}")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=attrgetter("name")):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        if info.ispkg:
+            yield from _rule_modules(module)
+        else:
+            yield module
 
 
 def contact_word_pattern(extension: Extension) -> re.Pattern[str]:

@@ -1,15 +1,31 @@
 """The rule registry: every rule registers here with its stable id, in one place.
 
-A rule lives in the module of its family (``linters/rules/sg1_personalization.py``
-holds SG1xx, and so on) and declares there, with :func:`rule`, its id, name, default
-action and settings; its docstring is the explanation ``sendguard rule SGxxx``
-prints. A rule with a template-time check (what ``sendguard lint`` reports on fixed
+A rule lives in a module of its own, in the folder of its family
+(``linters/rules/personalization/wrong_name.py`` holds SG101 wrong-name), and declares
+there, with :func:`rule`, its id, name, default action, settings and what it reads; its
+docstring is the explanation ``sendguard rule SGxxx`` prints. A rule with a template-time check (what ``sendguard lint`` reports on fixed
 text, under the ``{{#if}}`` conditions it sits in) declares it beside the rule with
 :func:`lint_check`, so send time and lint time share one home. SG000 and SG900-SG902
 register the same way, with the stage at which they are reported.
 
-This module imports no rule: ``linters.rules`` imports the families (which register
-here) and lists them (``linters.rules.all_rules``).
+What a rule reads (``reads``, shown by ``sendguard rule SGxxx`` and kept in the
+catalog) is declared from a fixed vocabulary, checked when the rule registers:
+
+- ``"text"``: the message's text (every readable part, its analysis and links);
+- ``"values"``: the merge values (which spans of the text came from the data);
+- ``"customer"`` (the whole record) or ``"customer.<field>"`` (one field of it, e.g.
+  ``"customer.consent"``);
+- ``"history"``: earlier contacts (``request.history``);
+- ``"events"``: behaviour and delivery feedback (``request.events``);
+- ``"request.<field>"``: one field of the send request, e.g. ``"request.purpose"``
+  (``message.is_marketing`` reads it), ``"request.channel"``;
+- ``"now"``: the moment the message is judged.
+
+A message rule declares at least one; a rule reported at another stage (SG000,
+SG9xx) may read nothing of a message.
+
+This module imports no rule: ``linters.rules`` imports every rule module (which
+registers here) and lists them (``linters.rules.all_rules``).
 """
 
 from __future__ import annotations
@@ -22,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from .findings import Action, Hit
+from .models import Customer, SendRequest
 
 if TYPE_CHECKING:
     from .message import Message
@@ -46,6 +63,16 @@ LintCheck = Callable[[Any], Iterable[Any]]
 # about its input (SG9xx: syntax, suppressions, unreadable files).
 MESSAGE, REWRITE, INPUT = "message", "rewrite", "input"
 
+# What a rule may declare it reads (see the module's docstring). History and events are
+# fields of the request but have words of their own: they are what contact rules read.
+_OWN_WORDS = frozenset({"text", "values", "customer", "history", "events", "now"})
+_REQUEST_FIELDS = frozenset(SendRequest.model_fields) - {"history", "events", "customer", "now"}
+READS = (
+    _OWN_WORDS
+    | {f"customer.{name}" for name in Customer.model_fields}
+    | {f"request.{name}" for name in _REQUEST_FIELDS}
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -57,6 +84,7 @@ class Rule:
     module: str
     lint: LintCheck | None = None
     stage: str = MESSAGE
+    reads: tuple[str, ...] = ()
 
     @property
     def doc(self) -> str:
@@ -77,16 +105,38 @@ def rule(
     settings: type[BaseModel] = NoSettings,
     *,
     stage: str = MESSAGE,
+    reads: tuple[str, ...] = (),
 ) -> Callable[[RuleCheck], RuleCheck]:
-    """Register a rule function under its stable id."""
+    """Register a rule function under its stable id; ``reads`` says what of a message
+    it reads, in the vocabulary of ``READS`` (see the module's docstring)."""
+    _check_reads(rule_id, reads, stage)
 
     def register(check: RuleCheck) -> RuleCheck:
         if rule_id in RULES:
             raise RuntimeError(f"rule {rule_id} is registered twice")
-        RULES[rule_id] = Rule(rule_id, name, default_action, check, settings, check.__module__, stage=stage)
+        RULES[rule_id] = Rule(
+            rule_id, name, default_action, check, settings, check.__module__, stage=stage, reads=tuple(reads)
+        )
         return check
 
     return register
+
+
+def _check_reads(rule_id: str, reads: tuple[str, ...], stage: str) -> None:
+    """Refuse a declaration outside the vocabulary: a typo would document a read that
+    never happens and hide the one that does."""
+    if isinstance(reads, str) or not isinstance(reads, tuple):
+        raise RuntimeError(f"rule {rule_id}: reads must be a tuple of strings, not {reads!r}")
+    unknown = [entry for entry in reads if entry not in READS]
+    if unknown:
+        raise RuntimeError(
+            f"rule {rule_id}: unknown reads {unknown!r}; known: text, values, customer, customer.<field>, "
+            "history, events, request.<field>, now"
+        )
+    if len(set(reads)) != len(reads):
+        raise RuntimeError(f"rule {rule_id}: reads lists an entry twice")
+    if stage == MESSAGE and not reads:
+        raise RuntimeError(f"rule {rule_id}: declare what it reads (reads=(...))")
 
 
 def lint_check(rule_id: str) -> Callable[[LintCheck], LintCheck]:

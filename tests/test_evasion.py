@@ -267,7 +267,7 @@ def test_lint_blocks_a_bidi_override_in_a_template(tmp_path: Path) -> None:
 
 
 def test_a_long_run_of_invisible_characters_is_one_mark() -> None:
-    from linters.rules.sg8_integrity import invisible_marks
+    from linters.rules.integrity.invisible_characters import invisible_marks
 
     text = "Our " + "ex\u200b" * 5000 + "clusive offer"
     marks = list(invisible_marks(text))

@@ -14,7 +14,8 @@ import pytest
 
 from linters import address, normalize, rewrite
 from linters.message import build_part
-from linters.rules import sg1_personalization, sg6_contact
+from linters.rules.contact import repeated_opener as sg6_contact
+from linters.rules.personalization import broken_merge as sg1_personalization
 from linters.vocabulary import load
 
 KINDS = ("casual", "neutral", "formal", "time_of_day", "welcome")

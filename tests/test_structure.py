@@ -265,3 +265,98 @@ def test_the_console_script_lists_the_aws_commands_without_importing_them() -> N
     for command in ("invoke", "import-ses", "review", "preflight", "check", "lint"):
         assert command in done.stdout
     assert done.stderr.strip().endswith("LOADED [] []")
+
+
+# --- one rule, one home ------------------------------------------------------------------
+
+RULES_DIR = ROOT / "linters" / "rules"
+# The family folder of each hundred of rule ids.
+FAMILIES = {
+    "0": "rewrite",
+    "1": "personalization",
+    "2": "claims",
+    "3": "pressure",
+    "4": "privacy",
+    "5": "relevance",
+    "6": "contact",
+    "7": "human_path",
+    "8": "integrity",
+    "9": "input",
+}
+
+
+def _rule_decorators(path: Path) -> list[str]:
+    """The ids a module registers with ``@rule("SGxxx", ...)``, read from its source."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return [
+        decorator.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        for decorator in node.decorator_list
+        if isinstance(decorator, ast.Call)
+        and isinstance(decorator.func, ast.Name)
+        and decorator.func.id == "rule"
+        and decorator.args
+        and isinstance(decorator.args[0], ast.Constant)
+    ]
+
+
+def test_every_rule_lives_in_its_own_module_named_for_what_it_catches() -> None:
+    from linters.rules import registered_rules
+
+    for registered in registered_rules():
+        family = FAMILIES[registered.id[2]]
+        expected = f"linters.rules.{family}.{registered.name.replace('-', '_')}"
+        assert registered.module == expected, f"{registered.id} lives in {registered.module}, not {expected}"
+        path = RULES_DIR / family / f"{registered.name.replace('-', '_')}.py"
+        assert _rule_decorators(path) == [registered.id], f"{path}: one @rule, {registered.id}'s"
+
+
+def test_helper_modules_register_no_rule_and_every_rule_module_one() -> None:
+    from linters.rules import registered_rules
+
+    modules = {r.module for r in registered_rules()}
+    for path in sorted(RULES_DIR.rglob("*.py")):
+        found = _rule_decorators(path)
+        name = module_name(path)
+        if path.name.startswith("_") or path.parent == RULES_DIR:
+            assert not found, f"{path} is a package or helper module and registers {found}"
+        else:
+            assert path.parent.name in FAMILIES.values(), f"{path} is in no family folder"
+            assert len(found) == 1 and name in modules, f"{path} registers {found}, not one rule"
+
+
+def test_every_family_folder_is_a_documented_package() -> None:
+    for family in FAMILIES.values():
+        init = RULES_DIR / family / "__init__.py"
+        assert init.is_file() and ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), family
+
+
+def test_every_message_rule_declares_what_it_reads_from_the_vocabulary() -> None:
+    from linters.registry import MESSAGE, READS
+    from linters.rules import registered_rules
+
+    for registered in registered_rules():
+        assert set(registered.reads) <= READS, registered.id
+        assert registered.reads or registered.stage != MESSAGE, f"{registered.id} declares no reads"
+
+
+@pytest.mark.parametrize(
+    "reads",
+    [("customer.shoe_size",), ("request.history",), ("txt",), "text", ("text", "text")],
+)
+def test_a_rule_cannot_register_reads_outside_the_vocabulary(reads: object) -> None:
+    from linters.findings import Action
+    from linters.registry import RULES, rule
+
+    with pytest.raises(RuntimeError, match="SG998"):
+        rule("SG998", "test-reads", Action.WARN, reads=reads)  # type: ignore[arg-type]
+    assert "SG998" not in RULES
+
+
+def test_a_message_rule_must_say_what_it_reads() -> None:
+    from linters.findings import Action
+    from linters.registry import rule
+
+    with pytest.raises(RuntimeError, match="declare what it reads"):
+        rule("SG998", "test-reads", Action.WARN)

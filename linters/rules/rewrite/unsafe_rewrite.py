@@ -1,18 +1,14 @@
-"""SG000: the rewrite step's own safety check.
-
-The engine reports it, not a rule function: when a rewrite would change what the
-message says, ``linters.rewrite`` turns the decision into a block under this id.
-"""
+"""SG000 unsafe-rewrite: A rewrite the engine would make is not safe to send."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Action, Hit
-from ..registry import REWRITE, NoSettings, rule
+from ...findings import Action, Hit
+from ...registry import REWRITE, NoSettings, rule
 
 
-@rule("SG000", "unsafe-rewrite", Action.BLOCK, NoSettings, stage=REWRITE)
+@rule("SG000", "unsafe-rewrite", Action.BLOCK, NoSettings, stage=REWRITE, reads=("text",))
 def unsafe_rewrite(message: object, settings: NoSettings) -> Iterator[Hit]:
     """A rewrite the engine would make is not safe to send.
 

@@ -1,13 +1,13 @@
-"""SG7xx: a way to reach a person."""
+"""SG701 no-human-path: An automated email from a no-reply sender with no way to reach a person."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..contact_paths import has_contact_link, has_phone, has_reply_address, is_no_reply
-from ..findings import Action, Hit
-from ..message import Message
-from ..registry import NoSettings, rule
+from ...contact_paths import has_contact_link, has_phone, has_reply_address, is_no_reply
+from ...findings import Action, Hit
+from ...message import Message
+from ...registry import NoSettings, rule
 
 
 def has_human_path(message: Message) -> bool:
@@ -20,7 +20,10 @@ def has_human_path(message: Message) -> bool:
     return False
 
 
-@rule("SG701", "no-human-path", Action.WARN)
+@rule(
+    "SG701", "no-human-path", Action.WARN,
+    reads=("text", "request.channel", "request.automated", "request.from_"),
+)
 def find_no_human_path(message: Message, settings: NoSettings) -> Iterator[Hit]:
     """An automated email from a no-reply sender with no way to reach a person.
 

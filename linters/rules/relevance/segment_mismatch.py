@@ -1,4 +1,4 @@
-"""SG5xx relevance: segment and place mismatch, upsell overload, cart discounts."""
+"""SG501 segment-mismatch: Content for a life stage or segment the recipient is known not to be in."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from typing import Any
 
 from pydantic import Field
 
-from ..findings import Action, Hit
-from ..message import Message, Part
-from ..models import Customer
-from ..registry import Settings, rule
-from ..vocabulary import load
-from .common import longest_first, spans
+from ...findings import Action, Hit
+from ...message import Message, Part
+from ...models import Customer
+from ...registry import Settings, rule
+from ...vocabulary import load
 
 
 def canonical_tag(name: str) -> str:
@@ -102,6 +101,7 @@ def _load_segments() -> tuple[dict[str, Segment], dict[str, str]]:
 
 
 SEGMENTS, _ALIASES = _load_segments()
+
 # (analysis label, segment) in the catalog's order: the labels are spelled once.
 _LABELLED_SEGMENTS = tuple((segment.label, segment) for segment in SEGMENTS.values())
 
@@ -182,7 +182,6 @@ def _text_mismatch(message: Message, customer: Customer) -> Iterator[Hit]:
             )
 
 
-# ------------------------------------------------------------ local content, wrong place
 # A store, event or opening in a named town, sent to a customer the record places in
 # another one. The towns are linters/data/places.json plus the customer's own city.
 
@@ -190,6 +189,7 @@ _VENUE = (
     r"(?:store|shop|branch|showroom|outlet|boutique|studio|salon|caf[eé]|restaurant|gallery"
     r"|taproom|bakery|superstore|megastore|flagship|location|venue)s?"
 )
+
 # Words that make a sentence about being somewhere in person.
 _IN_PERSON = re.compile(
     rf"\b(?:{_VENUE}|in-store|in store|in person|opening|opens|grand opening|open day|open evening"
@@ -197,6 +197,7 @@ _IN_PERSON = re.compile(
     r"|visit us|come (?:along|down|in|by|and see)|join us|pop in|drop in|doors open|tickets?)\b",
     re.IGNORECASE,
 )
+
 # ... and words that make it about no place at all.
 _NOT_IN_PERSON = re.compile(
     r"\b(?:online|virtual|virtually|livestream|live stream|live-stream|streamed|streaming|webinar|zoom"
@@ -286,7 +287,20 @@ def _in_person_places(part: Part, venue: re.Pattern[str], placed: re.Pattern[str
             yield found
 
 
-@rule("SG501", "segment-mismatch", Action.BLOCK, SegmentSettings)
+@rule(
+    "SG501", "segment-mismatch", Action.BLOCK, SegmentSettings,
+    reads=(
+        "text",
+        "customer.anonymous",
+        "customer.segments",
+        "customer.attributes",
+        "customer.city",
+        "customer.region",
+        "request.audience",
+        "request.purpose",
+        "now",
+    ),
+)
 def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterator[Hit]:
     """Content for a life stage or segment the recipient is known not to be in.
 
@@ -332,110 +346,3 @@ def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterat
     else:
         yield from _text_mismatch(message, customer)
     yield from _place_mismatch(message, customer)
-
-
-# Offers and calls to buy, counted by SG502.
-
-
-class UpsellSettings(Settings):
-    max_offers: int = Field(1, ge=0, description="offers or calls to buy a transactional message may carry")
-
-
-@rule("SG502", "upsell-overload", Action.WARN, UpsellSettings)
-def find_upsell_overload(message: Message, settings: UpsellSettings) -> Iterator[Hit]:
-    """A transactional message crowded with offers.
-
-    Catches: a message whose `purpose` is `transactional` (a receipt, a shipping
-    notice, a password reset) with more than `max_offers` offers or calls to buy:
-    "20% off", "shop now", "use code", "you might also like", "recommended for you",
-    "upgrade to", "buy 2 get 1 free". Counted per part (subject, text, HTML). An amount
-    offered again for the same thing in the same words ("10% off your next purchase!"
-    as a heading, then "a coupon for 10% off your next purchase") is one offer; "20% off
-    coats. 20% off boots." are two, and a call to buy counts each time it is made.
-
-    Why it hurts: the reader opened the email to find their tracking number; three
-    offers later they have learned that even receipts are ads, and stop opening them.
-
-    Example: "Your order has shipped. You might also like: our Winter Collection, 20%
-    off with code SNOW. Shop now!"
-
-    Fix: keep receipts about the receipt; one discreet line at most (`max_offers`).
-    """
-    if message.request.purpose != "transactional":
-        return
-    for part in message.readable():
-        offers = _distinct_offers(part, longest_first(part.analysis.spans("OFFER")))
-        if len(offers) <= settings.max_offers:
-            continue
-        start, end = offers[settings.max_offers]
-        listed = ", ".join(f"'{part.text[s:e]}'" for s, e in offers[:5])
-        yield Hit(
-            f"{len(offers)} offers in a transactional message (at most {settings.max_offers}): {listed}",
-            part.name,
-            start,
-            end,
-        )
-
-
-# The words that say what an offer is for ("10% off *your next purchase*").
-_OFFER_OBJECT = re.compile(r"[^\W\d_]+")
-_OBJECT_WORDS = 3
-
-
-def _distinct_offers(part: Part, offers: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``offers`` without the repeats of an amount already offered for the same thing in
-    the same words: "10% off your next purchase!" then "a coupon for 10% off your next
-    purchase" is one offer; "20% off coats. 20% off boots." are two."""
-    seen: set[tuple[str, tuple[str, ...]]] = set()
-    kept = []
-    for start, end in offers:
-        said = " ".join(part.text[start:end].casefold().split())
-        if any(ch.isdigit() for ch in said):
-            key = (said, _offered_for(part, start, end))
-            if key in seen:
-                continue
-            seen.add(key)
-        kept.append((start, end))
-    return kept
-
-
-def _offered_for(part: Part, start: int, end: int) -> tuple[str, ...]:
-    """The first words after an offer, up to the end of its sentence."""
-    stop = max(part.analysis.sentence_at(start)[1], end)
-    words = _OFFER_OBJECT.findall(part.text, end, stop)
-    return tuple(w.casefold() for w in words[:_OBJECT_WORDS])
-
-
-class CartDiscountSettings(Settings):
-    triggers: list[str] = Field(
-        default_factory=lambda: ["cart_abandoned"],
-        description="triggers after which no discount may be offered",
-    )
-
-
-@rule("SG503", "cart-discount", Action.WARN, CartDiscountSettings)
-def find_cart_discount(message: Message, settings: CartDiscountSettings) -> Iterator[Hit]:
-    """A discount in a message sent because a cart was abandoned.
-
-    Catches: "10% off", "use code", "discount", "free shipping", "save $5" in a
-    message whose `trigger` is one of `triggers` (default `cart_abandoned`).
-
-    Why it hurts: it teaches customers to leave carts to get a code, and tells the
-    reader the first price was not the real one. It also tells them the cart was
-    watched (see SG401).
-
-    Example: trigger "cart_abandoned": "Still thinking it over? Here's 10% off to help
-    you decide."
-
-    Fix: remind without discounting ("Your saved items are here when you want them"),
-    or offer the discount to everyone.
-    """
-    if message.request.trigger not in settings.triggers:
-        return
-    for part, start, end in spans(message, "DISCOUNT"):
-        yield Hit(
-            f"'{part.text[start:end]}' offers a discount in a {message.request.trigger} message",
-            part.name,
-            start,
-            end,
-        )

@@ -1,4 +1,4 @@
-"""SG8xx: text whose characters say something other than what the reader sees."""
+"""SG801 invisible-characters: An invisible character inside a word, or a bidi control that reorders text."""
 
 from __future__ import annotations
 
@@ -9,21 +9,27 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from ..findings import Action, Hit
-from ..lint import hits as lint
-from ..message import Message, Part
-from ..normalize import IGNORABLE, Normalised
-from ..registry import Settings, lint_check, rule
+from ...findings import Action, Hit
+from ...lint import hits as lint
+from ...message import Message, Part
+from ...normalize import IGNORABLE, Normalised
+from ...registry import Settings, lint_check, rule
 
 # Embeddings, overrides and isolates reorder the text they govern up to their closing
 # control (PDF, PDI) or the end of the paragraph.
 _OPENING_BIDI = frozenset("\u202a\u202b\u202d\u202e\u2066\u2067\u2068")
+
 _CLOSING_BIDI = frozenset("\u202c\u2069")
+
 _REORDERING = _OPENING_BIDI | _CLOSING_BIDI
+
 _SOFT_HYPHEN = "\u00ad"
+
 # Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan...: text that needs bidi controls.
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
 _WORD_CHAR = re.compile(r"[\w'\u2019]")
+
 _IGNORABLE_RUN = re.compile(f"(?:{IGNORABLE.pattern})+")
 
 
@@ -136,7 +142,7 @@ class InvisibleSettings(Settings):
     )
 
 
-@rule("SG801", "invisible-characters", Action.REWRITE, InvisibleSettings)
+@rule("SG801", "invisible-characters", Action.REWRITE, InvisibleSettings, reads=("text",))
 def find_invisible_characters(message: Message, settings: InvisibleSettings) -> Iterator[Hit]:
     """An invisible character inside a word, or a bidi control that reorders text.
 
@@ -196,9 +202,6 @@ def _part_hits(part: Part, normal: Normalised, settings: InvisibleSettings) -> I
                 end,
                 fix,
             )
-
-
-# --------------------------------------------------------------- template-time checks
 
 
 @lint_check("SG801")

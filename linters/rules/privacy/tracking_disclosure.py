@@ -1,15 +1,15 @@
-"""SG4xx privacy: revealing tracked behaviour."""
+"""SG401 tracking-disclosure: Tells the reader what was tracked about them without their consent."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Action, Hit
-from ..lint import hits as lint
-from ..message import Message
-from ..models import Customer
-from ..registry import NoSettings, lint_check, rule
-from .common import spans
+from ...findings import Action, Hit
+from ...lint import hits as lint
+from ...message import Message
+from ...models import Customer
+from ...registry import NoSettings, lint_check, rule
+from ..common import spans
 
 # TRACKING (words that say "we watched what you did") is matched from linters/data/privacy.json;
 # the template linter reuses the label.
@@ -35,8 +35,11 @@ _QUESTION_OR_IF = frozenset(
         "whether",
     }
 )
-# Read in a 12-character window that may cut a word in two (see sg1's WINDOW_PATTERNS).
+
+# Read in a 12-character window that may cut a word in two (see the WINDOW_PATTERNS of
+# personalization/unwanted_occasion.py).
 WINDOW_WORDS = _QUESTION_OR_IF
+
 WINDOW_LABELS = ("TRACKING",)  # the spans that window is taken before
 
 
@@ -61,7 +64,7 @@ def _why_not(customer: Customer | None) -> str:
     return "the record has no consent to personalization"
 
 
-@rule("SG401", "tracking-disclosure", Action.BLOCK)
+@rule("SG401", "tracking-disclosure", Action.BLOCK, reads=("text", "customer.anonymous", "customer.consent"))
 def find_tracking_disclosure(message: Message, settings: NoSettings) -> Iterator[Hit]:
     """Tells the reader what was tracked about them without their consent.
 
@@ -98,9 +101,6 @@ def find_tracking_disclosure(message: Message, settings: NoSettings) -> Iterator
         if _asked_not_told(part.text, start):
             continue
         yield Hit(f"'{part.text[start:end]}' reveals tracked behaviour, but {why}", part.name, start, end)
-
-
-# --------------------------------------------------------------- template-time checks
 
 
 @lint_check("SG401")

@@ -1,0 +1,114 @@
+"""Helpers several claims rules share."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from ...message import Part
+from ...models import Customer
+from ...nlp import current_vocabulary
+from ...substance import substance_in
+from ...vocabulary import Extension, word_set, words
+from ..common import clause_or_sentence
+
+
+def _policy_words(class_name: str) -> frozenset[str]:
+    """A class's words with the additions of the policy in force."""
+    return word_set(class_name, current_vocabulary())
+
+
+# Words a claim is made of that can go while the rest stays true: "our most loyal
+# clients" -> "our clients", "a long-time customer" -> "a customer".
+_QUALIFIER_CLASSES = (
+    "intensifiers",
+    "superlatives",
+    "status_words",
+    "ranked_qualities",
+    "loyalty_adjectives",
+    "tenure_adjectives",
+    "returning_adjectives",
+)
+
+_CLAUSE_DELIMITER = re.compile(r"[,;:\u2013\u2014]|\s-\s")
+
+_AS_PHRASE = re.compile(
+    r"(?i)[ \t]*,?[ \t]*\bas[ \t]+(?:(?:one|some|any)[ \t]+of[ \t]+)?(?:(?:our|my|the|a|an)[ \t]+(?:[\w-]+[ \t]+)?)?$"
+)
+
+
+@cache
+def _qualifiers(extension: Extension) -> re.Pattern[str]:
+    entries = sorted(
+        {w for name in _QUALIFIER_CLASSES for w in words(name, extension)}, key=len, reverse=True
+    )
+    alternatives = "|".join(re.escape(e).replace("\\ ", r"\s+") for e in entries)
+    return re.compile(rf"(?i)(?<![\w-])(?:{alternatives})(?![\w-])[ \t]*")
+
+
+def claim_edit(part: Part, start: int, end: int) -> tuple[int, int, str]:
+    """The narrowest edit that removes the claim at [start, end) and no substance.
+
+    In order: the clause or sentence (``clause_or_sentence``), when it holds nothing
+    else of substance (``linters.substance``); else an "as one of our VIPs" phrase on
+    its own; else the claim's own clause up to a colon, semicolon or dash; else the
+    claim without its status words ("our most loyal clients" -> "our clients"). When
+    none is safe, the clause cut is returned: the rewrite step refuses it and says what
+    it would have deleted.
+    """
+    first = clause_or_sentence(part, start, end)
+    candidates = (first, _as_phrase(part, start, end), _own_clause(part, start, end))
+    for candidate in candidates:
+        if candidate is not None and substance_in(part.text[candidate[0] : candidate[1]]) is None:
+            return candidate
+    return _without_qualifiers(part, start, end) or first
+
+
+def _as_phrase(part: Part, start: int, end: int) -> tuple[int, int, str] | None:
+    """ "..., and you get early access as one of our VIPs." -> cut " as one of our VIPs"."""
+    sentence_start, sentence_end = part.analysis.sentence_at(start)
+    lead = _AS_PHRASE.search(part.text, sentence_start, start)
+    after = part.text[end:sentence_end].lstrip(" \t")
+    if lead is None or not (after == "" or after[0] in ".!?,;:\n"):
+        return None
+    return lead.start(), end, ""
+
+
+def _own_clause(part: Part, start: int, end: int) -> tuple[int, int, str] | None:
+    """The claim's clause when a colon, semicolon or dash ends it: "Robert, we've missed
+    you: the sale is here" -> cut "we've missed you: "."""
+    sentence_start, sentence_end = part.analysis.sentence_at(start)
+    text = part.text
+    after = _CLAUSE_DELIMITER.search(text, end, sentence_end)
+    if after is None or after.group().strip() == ",":
+        return None
+    before = [m for m in _CLAUSE_DELIMITER.finditer(text, sentence_start, start)]
+    clause_start = before[-1].end() if before else sentence_start
+    while clause_start < start and text[clause_start] in " \t":
+        clause_start += 1
+    clause_end = after.end()
+    while clause_end < sentence_end and text[clause_end] in " \t":
+        clause_end += 1
+    return clause_start, clause_end, ""
+
+
+def _without_qualifiers(part: Part, start: int, end: int) -> tuple[int, int, str] | None:
+    """The claim with its status words dropped, when what is left is still a plain,
+    true phrase ending in a customer noun ("our clients", "a member")."""
+    claim = part.text[start:end]
+    plain = " ".join(_qualifiers(current_vocabulary()).sub("", claim).split())
+    last = plain.rsplit(" ", 1)[-1].lower() if plain else ""
+    nouns = _policy_words("customer_nouns")
+    noun = last if last in nouns else last.removesuffix("s")
+    if not plain or plain == claim or noun not in nouns or re.search(r"\d|%", plain):
+        return None
+    return start, end, plain
+
+
+def _record_summary(customer: Customer) -> str:
+    if customer.anonymous:
+        return "the record is anonymous"
+    bits = [f"{customer.purchase_count or 0} purchase{'s' if (customer.purchase_count or 0) != 1 else ''}"]
+    if customer.tier:
+        bits.append(f"tier {customer.tier}")
+    return ", ".join(bits)

@@ -1,0 +1,142 @@
+"""SG202 fake-relationship: Claims a shared history the record does not show."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+from pydantic import Field
+
+from ...findings import Action, Hit
+from ...lint import hits as lint
+from ...message import Message
+from ...models import Customer
+from ...registry import Settings, lint_check, rule
+from ..common import spans
+from ._shared import _record_summary, claim_edit
+
+# RETURNING_CLAIM, LOYALTY_CLAIM and TENURE_CLAIM are in linters/data/claims.json.
+
+
+class RelationshipSettings(Settings):
+    returning_min_purchases: int = Field(
+        1, ge=0, description="purchases before 'welcome back' or 'we missed you'"
+    )
+    loyal_min_purchases: int = Field(3, ge=0, description="purchases before thanks for 'loyalty'")
+    long_time_years: float = Field(2.0, ge=0, description="years as a customer before 'long-time customer'")
+
+
+@rule(
+    "SG202", "fake-relationship", Action.REWRITE, RelationshipSettings,
+    reads=(
+        "text",
+        "customer.anonymous",
+        "customer.purchase_count",
+        "customer.customer_since",
+        "customer.tier",
+        "now",
+    ),
+)
+def find_fake_relationship(message: Message, settings: RelationshipSettings) -> Iterator[Hit]:
+    """Claims a shared history the record does not show.
+
+    Catches: "welcome back", "we've missed you", "you've been missed", "we haven't
+    seen you in a while", "as a returning customer" (needs `returning_min_purchases`);
+    "thanks for your loyalty", "thank you for your continued trust", "loyal customers
+    like you", "thanks for sticking by us" (needs `loyal_min_purchases`); "as a
+    long-time customer", "you've been with us for years", "since day one" (needs
+    `customer_since` at least `long_time_years` ago). Anonymous records have no
+    history. Without a customer record nothing is judged. The words are in
+    `linters/data/claims.json`.
+
+    Why it hurts: "we've missed you" to someone who never bought anything is a
+    relationship invented by a mail merge, and the reader knows it.
+
+    Example: to {"purchase_count": 0}: "Welcome back! We've missed you."
+
+    Fix: drop the claim, or send it only to the people it is true of ("welcome
+    back" to a customer with twelve orders is fine). The rewrite removes it.
+    """
+    customer = message.customer
+    if customer is None:
+        return
+    checks = {"RETURNING_CLAIM": _returning, "LOYALTY_CLAIM": _loyal, "TENURE_CLAIM": _long_time}
+    for label, earned in checks.items():
+        claims = list(spans(message, label))
+        # The record is read only when there is a claim (see personalization/unwanted_occasion.py).
+        if not claims or earned(customer, settings, message):
+            continue
+        for part, start, end in claims:
+            cut_start, cut_end, replacement = claim_edit(part, start, end)
+            yield Hit(
+                f"'{part.text[start:end]}' claims a history this customer does not have "
+                f"({_record_summary(customer)})",
+                part.name,
+                cut_start,
+                cut_end,
+                fix=replacement,
+            )
+
+
+def _returning(customer: Customer, settings: RelationshipSettings, message: Message) -> bool:
+    return not customer.anonymous and (customer.purchase_count or 0) >= max(
+        settings.returning_min_purchases, 1
+    )
+
+
+def _loyal(customer: Customer, settings: RelationshipSettings, message: Message) -> bool:
+    return not customer.anonymous and (customer.purchase_count or 0) >= max(settings.loyal_min_purchases, 1)
+
+
+def _long_time(customer: Customer, settings: RelationshipSettings, message: Message) -> bool:
+    if customer.anonymous or customer.customer_since is None:
+        return False
+    return message.now - customer.customer_since >= timedelta(days=365.25 * settings.long_time_years)
+
+
+# A returning or loyalty claim names the return or the loyalty; without one of these
+# words the match is a thank-you or a welcome, which every new customer may get.
+_HISTORY_WORDS = {
+    "RETURNING_CLAIM": frozenset({"back", "again", "miss", "missed", "missing"}),
+    "LOYALTY_CLAIM": frozenset(
+        {
+            "loyal",
+            "loyalty",
+            "continued",
+            "ongoing",
+            "years",
+            "sticking",
+            "staying",
+            "faithful",
+            "devoted",
+            "dedicated",
+        }
+    ),
+}
+
+
+def _claims_history(label: str, said: str) -> bool:
+    """Leave out plain thanks and welcomes the engine's broad patterns also match:
+    "thanks for your support" after an order, "thrilled to have you" on sign-up."""
+    needed = _HISTORY_WORDS.get(label)
+    return needed is None or bool(needed & set(re.findall(r"[a-z]+", said.lower())))
+
+
+@lint_check("SG202")
+def lint_history_said_to_everyone(part: lint.LintPart) -> Iterator[lint.StaticHit]:
+    """A shared-history claim in fixed text outside any ``{{#if}}`` on a history variable."""
+    settings = part.settings
+    allowed = settings.history_conditions + settings.status_conditions
+    for label in ("RETURNING_CLAIM", "LOYALTY_CLAIM", "TENURE_CLAIM"):
+        for item, start, end, said in lint.spans(part.items, label):
+            if lint.guarded(item.segment.conditions, allowed) or not _claims_history(label, said):
+                continue
+            yield lint.hit(
+                "SG202",
+                f"'{said}' claims a shared history with every reader; put it inside {{{{#if}}}} on a "
+                f"history variable ({', '.join(settings.history_conditions[:3])}, ...)",
+                item,
+                start,
+                end,
+            )

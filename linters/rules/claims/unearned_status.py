@@ -1,0 +1,157 @@
+"""SG201 unearned-status: Tells the reader they have a status the record does not give them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from ...findings import Action, Hit
+from ...lint import hits as lint
+from ...message import Message, Part
+from ...models import Customer
+from ...registry import Settings, lint_check, rule
+from ..common import addresses_reader, spans
+from ._shared import _policy_words, _record_summary, claim_edit
+
+# STATUS_CLAIM and its synonym classes (status_words, superlatives, customer_nouns,
+# ...) are in linters/data/claims.json.
+# A status word before a `not_about_people` word is about a service ("our VIP support").
+
+
+class StatusSettings(Settings):
+    top_tiers: list[str] = Field(
+        default_factory=lambda: ["vip", "platinum", "gold", "diamond", "elite"],
+        description="tiers whose members may be called VIPs or top customers",
+    )
+    min_purchases: int = Field(10, ge=0, description="purchases that earn a status claim")
+    min_lifetime_value: float = Field(2000.0, ge=0, description="lifetime value that earns a status claim")
+
+
+def status_earned(customer: Customer, settings: StatusSettings) -> bool:
+    if customer.anonymous:
+        return False
+    tiers = {t.lower() for t in settings.top_tiers}
+    return (
+        (customer.tier or "").lower() in tiers
+        or (customer.purchase_count or 0) >= settings.min_purchases > 0
+        or (customer.lifetime_value or 0) >= settings.min_lifetime_value > 0
+    )
+
+
+@rule(
+    "SG201", "unearned-status", Action.REWRITE, StatusSettings,
+    reads=(
+        "text",
+        "customer.anonymous",
+        "customer.tier",
+        "customer.purchase_count",
+        "customer.lifetime_value",
+    ),
+)
+def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator[Hit]:
+    """Tells the reader they have a status the record does not give them.
+
+    Catches: "you're our most valuable customer", "as one of our very best customers",
+    "as one of our VIP / elite / insider members", "our most loyal clients", "a
+    top-tier client", "your Platinum status", "top 1% of our customers", said to the
+    reader, when the customer is not in a top tier (policy `top_tiers`) and has fewer
+    than `min_purchases` purchases and less than `min_lifetime_value` spent. An
+    invitation ("become a Gold member", "earn Elite status") and a service ("our VIP
+    support line") are not claims. Anonymous records never earn it. Without a
+    customer record nothing is judged. The words are the classes `status_words`,
+    `superlatives`, `ranked_qualities` and `customer_nouns` of
+    `linters/data/claims.json`; add your own tier names with
+    `[tool.sendguard.vocabulary] status_words = ["Diamond Circle"]`.
+
+    Why it hurts: the person who bought once knows they are not your most valuable
+    customer; the claim tells them everyone got the same email.
+
+    Example: to {"purchase_count": 1}: "You're our most valuable customer, so here's 20% off."
+
+    Fix: say what is true ("Thanks for your order in May"), or send the claim only to
+    the tiers it is true of. The rewrite removes the claim with the narrowest edit
+    that deletes nothing of substance ("our most loyal clients get 30% off" -> "our
+    clients get 30% off"); when there is none, the message is blocked (SG000).
+    """
+    customer = message.customer
+    claims = list(spans(message, "STATUS_CLAIM"))
+    # The record is read only when there is a claim (see personalization/unwanted_occasion.py).
+    if customer is None or not claims or status_earned(customer, settings):
+        return
+    for part, start, end in claims:
+        following = part.text[end : end + 20].split()
+        if following and following[0].strip(".,!?").lower() in _policy_words("not_about_people"):
+            continue
+        if not (addresses_reader(part, start) or _said_of_the_reader(part.text, start)):
+            continue
+        if _names_their_tier(part.text[start:end], customer) or _invitation(part, start):
+            continue
+        cut_start, cut_end, replacement = claim_edit(part, start, end)
+        yield Hit(
+            f"'{part.text[start:end]}' claims a status this customer does not have "
+            f"({_record_summary(customer)})",
+            part.name,
+            cut_start,
+            cut_end,
+            fix=replacement,
+        )
+
+
+# Words read in a 12-character window that may cut a word in two (see the WINDOW_PATTERNS
+# of personalization/unwanted_occasion.py).
+WINDOW_WORDS = ("as", "one", "of")
+
+WINDOW_LABELS = ("STATUS_CLAIM",)  # the spans that window is taken before
+
+
+def _said_of_the_reader(text: str, start: int) -> bool:
+    """ "Enjoy early access, as one of our best customers": "as" puts the reader in the claim."""
+    before = text[max(0, start - 12) : start].lower().split()
+    return bool(before) and (
+        before[-1] == "as" or before[-3:-1] == ["as", "one"] or before[-2:] == ["one", "of"]
+    )
+
+
+def _names_their_tier(claim: str, customer: Customer) -> bool:
+    """ "Gold member" to a gold-tier customer is a fact, not a flattery."""
+    tier = " ".join((customer.tier or "").lower().split())
+    return bool(tier) and f" {tier} " in f" {' '.join(claim.lower().split())} "
+
+
+_CUE_WORDS = 4
+
+
+def _invitation(part: Part, start: int) -> bool:
+    """ "Become a Gold member", "upgrade to Platinum status", "earn elite status": an
+    invitation to a status, not a claim that the reader has it (unlike "you've earned")."""
+    sentence_start, _ = part.analysis.sentence_at(start)
+    before = re.findall(r"[\w'-]+", part.text[sentence_start:start].lower())[-_CUE_WORDS:]
+    return not _policy_words("invitation_cues").isdisjoint(before)
+
+
+# A status word followed by one of these is about the service, not the reader.
+_NOT_ABOUT_PEOPLE = frozenset(
+    {"service", "support", "care", "experience", "team", "satisfaction", "reviews", "feedback", "success"}
+)
+
+
+@lint_check("SG201")
+def lint_status_said_to_everyone(part: lint.LintPart) -> Iterator[lint.StaticHit]:
+    """A status claim in fixed text outside any ``{{#if}}`` on a status variable."""
+    conditions = part.settings.status_conditions
+    for item, start, end, said in lint.spans(part.items, "STATUS_CLAIM"):
+        following = item.segment.text[end : end + 20].split()
+        if following and following[0].strip(".,!?").lower() in _NOT_ABOUT_PEOPLE:
+            continue
+        if not lint.addresses_reader(item, start) or lint.guarded(item.segment.conditions, conditions):
+            continue
+        yield lint.hit(
+            "SG201",
+            f"'{said}' is said to every reader; put it inside {{{{#if}}}} on a status variable "
+            f"({', '.join(conditions[:3])}, ...)",
+            item,
+            start,
+            end,
+        )

@@ -1,0 +1,1 @@
+"""SG7xx: a way to reach a person."""

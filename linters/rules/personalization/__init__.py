@@ -1,0 +1,1 @@
+"""SG1xx personalization: wrong names, unwanted familiarity, broken merge fields."""

@@ -1,0 +1,95 @@
+"""SG104 unwanted-occasion: Greets a personal occasion (a birthday, an anniversary) the person never invited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from ...findings import Action, Hit
+from ...message import Message
+from ...models import AddressAs, Customer
+from ...registry import Settings, rule
+from ..common import spans
+
+# Occasion greetings (OCCASION_GREETING) are matched from linters/data/occasions.json.
+
+
+class OccasionSettings(Settings):
+    formal_is_unwanted: bool = Field(
+        True,
+        description="a customer addressed formally (address_as formal or none) gets no occasion greeting",
+    )
+
+
+@rule(
+    "SG104", "unwanted-occasion", Action.BLOCK, OccasionSettings,
+    reads=("text", "customer.anonymous", "customer.consent", "customer.address_as"),
+)
+def find_unwanted_occasion(message: Message, settings: OccasionSettings) -> Iterator[Hit]:
+    """Greets a personal occasion (a birthday, an anniversary) the person never invited.
+
+    Catches: "Happy birthday!", "wishing you a wonderful birthday", "a birthday treat
+    for you", "happy anniversary", "your birthday is coming up", "many happy returns",
+    when the customer has not consented to personalization (`consent.personalization`
+    is not true), the record is anonymous, or the customer is addressed formally
+    (`address_as` `formal` or `none`; setting `formal_is_unwanted`). A business
+    celebrating itself ("our 10th anniversary", "happy birthday to us") and
+    marketing about occasions in general ("gift ideas for your anniversary") are not
+    greetings. Without a customer record nothing is judged. The words are in
+    `linters/data/occasions.json`.
+
+    Why it hurts: "unwanted birthday cards from insurance people and dentists." A
+    date held for the records is not an invitation to celebrate it; a card from a
+    company that was only told the date for a form reads as surveillance with cake.
+
+    Example: to {"address_as": "formal", "consent": {"personalization": false}}:
+    "Happy birthday, Mr. Pendleton! Enjoy 15% off this week."
+
+    Fix: send occasion greetings only to customers who opted in to personalization
+    and are on first-name terms; drop the greeting from everyone else's mail. Blocked:
+    the message exists because of the occasion, so there is nothing to cut.
+    """
+    customer = message.customer
+    greetings = list(spans(message, "OCCASION_GREETING"))
+    # The record is read only when the text greets an occasion: the campaign path shares
+    # a verdict between recipients who differ only in fields no rule read.
+    if customer is None or not greetings:
+        return
+    why = _occasion_unwanted(customer, settings)
+    if why is None:
+        return
+    for part, start, end in greetings:
+        if _the_business_celebrates(part.text, start, end):
+            continue
+        yield Hit(f"'{part.text[start:end]}' greets a personal occasion, but {why}", part.name, start, end)
+
+
+def _occasion_unwanted(customer: Customer, settings: OccasionSettings) -> str | None:
+    if customer.anonymous:
+        return "the record is anonymous"
+    if customer.consent.personalization is not True:
+        state = "refused" if customer.consent.personalization is False else "not given"
+        return f"consent to personalization is {state}"
+    if settings.formal_is_unwanted and customer.address_as != AddressAs.FIRST_NAME:
+        return f"the customer is addressed formally (address_as: {customer.address_as})"
+    return None
+
+
+_OURS_BEFORE = re.compile(r"(?i)\b(?:our|we're|we are|we're turning)\s+(?:\S+\s+)?$")
+
+_TO_US_AFTER = re.compile(r"(?i)^\s*(?:,\s*)?to\s+(?:us|all of us|ourselves)\b")
+
+# Patterns read in fixed-width windows that may cut a word in two: the campaign path's
+# stand-ins keep these words at the edge of a value (linters/recipient_classes.py).
+WINDOW_PATTERNS = (_OURS_BEFORE, _TO_US_AFTER)
+
+WINDOW_LABELS = ("OCCASION_GREETING",)  # the spans those windows are taken around
+
+
+def _the_business_celebrates(text: str, start: int, end: int) -> bool:
+    """ "Our 10th anniversary", "happy birthday to us": the sender's own occasion."""
+    return bool(
+        _OURS_BEFORE.search(text[max(0, start - 24) : start]) or _TO_US_AFTER.match(text[end : end + 24])
+    )

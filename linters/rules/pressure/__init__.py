@@ -1,0 +1,1 @@
+"""SG3xx pressure and tone: urgency to nobody in particular, false urgency, robot empathy."""

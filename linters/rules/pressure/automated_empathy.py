@@ -1,0 +1,47 @@
+"""SG303 automated-empathy: Care and feelings claimed by a machine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...contact_paths import offers_channel
+from ...findings import Action, Hit
+from ...message import Message
+from ...registry import NoSettings, rule
+from ..common import spans
+
+
+@rule("SG303", "automated-empathy", Action.WARN, reads=("text", "request.automated", "request.channel"))
+def find_automated_empathy(message: Message, settings: NoSettings) -> Iterator[Hit]:
+    """Care and feelings claimed by a machine.
+
+    Catches: "we care about you", "your call is important to us", "you matter to us",
+    "we value you", "we understand how frustrating this must be", "our thoughts are
+    with you", "we're here for you", in an automated message (`automated` true, the
+    default). Blocked on `voice`, where a recording that says it cares while the
+    caller waits is the complaint itself; a warning on other channels. A message a
+    person wrote (`automated: false`) is not judged, nor a phrase that goes straight
+    on to a way to reach someone ("We're here for you at support@example.com if you
+    have questions"): that offers help, it does not claim a feeling.
+
+    Why it hurts: empathy is something a person shows, not a sentence a system
+    plays. Said by a machine it sounds like the opposite of what it claims.
+
+    Example: voice: "Your call is important to us. Please continue to hold."
+
+    Fix: say what happens next and how long it takes ("You are number 4 in the
+    queue, about 6 minutes."), or offer a person.
+    """
+    if not message.request.automated:
+        return
+    on_voice = message.request.channel == "voice"
+    for part, start, end in spans(message, "AUTOMATED_EMPATHY"):
+        if offers_channel(part.text[end : part.analysis.sentence_at(start)[1]]):
+            continue
+        yield Hit(
+            f"'{part.text[start:end]}' claims care an automated message cannot give",
+            part.name,
+            start,
+            end,
+            action=Action.BLOCK if on_voice else None,
+        )

@@ -1,0 +1,1 @@
+"""SG4xx privacy: revealing tracked behaviour."""

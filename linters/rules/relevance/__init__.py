@@ -1,0 +1,1 @@
+"""SG5xx relevance: segment and place mismatch, upsell overload, cart discounts."""
