@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
 from typing import Any
+from zlib import crc32
 
+from spacy.attrs import LEMMA, LOWER, ORTH
 from spacy.lang.en import English
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -312,13 +314,17 @@ def _merged(groups: list[_LabelMatcher]) -> Matcher:
     return found
 
 
+_WORD_ATTRS = [LOWER, LEMMA, ORTH]
+
+
 def _words_of(doc: Doc) -> set[tuple[str, str]]:
+    # The attributes as one array of string ids, then each distinct id looked up once:
+    # walking the tokens would create a Python object per token.
+    strings = doc.vocab.strings
     words: set[tuple[str, str]] = set()
-    add = words.add
-    for token in doc:  # one walk: each walk creates a Python object per token
-        add(("LOWER", token.lower_))
-        add(("LEMMA", token.lemma_))
-        add(("ORTH", token.text))
+    columns = doc.to_array(_WORD_ATTRS)
+    for column, attr in enumerate(("LOWER", "LEMMA", "ORTH")):
+        words.update((attr, strings[int(key)]) for key in set(columns[:, column].tolist()))
     return words
 
 
@@ -351,14 +357,20 @@ def _groups_for(words: set[tuple[str, str]], extension: Extension, scope: str) -
     return [label_matchers[position] for position in sorted(found)]
 
 
-def _find(doc: Doc, extension: Extension, scope: str) -> dict[str, list[tuple[int, int]]]:
+def _find(
+    doc: Doc, extension: Extension, scope: str, groups: list[_LabelMatcher] | None = None
+) -> dict[str, list[tuple[int, int]]]:
+    """Every labelled span in ``doc``. ``groups``: the matcher groups to run, as one
+    Matcher (a block of a long text passes those of the whole text, so its blocks share
+    one compiled Matcher); by default, the groups whose anchor words ``doc`` holds."""
     _, phrase_matchers = _matchers(extension, scope)
     strings = doc.vocab.strings
     found: dict[str, list[tuple[int, int]]] = {}
-    words = _words_of(doc)
-    groups = _groups_for(words, extension, scope)
+    merge = groups is not None or len(doc) >= LONG_TEXT_TOKENS
+    if groups is None:
+        groups = _groups_for(_words_of(doc), extension, scope)
     matches = []
-    if len(doc) >= LONG_TEXT_TOKENS and len(groups) > 1:
+    if merge and len(groups) > 1:
         matches.extend(_merged(groups)(doc))
     else:
         for group in groups:
@@ -384,8 +396,10 @@ def _longest_first(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple(kept)
 
 
-def _analyse_doc(doc: Doc, extension: Extension, scope: str = MESSAGE_SCOPE) -> Analysis:
-    found = _find(doc, extension, scope)
+def _analyse_doc(
+    doc: Doc, extension: Extension, scope: str = MESSAGE_SCOPE, groups: list[_LabelMatcher] | None = None
+) -> Analysis:
+    found = _find(doc, extension, scope, groups)
     sentences = tuple((s.start_char, s.end_char) for s in doc.sents)
     return Analysis({label: _longest_first(spans) for label, spans in found.items()}, sentences)
 
@@ -408,14 +422,72 @@ _fixed_cache = _BoundedCache(4096)
 
 
 def analyse_fixed(text: str) -> Analysis:
-    """Analyse a text; cached, so a template's fixed text is analysed once per process."""
+    """Analyse a text; cached, so a template's fixed text is analysed once per process.
+
+    A long text (a newsletter) is analysed a block of paragraphs at a time
+    (``_blocks``), each block cached on its own: a rewrite that edits a few sentences
+    re-reads only the blocks it touched, so the work stays linear in the message.
+    """
     extension = _vocabulary.get()
     cached = _fixed_cache.get((extension, text))
     if cached is not None:
         return cached
+    if len(text) > LONG_TEXT_CHARS:
+        return _fixed_cache.put((extension, text), _analyse_blocks(text, extension))
     with _transient(extension, MESSAGE_SCOPE) as nlp:
         analysis = _analyse_doc(nlp(text), extension)
     return _fixed_cache.put((extension, text), analysis)
+
+
+# Longer than this, a text is analysed in blocks of whole paragraphs. A blank line ends a
+# sentence (``paragraph_breaks``) and no pattern reads across one, so a block's analysis
+# is the same as the whole text's there. Real messages are far shorter.
+LONG_TEXT_CHARS = 8_000
+_BLOCK_CHARS = 2_000
+_PARAGRAPH_END = re.compile(r"\n[ \t]*\n\s*")
+_block_cache = _BoundedCache(4096)
+
+
+def _blocks(text: str) -> list[tuple[int, str]]:
+    """``text`` cut after blank lines into blocks of about ``_BLOCK_CHARS`` or more (each
+    with its start). A block ends at a paragraph whose own text decides it (its hash),
+    not at a running count, so an edit to one paragraph leaves the other blocks as they
+    were and their analyses are found in the cache."""
+    blocks: list[tuple[int, str]] = []
+    start = 0
+    for found in _PARAGRAPH_END.finditer(text):
+        end = found.end()
+        size = end - start
+        paragraph_mark = crc32(text[max(0, found.start() - 40) : found.start()].encode("utf-8", "replace")) % 4 == 0
+        if size >= _BLOCK_CHARS and (paragraph_mark or size >= 4 * _BLOCK_CHARS):
+            blocks.append((start, text[start:end]))
+            start = end
+    if start < len(text):
+        blocks.append((start, text[start:]))
+    return blocks
+
+
+def _analyse_blocks(text: str, extension: Extension) -> Analysis:
+    blocks = _blocks(text)
+    # Kept here too: filling the bounded cache may clear it half way through this text.
+    analyses = {block: found for _, block in blocks if (found := _block_cache.get((extension, block)))}
+    todo = list(dict.fromkeys(block for _, block in blocks if block not in analyses))
+    if todo:
+        with _transient(extension, MESSAGE_SCOPE) as nlp:
+            docs = list(nlp.pipe(todo))
+            words = set().union(*(_words_of(doc) for doc in docs))
+            groups = _groups_for(words, extension, MESSAGE_SCOPE)  # one Matcher for them all
+            for block, doc in zip(todo, docs, strict=True):
+                analysis = _analyse_doc(doc, extension, groups=groups)
+                analyses[block] = _block_cache.put((extension, block), analysis)
+    hits: dict[str, list[tuple[int, int]]] = {}
+    sentences: list[tuple[int, int]] = []
+    for start, block in blocks:
+        analysis = analyses[block]
+        for label, spans in analysis.hits.items():
+            hits.setdefault(label, []).extend((start + s, start + e) for s, e in spans)
+        sentences.extend((start + s, start + e) for s, e in analysis.sentences)
+    return Analysis({label: tuple(spans) for label, spans in hits.items()}, tuple(sentences))
 
 
 @contextmanager
@@ -495,22 +567,108 @@ def words_a_value_needs(extension: Extension = ()) -> frozenset[str] | None:
 
 
 def value_needs_pipeline(text: str, extension: Extension = ()) -> bool:
-    """False only when ``text`` provably matches nothing: plain words (letters only, or
-    ASCII digits only) split by single spaces, none a tokenizer exception, none a word
-    or lemma any pattern or phrase needs. Anything else (punctuation, mixed tokens)
-    goes to spaCy."""
+    """False only when ``text`` provably matches nothing on its own, so spaCy is skipped.
+
+    Every token spaCy could make of a short value is among ``_tokens_of(text)``: its
+    runs of letters and digits (and their letter or digit parts, when a suffix rule
+    splits "5pm"), each punctuation mark, and each needed word with punctuation in it
+    ("v.i.p", "limited-time") that occurs in it. A pattern or phrase can match only if
+    each of its required tokens is one of those (``_Requirements``). Values holding an
+    apostrophe, a tokenizer exception or odd spacing go to spaCy as they are. So an
+    order number ("NW-7103689"), a total ("£368.20") or a host name costs a few set
+    lookups, not a pipeline run.
+    """
     if not text or len(text) > 64:
         return True
-    lower, lemmas, table, exceptions = _needed_words(extension)
-    if table is None:
+    requirements = _requirements(extension)
+    if requirements is None:
         return True
-    for word in text.split(" "):
-        if not (word.isalpha() or (word.isascii() and word.isdigit())):
-            return True
-        folded = word.lower()
-        if folded in exceptions or folded in lower or table.get(folded, folded) in lemmas:
-            return True
-    return False
+    if _ODD_SPACING.search(text) or _APOSTROPHES.search(text):
+        return True
+    tokens = requirements.tokens_of(text)
+    return tokens is None or requirements.may_match(tokens)
+
+
+_RUN = re.compile(r"[^\W_]+")
+_LETTERS_OR_DIGITS = re.compile(r"[^\W\d_]+|\d+")
+_ODD_SPACING = re.compile(r"\s\s|[^\S ]|^ | $")
+_APOSTROPHES = re.compile("['\u2019\u2018`\u00b4]")
+Forms = frozenset[tuple[str, str]]
+
+
+class _Requirements:
+    """For every pattern and phrase of a vocabulary, the tokens it cannot match without:
+    one set of allowed (attribute, value) forms per required token. Indexed by the forms
+    of each pattern's first required token, so a value checks only the patterns whose
+    index form it holds."""
+
+    def __init__(self, needs: list[tuple[Forms, ...]], table: Any, exceptions: frozenset[str]) -> None:
+        self.needs = needs
+        self.table = table
+        self.exceptions = exceptions
+        self.index: dict[tuple[str, str], list[int]] = {}
+        for number, required in enumerate(needs):
+            for form in required[0]:
+                self.index.setdefault(form, []).append(number)
+        with_punctuation = {v for required in needs for forms in required for _, v in forms}
+        self.punctuated = tuple(sorted(v for v in with_punctuation if len(v) > 1 and not v.isalnum()))
+
+    def tokens_of(self, text: str) -> Forms | None:
+        """The forms of every token spaCy could make of ``text``; None: a tokenizer
+        exception is in it, so spaCy's tokens cannot be foreseen."""
+        folded = text.lower()
+        pieces = set(_RUN.findall(folded)).union(_LETTERS_OR_DIGITS.findall(folded))
+        if not pieces.isdisjoint(self.exceptions):
+            return None
+        pieces.update(c for c in folded if not c.isalnum() and not c.isspace())
+        pieces.update(word for word in self.punctuated if word in folded)
+        cased = set(_RUN.findall(text)).union(_LETTERS_OR_DIGITS.findall(text))
+        forms = {("ORTH", piece) for piece in pieces | cased}
+        for piece in pieces:
+            forms.add(("LOWER", piece))
+            forms.add(("LEMMA", piece))
+            forms.add(("LEMMA", self.table.get(piece, piece)))
+        return frozenset(forms)
+
+    def may_match(self, tokens: Forms) -> bool:
+        seen: set[int] = set()
+        for form in tokens:
+            for number in self.index.get(form, ()):
+                if number not in seen:
+                    seen.add(number)
+                    if all(not forms.isdisjoint(tokens) for forms in self.needs[number]):
+                        return True
+        return False
+
+
+@lru_cache(maxsize=16)
+def _requirements(extension: Extension) -> _Requirements | None:
+    """None when some pattern has no required word: then any value may match."""
+    _, _, table, exceptions = _needed_words(extension)
+    if table is None:
+        return None
+    nlp = pipeline()
+    needs: list[tuple[Forms, ...]] = []
+    for label_matcher in _matchers(extension, MESSAGE_SCOPE)[0]:
+        for patterns in label_matcher._patterns.values():
+            for pattern in patterns:
+                required = tuple(
+                    forms
+                    for token in pattern
+                    if token.get("OP") in (None, "+", "1", "{1}") and (forms := _token_anchors(token)) is not None
+                )
+                if not required:
+                    return None
+                needs.append(required)
+    for attr, labels in phrase_lists(extension, MESSAGE_SCOPE).items():
+        for phrases in labels.values():
+            docs = nlp.pipe(phrases) if attr == "LEMMA" else (nlp.make_doc(p) for p in phrases)
+            for doc in docs:
+                words = [t.lemma_ if attr == "LEMMA" else t.lower_ for t in doc if not t.is_space]
+                if words:
+                    needs.append(tuple(frozenset({(attr, word)}) for word in words))
+    multi_token_exceptions = frozenset(e for e in exceptions if e.isalnum())
+    return _Requirements(needs, table, multi_token_exceptions)
 
 
 @lru_cache(maxsize=65536)

@@ -8,12 +8,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from itertools import accumulate
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linters.nlp import (
     _analyse_value,
     _longest_first,
+    _needed_words,
     analyse,
     analyse_fixed,
     current_vocabulary,
@@ -76,3 +78,38 @@ def _compare(pieces: list[tuple[str, str | None]]) -> None:
     assert dict(analysis.hits) == _analysed_the_plain_way(text, values)
     for spans in analysis.hits.values():
         assert tuple(spans) == _longest_first(list(spans))  # sorted, apart: longest-first
+
+
+# --- spaCy is skipped only for values that provably match nothing on their own ---
+
+_NEEDED = sorted(
+    {w for w in _needed_words()[0] | _needed_words()[1]}
+    | {w.upper() for w in _needed_words()[0] if w.isalpha()}
+    | {w.capitalize() for w in _needed_words()[0] if w.isalpha()}
+)
+# What order numbers, totals, dates, hosts, codes and names are made of.
+_PIECES = st.sampled_from(_NEEDED) | st.text(
+    st.sampled_from("ABCNWXZaeiknorstuv0123456789-./:#£$€%&+_@!?,()"), min_size=1, max_size=12
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=4), st.sampled_from([" ", "", "-", "/", ", "]), st.booleans())
+def test_a_value_spacy_skips_matches_nothing_alone(pieces: list[str], joiner: str, extended: bool) -> None:
+    value = joiner.join(pieces)[:64]
+    extension = _EXTENDED if extended else ()
+    if not value_needs_pipeline(value, extension):
+        assert _analyse_value(value, extension).hits == {}, value
+
+
+@pytest.mark.parametrize(
+    "value", ["NW-7103689", "£368.20", "$1,249.00", "northwind.example", "5 May 2026", "2026-11-20", "A-17/3"]
+)
+def test_order_numbers_totals_dates_and_hosts_skip_spacy(value: str) -> None:
+    assert not value_needs_pipeline(value)
+
+
+@pytest.mark.parametrize("value", ["20% off", "ends tonight!", "VIP", "v.i.p. member", "limited-time", "Last chance"])
+def test_values_that_match_alone_go_to_spacy(value: str) -> None:
+    assert value_needs_pipeline(value)
+    assert _analyse_value(value, ()).hits

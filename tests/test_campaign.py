@@ -182,10 +182,17 @@ def test_plain_values_skip_spacy_and_match_nothing(name):
 
 
 @pytest.mark.parametrize(
-    "value", ["VIP", "Hope", "O'Brien", "ends tonight!", "cannot", "20% off", "a  b", ""]
+    "value", ["VIP", "O'Brien", "ends tonight!", "cannot", "20% off", "a  b", ""]
 )
 def test_values_with_pattern_words_or_punctuation_go_to_spacy(value):
     assert value_needs_pipeline(value)
+
+
+@pytest.mark.parametrize("value", ["Hope", "Grace Miss", "NW-7103689", "£368.20"])
+def test_values_that_only_share_a_word_with_a_pattern_skip_spacy(value):
+    # "Hope" is a word of "we hope you ..." but cannot match alone: no pipeline run.
+    assert not value_needs_pipeline(value)
+    assert _analyse_value(value, ()).hits == {}
 
 
 def test_no_name_reaches_the_vocabulary():
