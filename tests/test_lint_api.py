@@ -479,7 +479,7 @@ def test_lint_with_a_sample_customer_the_template_cannot_render_for_is_a_400() -
     body = sample_body("/lint")
     body["template"] = {
         "subject": "Hello {{first_name}}",
-        "text": "Hi {{first_name}}, " * 3 + "\n\nNorthwind",
+        "text": "Hi {{first_name}}, " * 12 + "\n\nNorthwind",
     }
     body["customers"] = [
         {"customer_id": "c-1", "first_name": "Arthur"},
@@ -503,3 +503,19 @@ def test_answers_carry_no_raw_control_characters() -> None:
     assert not any(0x7F <= ord(c) <= 0x9F or c in "\u2028\x1b" for c in response["body"])
     paths = {f["path"] for f in json.loads(response["body"])["findings"]}
     assert paths == {"winback\x9b\u2028\x1b/text"}  # the same data, escaped as JSON
+
+
+@pytest.mark.parametrize("channel", ["postal", "in_app"])
+def test_lint_reads_templates_for_postcards_and_in_app_messages(channel: str) -> None:
+    # Contacts the guard does not send (issue 31) are still linted before a campaign:
+    # a postcard to "Current Resident" that calls itself urgent is caught there too.
+    body = sample_body("/lint")
+    body["channel"] = channel
+    body["purpose"] = "marketing"
+    body["template"] = {"text": "URGENT information for you, Current Resident: act now to lock in your rate."}
+    body.pop("customers", None)
+
+    status, answer = call("/lint", body)
+
+    assert status == 200, answer
+    assert "SG301" in json.dumps(answer)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..findings import Action
 from ..handlebars import position
-from ..models import InlineTemplate, load_json
+from ..models import Channel, InlineTemplate, load_json
 from ..selection import suggest
 from .findings import LintFinding
 
@@ -69,7 +69,7 @@ class FrontMatter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = None
-    channel: Literal["email", "sms", "push", "voice"] = "email"
+    channel: Channel = Channel.EMAIL  # every channel a request may name (linters.models)
     purpose: Literal["marketing", "transactional", "service"] | None = None
     automated: bool = True
     subject: str | None = None
