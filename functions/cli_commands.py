@@ -3,7 +3,8 @@
 The engine (linters/cli.py) knows no AWS. This module hands it what does:
 
 - ``sendguard invoke`` (functions/local.py), ``sendguard import-ses``
-  (functions/ses_import.py) and ``sendguard review`` (functions/review/command.py),
+  (functions/ses_import.py), ``sendguard review`` (functions/review/command.py) and
+  ``sendguard contacts ask|record`` (functions/contacts/command.py),
   as ``linters.cli.Command`` entries whose modules are imported only when they run;
   ``invoke`` and ``review --serve`` start an embedded moto server, which the wheel
   installs only with the ``local`` extra (``pip install "sendguard[local]"``): without
@@ -96,6 +97,12 @@ def _review() -> Any:
     return command
 
 
+def _contacts() -> Any:
+    from functions.contacts import command
+
+    return command
+
+
 AWS_COMMANDS: tuple[Command, ...] = (
     Command(
         "invoke", "run a Lambda handler locally against an event file", _needs_local_extra("invoke", _invoke)
@@ -106,6 +113,7 @@ AWS_COMMANDS: tuple[Command, ...] = (
         "list, show, release or deny quarantined messages; --serve the console",
         _needs_local_extra("review", _review),
     ),
+    Command("contacts", "ask before, record after: contacts the guard does not send", _contacts),
 )
 
 

@@ -28,5 +28,11 @@ def read_stored_facts(
     stored = ledger.get_customer(customers, customer_id) if customers is not None and customer_id else None
     if stored is None and request.customer is None and request.customer_id is not None:
         raise RequestError("customer_id", f"no customer record for {request.customer_id!r}")
-    history, events = ledger.read_recent(contacts, request.to, moment) if contacts is not None else ([], [])
+    # The customer's own rows too: contacts recorded by customer (a rep's call) count
+    # toward this address's caps, pile-ups and cooldowns.
+    history, events = (
+        ledger.read_recent(contacts, request.to, moment, customer_id=customer_id)
+        if contacts is not None
+        else ([], [])
+    )
     return with_stored_facts(request, stored, history, events)

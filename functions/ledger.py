@@ -8,6 +8,12 @@ Suppression events (an unsubscribe, a complaint, a permanent bounce) have no ``t
 they are kept for good, and ``read_recent`` returns them however old they are, so a
 person who complained two years ago is still not sent marketing.
 
+Contacts made outside the guard (POST /contacts: a rep's call, a postcard) are rows of
+the same kind, kept under the address and under ``#customer#<customer_id>``
+(``customer_key``), which every read of a request naming the customer adds; a row
+``#record#<id>`` (sk ``#``, ``kind`` "record") holds the hash of the body each recorded
+id came with (``record_contact``).
+
 Customers (CUSTOMERS_TABLE): pk ``customer_id``; ``record`` = the Customer as JSON.
 
 Decisions (DECISIONS_TABLE): pk ``id`` (the request id); ``decision``, ``findings``
@@ -26,6 +32,7 @@ caller (``suffix``), and a decision row is a whole-item put.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -43,7 +50,30 @@ LEDGER_DAYS = 90
 
 
 def recipient_key(to: str) -> str:
+    if to.startswith(CUSTOMER_KEY_PREFIX):
+        return to  # a customer's own rows (customer_key): ids keep their case
     return to.strip().lower()
+
+
+# A person reached on several addresses is one customer: contacts recorded through
+# POST /contacts with a customer_id are kept under this key too, and every decision on
+# a request that names the customer reads it (``read_recent``), so a rep's call counts
+# toward the cap of the next email. No address starts with "#customer#".
+CUSTOMER_KEY_PREFIX = "#customer#"
+# One row per recorded contact id (``record_contact``): the body it was recorded with.
+RECORD_KEY_PREFIX = "#record#"
+
+
+def customer_key(customer_id: str) -> str:
+    return CUSTOMER_KEY_PREFIX + customer_id
+
+
+def person_keys(to: str | None, customer_id: str | None) -> list[str]:
+    """The ledger partitions of one person: the address, then the customer's own."""
+    keys = [recipient_key(to)] if to else []
+    if customer_id:
+        keys.append(customer_key(customer_id))
+    return list(dict.fromkeys(keys))
 
 
 def _sort_key(at: datetime, suffix: str | None = None) -> str:
@@ -99,25 +129,44 @@ def _query(table: Any, **kwargs: Any) -> list[dict[str, Any]]:
 
 
 def read_recent(
-    table: Any, to: str, now: datetime, days: int = LEDGER_DAYS
+    table: Any, to: str, now: datetime, days: int = LEDGER_DAYS, customer_id: str | None = None
 ) -> tuple[list[Contact], list[Event]]:
-    """Contacts and events for ``to`` in the last ``days`` (rows from the future are kept:
-    the rules decide what a future timestamp means), plus every older suppression event.
+    """Contacts and events for ``to`` (and, with ``customer_id``, the customer's own
+    rows: ``person_keys``) in the last ``days`` (rows from the future are kept: the rules
+    decide what a future timestamp means), plus every older suppression event. A row
+    kept under both keys (a recorded contact) counts once.
 
-    Two queries: the window, then the rows before it filtered to events. Old contacts and
-    other old events have expired (their ``ttl``), so the second query reads little more
-    than the suppression rows it returns.
+    Two queries a key: the window, then the rows before it filtered to events. Old
+    contacts and other old events have expired (their ``ttl``), so the second query
+    reads little more than the suppression rows it returns.
     """
+    contacts: list[Contact] = []
+    events: list[Event] = []
+    seen: set[str] = set()
+    for key in person_keys(to, customer_id):
+        found, happened = _read_key(table, key, now, days, seen)
+        contacts.extend(found)
+        events.extend(happened)
+    return contacts, events
+
+
+def _read_key(
+    table: Any, key: str, now: datetime, days: int, seen: set[str]
+) -> tuple[list[Contact], list[Event]]:
+    """``read_recent`` for one partition; ``seen`` holds the sort keys read already."""
     from boto3.dynamodb.conditions import Attr, Key
 
     since = (now - timedelta(days=days)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    recipient = Key("recipient").eq(recipient_key(to))
+    recipient = Key("recipient").eq(key)
     contacts: list[Contact] = []
     events: list[Event] = []
     for item in _query(table, KeyConditionExpression=recipient & Key("at").gte(since)):
+        if item["at"] in seen:
+            continue
+        seen.add(item["at"])
         if item.get("kind") == "event":
             events.append(Event.model_validate_json(item["record"]))
-        else:
+        elif item.get("kind", "contact") == "contact":
             contacts.append(Contact.model_validate_json(item["record"]))
     older = _query(
         table,
@@ -127,6 +176,42 @@ def read_recent(
     # Oldest first, like the window's rows; kept only when they still suppress.
     suppression = [e for e in (Event.model_validate_json(i["record"]) for i in older) if is_suppression(e)]
     return contacts, [*suppression, *events]
+
+
+class RecordConflict(Exception):
+    """A contact id recorded before with another body (POST /contacts answers 409)."""
+
+
+def record_contact(table: Any, record_id: str, body_hash: str, keys: list[str], contact: Contact) -> bool:
+    """Record a contact made outside the guard under each of ``keys``, once per id.
+
+    A row ``#record#<id>`` keeps the hash of the body first recorded with the id, written
+    only where none is: the same id again with the same body writes the contact rows
+    again (the same keys: a retry after a failed write completes it, and counts once)
+    and returns False; with another body it writes nothing and raises RecordConflict.
+    True when recorded now. The rows' sort keys come from the id, so nothing here can
+    count one contact twice."""
+    marker = {
+        "recipient": RECORD_KEY_PREFIX + record_id,
+        "at": "#",
+        "kind": "record",
+        "body": body_hash,
+        "ttl": _ttl(contact.at),
+    }
+    try:
+        table.put_item(Item=marker, ConditionExpression="attribute_not_exists(recipient)")
+        new = True
+    except ClientError as exc:
+        if not conditional_failed(exc):
+            raise
+        earlier = table.get_item(Key={"recipient": marker["recipient"], "at": "#"}, ConsistentRead=True)
+        if earlier.get("Item", {}).get("body") != body_hash:
+            raise RecordConflict(record_id) from None
+        new = False
+    suffix = "rec-" + hashlib.sha256(record_id.encode("utf-8")).hexdigest()[:16]
+    for key in keys:
+        put_contact(table, key, contact, suffix=suffix)
+    return new
 
 
 def get_customer(table: Any, customer_id: str) -> Customer | None:

@@ -33,6 +33,10 @@ class Channel(StrEnum):
     SMS = "sms"
     PUSH = "push"
     VOICE = "voice"
+    # Contacts the guard does not deliver: asked about (POST /contacts/ask) and recorded
+    # (POST /contacts) so that caps, pile-ups and cooldowns count them.
+    POSTAL = "postal"  # direct mail, postcards, catalogues
+    IN_APP = "in_app"  # a message shown inside the customer's app or account
 
 
 class Purpose(StrEnum):
@@ -99,6 +103,8 @@ class Consent(Strict):
     sms_marketing: bool | None = None
     voice_marketing: bool | None = None
     push_marketing: bool | None = None
+    postal_marketing: bool | None = None
+    in_app_marketing: bool | None = None
     personalization: bool | None = None
 
 
@@ -255,6 +261,8 @@ class Contact(Strict):
     campaign: str | None = None
     purpose: Purpose = Purpose.MARKETING
     text: Annotated[str, Field(max_length=MAX_PART_CHARS)] | None = None
+    # Who made a contact the guard did not send (a rep, a mail house), as recorded.
+    by: Annotated[str, Field(max_length=256)] | None = None
 
     @field_validator("at")
     @classmethod

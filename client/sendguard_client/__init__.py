@@ -15,9 +15,33 @@ to any service::
 
 ``install_hook(client)`` instead turns an existing boto3 ``sesv2`` client's
 ``send_email`` or ``sns`` client's ``publish`` into outbox requests (see hook.py).
+
+Contacts the guard does not send (a rep's call, a postcard, another platform's
+message) are asked about before and recorded after (see contacts.py)::
+
+    from sendguard_client import ask, record
+
+    answer = ask({"channel": "voice", "automated": False, "purpose": "marketing",
+                  "customer_id": "c-1042", "to": "+13125550142"})
+    if answer["decision"] == "allow":
+        ...  # make the call, then:
+        record({"id": "call-8812", "channel": "voice", "purpose": "marketing",
+                "customer_id": "c-1042", "at": "2026-11-20T15:10:00Z", "by": "rep:jlee"})
 """
 
 from sendguard_client.client import OutboxError, build_message, send
+from sendguard_client.contacts import ApiUnavailable, ContactConflict, ContactError, ask, record
 from sendguard_client.hook import install_hook, uninstall_hook
 
-__all__ = ["OutboxError", "build_message", "install_hook", "send", "uninstall_hook"]
+__all__ = [
+    "ApiUnavailable",
+    "ContactConflict",
+    "ContactError",
+    "OutboxError",
+    "ask",
+    "build_message",
+    "install_hook",
+    "record",
+    "send",
+    "uninstall_hook",
+]

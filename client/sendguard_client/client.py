@@ -11,6 +11,8 @@ from typing import Any
 MAX_MESSAGE_BYTES = 256 * 1024
 REQUIRED = ("channel", "to", "template")
 CHANNELS = ("email", "sms", "push")  # what the guard delivers; voice scripts: `sendguard check`
+# Contacts the guard never delivers: asked about before and recorded after instead.
+NOT_DELIVERED = ("postal", "in_app")
 
 
 class OutboxError(ValueError):
@@ -29,6 +31,11 @@ def build_message(request: dict[str, Any]) -> dict[str, Any]:
     for name in REQUIRED:
         if not request.get(name):
             raise OutboxError(f"{name}: required field is missing")
+    if request["channel"] in NOT_DELIVERED:
+        raise OutboxError(
+            f"channel: the guard does not deliver {request['channel']}; ask before with "
+            "sendguard_client.ask (POST /contacts/ask) and record it after with sendguard_client.record"
+        )
     if request["channel"] not in CHANNELS:
         raise OutboxError(f"channel: must be one of {', '.join(CHANNELS)}")
     message = dict(request)

@@ -28,7 +28,9 @@ def find_channel_pileup(message: Message, settings: PileupSettings) -> Iterator[
 
     Catches: a marketing message whose `campaign` matches (ignoring case) a contact
     in `history` on a different channel within `window_days` (default 7). A repeat
-    on the same channel is a frequency question (SG603), not a pile-up. Messages
+    on the same channel is a frequency question (SG603), not a pile-up. A postcard
+    drop or a rep's call recorded for the campaign (`POST /contacts`) counts like a
+    message the guard sent. Messages
     without a campaign and transactional/service messages are not judged.
 
     Why it hurts: a postcard, a text, a voicemail and an email for the same sale

@@ -41,7 +41,9 @@ def find_over_cap(message: Message, settings: FrequencySettings) -> Iterator[Hit
 
     Catches: a marketing message when the person already got `max` marketing
     messages in the last `hours` (default: 1 in 24 hours and 3 in 7 days, across
-    every channel). A window with a `channel` counts and caps only that channel.
+    every channel: post, in-app messages and the calls people made count as much as
+    what the guard sent, once recorded in the contact ledger with `POST /contacts`).
+    A window with a `channel` counts and caps only that channel.
     Windows are rolling: a message sent exactly 24 hours ago no longer counts toward
     a 24-hour window. Transactional and service messages neither count nor are
     capped. The hold's retry time is when every window has room again.

@@ -57,7 +57,9 @@ def find_quiet_hours(message: Message, settings: QuietHoursSettings) -> Iterator
     `purposes` (default marketing and service) when the recipient's local time is in
     their quiet hours: the customer's `quiet_hours`, else `quiet_start`-`quiet_end`
     (default 21:00-08:00), in the customer's `timezone`, else `default_timezone`
-    (default UTC). Email waits in the inbox and is exempt by default; transactional
+    (default UTC). A call a person makes (`automated: false`) is held like an
+    automated one. Email waits in the inbox and is exempt by default, and so do post
+    and in-app messages (`postal`, `in_app`: read when the person opens them); transactional
     messages (a password reset or one-time code the person just asked for) are
     exempt by default. The hold's retry time is the end of the quiet hours, on the
     local wall clock, daylight-saving changes included.

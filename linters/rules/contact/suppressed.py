@@ -27,7 +27,9 @@ def find_suppressed(message: Message, settings: NoSettings) -> Iterator[Hit]:
     or after an `unsubscribe` event on that channel; anything at all on a channel with
     a `complaint` event or a permanent `bounce` event. An event without a `channel`
     applies to every channel. Suppression events count whatever their timestamp.
-    Transient (soft) bounces do not suppress.
+    Transient (soft) bounces do not suppress. Post and in-app messages are channels
+    like the others: `unsubscribed: ["postal"]` is a postal opt-out ("no more
+    catalogues"), and it stops postcards, not emails.
 
     Why it hurts: "I finally had to report the emails as spam to stop them (after I
     unsubscribed twice)." Every message after an unsubscribe teaches the person that

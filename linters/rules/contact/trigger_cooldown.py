@@ -25,17 +25,20 @@ class CooldownSettings(Settings):
 
 @rule(
     "SG605", "trigger-cooldown", Action.HOLD, CooldownSettings,
-    reads=("request.purpose", "request.trigger", "events", "now"),
+    reads=("request.purpose", "request.trigger", "request.automated", "events", "now"),
 )
 def find_trigger_too_soon(message: Message, settings: CooldownSettings) -> Iterator[Hit]:
     """Reacts to something the person just did on the site before the cooldown ends.
 
     Catches: a marketing message whose `trigger` is one of `triggers` (default
     `site_visit`, `login`, `product_view`) sent less than `cooldown_hours` (default
-    24) after the latest event of any of those types in `events`. The hold's retry
-    time is that event plus the cooldown. Transactional and service messages (a
-    new-sign-in alert) are never held. Without such an event there is nothing to
-    time and nothing is judged.
+    24) after the latest event of any of those types in `events`. A contact a person
+    makes (`automated: false`: a rep's call or email) is timed from those events
+    whether or not it declares a trigger: the rep who calls within the hour after a
+    login was prompted by it all the same. The hold's retry time is that event plus
+    the cooldown. Transactional and service messages (a new-sign-in alert, a call
+    back the person asked for) are never held. Without such an event there is
+    nothing to time and nothing is judged.
 
     Why it hurts: "Every time I log in to the site to look at products, I get a phone
     call from my sales rep within an hour. I'm afraid even to visit the site."
@@ -49,7 +52,9 @@ def find_trigger_too_soon(message: Message, settings: CooldownSettings) -> Itera
     """
     request = message.request
     watched = set(settings.triggers)
-    if request.purpose != Purpose.MARKETING or request.trigger not in watched:
+    # A person reaching out after a visit reacts to it, declared or not.
+    prompted = request.trigger in watched or not request.automated
+    if request.purpose != Purpose.MARKETING or not prompted:
         return
     now = _now(message)
     span = timedelta(hours=settings.cooldown_hours)
@@ -58,9 +63,10 @@ def find_trigger_too_soon(message: Message, settings: CooldownSettings) -> Itera
         return
     latest = max(recent, key=lambda e: aware(e.at))
     ends = aware(latest.at) + span
+    how = f"{request.trigger}-triggered" if request.trigger in watched else "a person's contact"
     yield Hit(
         f"sent {_ago(now - aware(latest.at))} after a {latest.type.replace('_', ' ')} "
-        f"({request.trigger}-triggered); cooldown {_span(settings.cooldown_hours)} ends {_when(ends)}",
+        f"({how}); cooldown {_span(settings.cooldown_hours)} ends {_when(ends)}",
         retry_at=ends,
     )
 
