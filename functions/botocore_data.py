@@ -50,7 +50,7 @@ import botocore
 from botocore.loaders import Loader
 
 # Every service sendguard's functions and tools make clients for (``aws.client``).
-SERVICES = ("dynamodb", "lambda", "s3", "ses", "sesv2", "sns", "sqs", "ssm", "sts")
+SERVICES = ("dynamodb", "lambda", "pinpoint-sms-voice-v2", "s3", "ses", "sesv2", "sns", "sqs", "ssm", "sts")
 # The clients the guard makes before its first decision: their models go in lean.
 LEAN_MODELS = ("dynamodb", "ssm")
 # The protocol each lean model must have: package.py ships no model whose protocol a

@@ -14,11 +14,33 @@ same document as JSON. The shape::
     [tool.sendguard.vocabulary]  # a company's own words, added to word classes
     status_words = ["Diamond Circle", "Founders Club"]
 
+    [tool.sendguard.claims]      # the claim reader's score a sentence needs, per class
+    thresholds = {status = 0.8, urgency = 0.9}   # (linters/claim_reader.py; every rule that reads it)
+
     [tool.sendguard]             # rule selection, as ruff's (linters/selection.py)
     select = ["ALL"]
     ignore = ["SG302"]
     extend-select = ["SG201"]
     per-file-ignores = {"legacy/*" = ["SG3"]}   # read by `sendguard lint` (linters/lint/config.py)
+
+    [tool.sendguard.voice]       # how the guard speaks `voice` requests (functions/guard/voice.py)
+    voice_id = "JOANNA"          # an Amazon Polly voice
+
+    [tool.sendguard.unsubscribe] # one-click unsubscribe in marketing email (functions/unsubscribe_link)
+    method = "link"              # or "ses": SES subscription management, with contact_list (and topic)
+    mailto = "unsubscribe@northwind.example"   # optional, beside the link in List-Unsubscribe
+
+    [tool.sendguard.replies]     # answers to inbound texts (functions/feedback/inbound_sms.py)
+    help_text = "Northwind: help at northwind.example/help. Reply STOP to opt out."
+    stop_text = "Northwind: you will get no more marketing texts."   # optional confirmation
+
+    [tool.sendguard.sender]      # who sends: SG702-SG704 look for it and add it (``SenderIdentity``)
+    name = "Northwind Outfitters"
+    postal_address = "Northwind Outfitters, 120 Harbour Street, Portland, OR 97201, USA"
+    unsubscribe_url = "https://northwind.example/preferences"   # optional; else the one-click link
+
+Calling hours (SG609) are a legal floor (``FLOORS``): settings can make them stricter,
+nothing in a policy can make them weaker.
 
 An unknown rule id, action, threshold or word class is an error that names it, and so
 is a document nested deeper than ``MAX_DEPTH`` (checked before anything recursive reads
@@ -33,10 +55,11 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .claim_reader import check_thresholds
 from .findings import Action
 from .models import load_json
 from .registry import RULES, Rule
@@ -173,6 +196,175 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         raise PolicyError(f"{source}: nested too deeply to read") from None
 
 
+class VoiceDelivery(BaseModel):
+    """``[tool.sendguard.voice]``: how the guard speaks a ``voice`` request (SendVoiceMessage)."""
+
+    model_config = ConfigDict(extra="forbid")
+    voice_id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z]{2,20}$",
+        description="the Amazon Polly voice, e.g. 'JOANNA'; absent: the service's default voice",
+    )
+
+
+_MAILBOX = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$"
+_SES_NAME = r"^[A-Za-z0-9_-]{1,64}$"
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+
+
+class OneClickUnsubscribe(BaseModel):
+    """``[tool.sendguard.unsubscribe]``: how a marketing email the guard sends offers
+    one-click unsubscribe (RFC 8058; functions/unsubscribe_link/headers.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    method: Literal["link", "ses"] = Field(
+        "link",
+        description="'link': List-Unsubscribe and List-Unsubscribe-Post headers to the stack's "
+        "unsubscribe route; 'ses': SES subscription management (ListManagementOptions)",
+    )
+    mailto: str | None = Field(None, pattern=_MAILBOX, description="a mailbox added to List-Unsubscribe")
+    contact_list: str | None = Field(
+        None, pattern=_SES_NAME, description="method 'ses': the SES contact list"
+    )
+    topic: str | None = Field(None, pattern=_SES_NAME, description="method 'ses': the list's topic, if any")
+
+    @model_validator(mode="after")
+    def ses_needs_a_list(self) -> OneClickUnsubscribe:
+        if self.method == "ses" and not self.contact_list:
+            raise ValueError("method 'ses' needs contact_list, the SES contact list to manage")
+        return self
+
+
+class ReplyTexts(BaseModel):
+    """What the guard texts back to a keyword (sent through the guard, as transactional)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # 612 characters: four concatenated GSM-7 segments.
+    help_text: str | None = Field(
+        None, min_length=1, max_length=612, description="the answer to HELP or INFO"
+    )
+    stop_text: str | None = Field(
+        None, min_length=1, max_length=612, description="one confirmation after STOP and its kin"
+    )
+
+
+class SmsReplies(ReplyTexts):
+    """``[tool.sendguard.replies]``: answers to inbound texts, per number where they differ."""
+
+    by_number: dict[str, ReplyTexts] = Field(
+        default_factory=dict, description="texts for one of the stack's numbers (E.164), instead of these"
+    )
+
+    @field_validator("by_number")
+    @classmethod
+    def numbers_are_e164(cls, value: dict[str, ReplyTexts]) -> dict[str, ReplyTexts]:
+        for number in value:
+            if not _E164.fullmatch(number):
+                raise ValueError(f"{number!r} is not an E.164 number like +12125550101")
+        return value
+
+    def for_number(self, number: str) -> ReplyTexts:
+        return self.by_number.get(number) or self
+
+
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _printed_text(value: str | None, what: str, newlines: bool) -> str | None:
+    """Text the guard prints into a message as it is: no control characters (a line
+    break only where ``newlines``), and at least one letter."""
+    if value is None:
+        return value
+    value = value.strip()
+    if _CONTROL.search(value) or (not newlines and "\n" in value):
+        raise ValueError(f"{what} may not hold control characters{'' if newlines else ' or line breaks'}")
+    if not _LETTER.search(value):
+        raise ValueError(f"{what} needs words, not only digits or signs")
+    return value
+
+
+class SenderIdentity(BaseModel):
+    """``[tool.sendguard.sender]``: who sends, as the rules that look for it read it:
+    the name a text or call gives (SG703, SG704), the postal address and the opt-out
+    link a commercial email gives (SG702). Each is copied into the settings of the
+    rules that have a setting of that name (``SENDER_SETTINGS``) unless a rule's own
+    table sets it."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(
+        None, min_length=1, max_length=80, description="the sender's name as readers know it ('Northwind')"
+    )
+    postal_address: str | None = Field(
+        None,
+        min_length=10,
+        max_length=300,
+        description="the sender's valid physical postal address (CAN-SPAM, 15 U.S.C. 7704(a)(5)(A)(iii))",
+    )
+    unsubscribe_url: str | None = Field(
+        None,
+        max_length=400,
+        description="an https page where a reader opts out; absent: the one-click link the guard fills in",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def name_is_text(cls, value: str | None) -> str | None:
+        return _printed_text(value, "the name", newlines=False)
+
+    @field_validator("postal_address")
+    @classmethod
+    def address_is_text(cls, value: str | None) -> str | None:
+        return _printed_text(value, "the address", newlines=True)
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def https_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname or not value.isascii() or not value.isprintable():
+            raise ValueError(f"{value!r} is not an https URL like 'https://northwind.example/preferences'")
+        if " " in value or "{" in value or "}" in value:
+            raise ValueError(f"{value!r} holds a space or a brace: write the URL as it is sent")
+        return value
+
+
+# [sender] key -> the rule setting it fills (SG702, SG703, SG704 declare these settings).
+SENDER_SETTINGS = {"name": "sender_name", "postal_address": "postal_address", "unsubscribe_url": "unsubscribe_url"}
+
+
+def _settings_table(model: type[BaseModel], table: Any, where: str) -> Any:
+    """A settings table read into ``model``; PolicyError naming the key otherwise."""
+    if not isinstance(table, dict):
+        raise PolicyError(f"{where}: expected a table, got {type(table).__name__}")
+    try:
+        return model.model_validate(table)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        key = ".".join(str(p) for p in first["loc"])
+        problem = "unknown setting" if first["type"] == "extra_forbidden" else first["msg"]
+        known = ", ".join(model.model_fields)
+        raise PolicyError(f"{where}{'.' + key if key else ''}: {problem} (it has: {known})") from None
+
+
+def replies_from_document(document: dict[str, Any], source: str = "policy") -> SmsReplies:
+    """The ``replies`` table alone, for code that must not load the rules (and spaCy):
+    the inbound SMS function reads it from the same policy document as the guard."""
+    return _settings_table(SmsReplies, document.get("replies", {}), f"{source}: replies")
+
+
+# Legal floors: calling and texting hours (SG609, 47 CFR 64.1200(c)(1)). A policy may
+# make them stricter (narrower hours, block instead of hold) but never weaker: an entry
+# that sets such a rule to warn, rewrite or off, or an ``ignore`` that names it, is an
+# error, and every other way to lower it (a selection prefix, a command-line --ignore,
+# a reviewer's override) leaves it at its default action (``Policy.action``).
+FLOORS = frozenset({"SG609"})
+_STOPPING = frozenset({Action.HOLD, Action.BLOCK})
+
+
 @dataclass(slots=True)
 class Policy:
     actions: dict[str, Action] = field(default_factory=dict)
@@ -185,9 +377,16 @@ class Policy:
     # actions (linters/selection.py: apply_layers).
     selection: tuple[Selection, ...] = ()
     configured: dict[str, Action] | None = None
+    voice: VoiceDelivery = field(default_factory=VoiceDelivery)
+    unsubscribe: OneClickUnsubscribe = field(default_factory=OneClickUnsubscribe)
+    replies: SmsReplies = field(default_factory=SmsReplies)
+    sender: SenderIdentity = field(default_factory=SenderIdentity)
 
     def action(self, rule: Rule) -> Action:
-        return self.actions.get(rule.id, rule.default_action)
+        chosen = self.actions.get(rule.id, rule.default_action)
+        if rule.id in FLOORS and chosen not in _STOPPING:
+            return rule.default_action  # a legal floor is never lowered (FLOORS)
+        return chosen
 
     def settings_for(self, rule: Rule) -> BaseModel:
         found = self.settings.get(rule.id)
@@ -223,6 +422,30 @@ def _rule_entry(rule: Rule, where: str, entry: Any) -> tuple[Action | None, Base
         raise PolicyError(f"{where}.{key}: {problem} (settings of {rule.id}: {known})") from None
 
 
+def _floor_kept(rule: Rule, where: str, action: Action) -> None:
+    """Refuse an action that would lower a legal floor (FLOORS)."""
+    if rule.id in FLOORS and action not in _STOPPING:
+        raise PolicyError(
+            f"{where}: {rule.id} is a legal floor (calling hours, 47 CFR 64.1200(c)(1)): "
+            f"its action may be hold or block, not {action.value!r}"
+        )
+
+
+def _floors_not_ignored(document: dict[str, Any], source: str) -> None:
+    """An ``ignore`` that names a floor by its id is refused (a prefix such as "SG6"
+    turns the others off and leaves the floor on)."""
+    ignored = document.get("ignore")
+    if not isinstance(ignored, list):
+        return  # selection_from_config names the problem
+    named = [part.strip().upper() for entry in ignored if isinstance(entry, str) for part in entry.split(",")]
+    for rule_id in named:
+        if rule_id in FLOORS:
+            raise PolicyError(
+                f"{source}: ignore: {rule_id} is a legal floor (calling hours, "
+                "47 CFR 64.1200(c)(1)) and cannot be ignored; its settings can only make it stricter"
+            )
+
+
 def policy_from_mapping(document: dict[str, Any], source: str = "policy") -> Policy:
     """Build a Policy from the ``[tool.sendguard]`` table (already decoded)."""
     if not isinstance(document, dict):
@@ -238,14 +461,16 @@ def policy_from_mapping(document: dict[str, Any], source: str = "policy") -> Pol
     # lint.bad_suppression (linters/selection.py: NEVER_IGNORED).
     fixed = {rule_id: RULES[rule_id] for rule_id in NEVER_IGNORED if rule_id in RULES}
     # The lint table belongs to `sendguard lint` (linters/lint/config.py), which validates it.
-    top_keys = ("rules", "lint", "vocabulary", *CONFIG_KEYS)
+    top_keys = ("rules", "lint", "vocabulary", "voice", "claims", "unsubscribe", "replies", "sender", *CONFIG_KEYS)
     unknown_top = sorted(set(document) - set(top_keys), key=str)
     if unknown_top:
         key = str(unknown_top[0])
         raise PolicyError(
             f"{source}: unknown key {key!r}{suggest(key, top_keys)} "
-            "(policy has: rules, lint, vocabulary, select, extend-select, ignore, per-file-ignores)"
+            "(policy has: rules, lint, vocabulary, voice, claims, unsubscribe, replies, sender, select, "
+            "extend-select, ignore, per-file-ignores)"
         )
+    _floors_not_ignored(document, source)
     try:
         layer = selection_from_config(document, f"{source}: ")
         per_file_ignores_from_config(document, f"{source}: ")  # sendguard lint's; checked here too
@@ -257,6 +482,12 @@ def policy_from_mapping(document: dict[str, Any], source: str = "policy") -> Pol
             policy.vocabulary = extension_from(document["vocabulary"], f"{source}: vocabulary")
         except VocabularyError as exc:
             raise PolicyError(str(exc)) from None
+    if "voice" in document:
+        policy.voice = _settings_table(VoiceDelivery, document["voice"], f"{source}: voice")
+    if "unsubscribe" in document:
+        where = f"{source}: unsubscribe"
+        policy.unsubscribe = _settings_table(OneClickUnsubscribe, document["unsubscribe"], where)
+    policy.replies = replies_from_document(document, source)
     table = document.get("rules", {})
     if not isinstance(table, dict):
         raise PolicyError(f"{source}: rules must be a table")
@@ -270,9 +501,47 @@ def policy_from_mapping(document: dict[str, Any], source: str = "policy") -> Pol
             raise PolicyError(f"{where}: unknown rule id (see `sendguard rule --all`)")
         action, settings = _rule_entry(rule, where, entry)
         if action is not None:
+            _floor_kept(rule, where if isinstance(entry, str) else f"{where}.action", action)
             policy.actions[rule.id] = action
         policy.settings[rule.id] = settings
+    if "claims" in document:
+        _claim_thresholds(policy, rules.values(), document["claims"], f"{source}: claims")
+    if "sender" in document:
+        policy.sender = _settings_table(SenderIdentity, document["sender"], f"{source}: sender")
+        _sender_into_rules(policy, rules.values(), table)
     return layer.apply(policy)
+
+
+def _sender_into_rules(policy: Policy, rules: Any, entries: dict[str, Any]) -> None:
+    """``[sender]``'s facts into the settings of every rule that has a setting for them
+    (``SENDER_SETTINGS``), unless the rule's own table sets that setting."""
+    facts = {SENDER_SETTINGS[key]: value for key, value in policy.sender if value is not None}
+    for rule in rules:
+        fields = rule.settings.model_fields
+        own = next((e for k, e in entries.items() if str(k).upper() == rule.id), None)
+        mine = {k: v for k, v in facts.items() if k in fields and not (isinstance(own, dict) and k in own)}
+        if mine:
+            policy.settings[rule.id] = policy.settings_for(rule).model_copy(update=mine)
+
+
+def _claim_thresholds(policy: Policy, rules: Any, table: Any, where: str) -> None:
+    """``[claims] thresholds = {status = 0.8}``: the claim reader's threshold per class
+    (linters/claim_reader.py) for every rule that reads it; a rule's own
+    ``claim_thresholds`` entry wins for the classes it names."""
+    if not isinstance(table, dict):
+        raise PolicyError(f"{where}: expected a table, got {type(table).__name__}")
+    unknown = sorted(set(table) - {"thresholds"}, key=str)
+    if unknown:
+        raise PolicyError(f"{where}.{unknown[0]}: unknown key{suggest(str(unknown[0]), ('thresholds',))} (claims has: thresholds)")
+    try:
+        thresholds = check_thresholds(table.get("thresholds", {}), f"{where}.thresholds")
+    except ValueError as exc:
+        raise PolicyError(str(exc)) from None
+    for rule in rules:
+        if "claim_thresholds" in rule.settings.model_fields:
+            settings = policy.settings_for(rule)
+            merged = {**thresholds, **settings.claim_thresholds}  # type: ignore[attr-defined]
+            policy.settings[rule.id] = settings.model_copy(update={"claim_thresholds": merged})
 
 
 def read_policy_document(path: str | Path) -> dict[str, Any]:

@@ -6,7 +6,8 @@ installs each artifact's requirements with ``pip install --platform manylinux201
 
 - leaves out boto3, botocore and s3transfer (the Lambda runtime provides them) and
   checks that nothing shipped needs a newer boto3 than the runtime's;
-- drops the test suites packages ship, and strips debug symbols from shared libraries
+- drops the test suites packages ship, and data no function reads (``UNUSED_DATA``:
+  phonenumbers' geocoder and carrier tables), and strips debug symbols from shared libraries
   (``strip --strip-unneeded``; the binutils ``strip`` for the target architecture, or
   ``llvm-strip``, which handles every architecture);
 - precompiles the Python files when an interpreter of the runtime's version is at hand
@@ -71,7 +72,12 @@ PLATFORMS = {"arm64": "aarch64", "x86_64": "x86_64"}
 SOURCE_ONLY = {"pybars3"}
 WHEELS = BUILD / "wheels"
 # Bump when the way dependencies are installed or trimmed changes: invalidates build/deps.
-RECIPE = "4"
+RECIPE = "5"
+# Data of shipped packages that no function reads: phonenumbers' geocoder (place names for
+# every number prefix in many languages, about 40 MiB) and its carrier names. The engine
+# reads only its parsing metadata and time-zone data (linters/phone_zones.py), and
+# ``import phonenumbers`` loads neither table.
+UNUSED_DATA = ("phonenumbers/geodata", "phonenumbers/carrierdata")
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +209,11 @@ def drop_test_suites(site: Path) -> None:
         shutil.rmtree(tests, ignore_errors=True)
 
 
+def drop_unused_data(site: Path) -> None:
+    for relative in UNUSED_DATA:
+        shutil.rmtree(site / relative, ignore_errors=True)
+
+
 def strip_shared_libraries(site: Path, tool: str) -> int:
     """Strips the extension modules. Not the libraries auditwheel vendored into
     ``<package>.libs/`` (numpy's OpenBLAS): patchelf rewrote their program headers, and
@@ -271,6 +282,7 @@ def install_dependencies(requirements: Path, target: Target, python: str | None)
     removed = leave_out_runtime_packages(work)
     check_boto3_needs(work)
     drop_test_suites(work)
+    drop_unused_data(work)
     stripped = strip_shared_libraries(work, tool)
     precompile(work, python)
     print(f"  {requirements.relative_to(ROOT)}: left out {', '.join(removed) or 'nothing'}; "
@@ -418,6 +430,8 @@ import json, sys
 code, layer, feedback, request = sys.argv[1:5]
 sys.path[:0] = [feedback]
 import functions.feedback.app  # its own artifact: pydantic and Powertools, no spaCy
+import functions.feedback.inbound_sms  # InboundSmsFunction, on the same artifact
+import functions.unsubscribe_link.route  # OneClickUnsubscribeFunction, on the same artifact
 assert "spacy" not in sys.modules
 for name in [m for m in sys.modules if m.split(".")[0] in ("functions", "linters")]:
     del sys.modules[name]

@@ -1,10 +1,11 @@
-"""The send guard's Lambda adapter: SQS outbox -> render, lint, decide -> SES / SNS.
+"""The send guard's Lambda adapter: SQS outbox -> render, lint, decide -> SES / SNS / voice.
 
 Every SQS record is one send request (docs/design.md, section 2). The engine decides; this
 module only moves data between AWS and ``linters.engine.check``:
 
-- allow / rewrite: send exactly ``result.message`` (SESv2 simple content, or SNS for
-  SMS and push), then write the contact to the ledger and the decision row;
+- allow / rewrite: send exactly ``result.message`` (SESv2 simple content, SNS for SMS
+  and push, End User Messaging SendVoiceMessage for voice: ``functions.guard.voice``),
+  then write the contact to the ledger and the decision row;
 - hold: put the request back on the outbox, delayed until ``retry_at``. SQS delays stop
   at 15 minutes, so a longer hold travels in 15-minute steps, passed on without being
   judged until the not-before time the guard keeps in the delivery record;
@@ -54,8 +55,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions import aws, ledger, lookups
-from functions.guard import delivery
+from functions.guard import delivery, voice
 from functions.tracing import make_tracer
+from functions.unsubscribe_link import headers as unsubscribe_headers
 from linters.engine import check
 from linters.findings import Result
 from linters.models import Channel, Contact, Purpose, RequestError, SendRequest, parse_request
@@ -113,6 +115,7 @@ def reset() -> None:
     """Forget clients and caches (tests start a fresh moto for each test)."""
     aws.reset()
     lookups.reset()
+    voice.reset()
 
 
 def _customer_names(request: SendRequest) -> tuple[str, ...]:
@@ -147,7 +150,20 @@ def _send_email(request: SendRequest, message: dict[str, str], tag: str) -> str:
     configuration_set = aws.optional_setting(aws.SES_CONFIGURATION_SET)
     if configuration_set:
         kwargs["ConfigurationSetName"] = configuration_set
+    _add_one_click(kwargs, request)
     return aws.send_client("sesv2").send_email(**kwargs)["MessageId"]
+
+
+def _add_one_click(kwargs: dict[str, Any], request: SendRequest) -> None:
+    """Marketing email carries one-click unsubscribe (functions.unsubscribe_link.headers).
+    When its link cannot be made now, nothing is sent: the request is judged again."""
+    try:
+        offered = unsubscribe_headers.add_to_email(kwargs, request)
+    except unsubscribe_headers.Unavailable as exc:
+        _count_event("OneClickUnavailable")
+        raise delivery.NotAttempted(str(exc)) from exc
+    if not offered:
+        _count_event("OneClickMissing")  # UnsubscribeUrl is not set: the alarm says so
 
 
 def _tag_attribute(tag: str) -> dict[str, dict[str, str]]:
@@ -160,6 +176,9 @@ def _send_sms(request: SendRequest, text: str, tag: str) -> str:
     # A sender id is 1-11 letters and digits with at least one letter (SNS's rule).
     if request.from_ and re.fullmatch(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}", request.from_):
         attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": request.from_}
+    # A number of the stack's (E.164): a reply to a text (HELP) leaves from the number it answers.
+    elif request.from_ and re.fullmatch(r"\+[1-9][0-9]{1,14}", request.from_):
+        attributes["AWS.MM.SMS.OriginationNumber"] = {"DataType": "String", "StringValue": request.from_}
     response = aws.send_client("sns").publish(
         PhoneNumber=request.to, Message=text, MessageAttributes=attributes
     )
@@ -169,7 +188,8 @@ def _send_sms(request: SendRequest, text: str, tag: str) -> str:
 @tracer.capture_method
 def send(request: SendRequest, message: dict[str, str], tag: str) -> str:
     """Send exactly the checked (and rewritten) message; returns the provider's id.
-    ``tag`` is the decision id the message carries (SES email tag, SNS attribute)."""
+    ``tag`` is the decision id the message carries (SES email tag, SNS attribute,
+    the voice call's context)."""
     if request.channel == Channel.EMAIL:
         return _send_email(request, message, tag)
     text = message.get("text") or ""
@@ -178,9 +198,9 @@ def send(request: SendRequest, message: dict[str, str], tag: str) -> str:
     if request.channel == Channel.PUSH:
         publish = aws.send_client("sns").publish
         return publish(TargetArn=request.to, Message=text, MessageAttributes=_tag_attribute(tag))["MessageId"]
-    raise RequestError(
-        "channel", "the guard delivers email, sms and push; check voice scripts with `sendguard check`"
-    )
+    if request.channel == Channel.VOICE:
+        return voice.send_voice(request, text, tag)
+    raise RequestError("channel", f"the guard does not deliver {request.channel!r}")
 
 
 # --- bookkeeping writes and metrics --------------------------------------------------
