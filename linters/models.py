@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
@@ -22,6 +23,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from .phone_zones import UnknownZones, zone_names_for_number
 
 # A part larger than this is refused: real emails are far smaller (Gmail clips at
 # 102 KB), and an unbounded body would let one request stall the guard.
@@ -289,6 +292,13 @@ class Event(Strict):
         return moment(value)
 
 
+def read_as_value(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Mark a property whose value, not the fields it is computed from, is what a rule
+    reads: the campaign path notes that value (linters.recipient_classes.Trace)."""
+    method.read_as_value = True  # type: ignore[attr-defined]
+    return method
+
+
 class SendRequest(Strict):
     """One outbound message, before it is rendered, linted and sent."""
 
@@ -315,6 +325,17 @@ class SendRequest(Strict):
     @classmethod
     def zone_aware(cls, value: datetime | None) -> datetime | None:
         return moment(value) if value else value
+
+    @property
+    @read_as_value
+    def number_zones(self) -> tuple[str, ...] | str:
+        """The IANA zones the number ``to`` may ring in (linters.phone_zones), or why
+        they cannot be told. What SG609 reads of the number: recipients whose numbers
+        ring in the same zones share a verdict on the campaign path."""
+        try:
+            return zone_names_for_number(self.to)
+        except UnknownZones as exc:
+            return str(exc)
 
     @field_validator("id")
     @classmethod

@@ -62,12 +62,12 @@ def zone_names_for_number(number: str) -> tuple[str, ...]:
     return names
 
 
-def zones_for_number(number: str) -> list[tuple[str, ZoneInfo]]:
-    """``zone_names_for_number`` with each zone loaded. A zone this machine's time-zone
-    database lacks is an UnknownZones too: leaving it out would judge the hours of the
-    other zones only, which may be night in the one left out."""
+def zones_named(names: Sequence[str]) -> list[tuple[str, ZoneInfo]]:
+    """Each zone of ``names`` loaded. A zone this machine's time-zone database lacks is an
+    UnknownZones too: leaving it out would judge the hours of the other zones only,
+    which may be night in the one left out."""
     zones = []
-    for name in zone_names_for_number(number):
+    for name in names:
         try:
             zones.append((name, zone_named(name)))
         except ValueError:

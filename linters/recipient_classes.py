@@ -294,6 +294,8 @@ class _View:
             return self._field(name, getattr(real, name))
         attribute = getattr(kind, name, None)
         if isinstance(attribute, property) and attribute.fget is not None:
+            if getattr(attribute.fget, "read_as_value", False):  # noted as a field of its own
+                return self._field(name, attribute.fget(real))
             return attribute.fget(self)  # its body reads fields through this view
         if isinstance(attribute, FunctionType):
             return MethodType(attribute, self)

@@ -69,7 +69,7 @@ def test_small_talk_carrying_the_news_is_not_rewritten_but_held_for_review() -> 
 
 def test_status_claim_with_the_offer_in_its_sentence_keeps_the_offer() -> None:
     sms = "You're one of our most loyal clients: 30% off everything this weekend with code LOYAL30."
-    result = judge({"text": sms}, channel="sms", customer=ONE_ORDER)
+    result = judge({"text": sms}, channel="sms", to="+442079460000", customer=ONE_ORDER)
     assert result.decision == Decision.REWRITE
     assert result.message["text"] == "30% off everything this weekend with code LOYAL30."
 

@@ -41,10 +41,13 @@ from functions.guard import delivery
 from functions.review import store
 from linters.findings import Action, Result
 from linters.models import RequestError, parse_request
-from linters.policy import Policy
+from linters.policy import FLOORS, Policy
 
 # Never waived by a release, whatever the policy or the reviewer says.
 NEVER_WAIVED = frozenset({"SG601", "SG602"})
+# Never accepted by a reviewer either: the legal floors a policy cannot lower (SG609
+# calling hours). A message they hold is sent when the hours allow, not released early.
+NEVER_ACCEPTED = NEVER_WAIVED | FLOORS
 GUARD_FUNCTION = "GUARD_FUNCTION_NAME"  # the review API invokes the guard by this name
 
 
@@ -87,10 +90,12 @@ def default_accepted(row: dict[str, Any]) -> set[str]:
 
 def check_accepted(accepted: set[str]) -> set[str]:
     accepted = {rule.strip().upper() for rule in accepted if rule.strip()}
-    waived = sorted(accepted & NEVER_WAIVED)
+    waived = sorted(accepted & NEVER_ACCEPTED)
     if waived:
         raise RequestError(
-            "accept", f"{', '.join(waived)} can never be waived by a release (suppression and consent stand)"
+            "accept",
+            f"{', '.join(waived)} can never be waived by a release (suppression, consent and "
+            "calling hours stand)",
         )
     return accepted
 
@@ -161,7 +166,7 @@ def release(
         # release: the delivery record still lets the guard send at most once.
         return _carry_out(key, send, list(row.get("review_override") or []), "resumed: ")
     why, now, row = _pending(key, reason, who)
-    accepted = check_accepted(default_accepted(row) - NEVER_WAIVED if accept is None else accept)
+    accepted = check_accepted(default_accepted(row) - NEVER_ACCEPTED if accept is None else accept)
     found = set(store.rules_of(row)) & NEVER_WAIVED
     if found:
         raise ReleaseRefused(f"{key}: {', '.join(sorted(found))}: suppression and consent are never waived")

@@ -11,7 +11,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from ...findings import Action, Hit
 from ...message import Message
 from ...models import Channel, Purpose
-from ...phone_zones import UnknownZones, earliest_within, zones_for_number
+from ...phone_zones import UnknownZones, earliest_within, zones_named
 from ...registry import Settings, rule
 from ...timing import zone_named
 from ._shared import _now
@@ -73,7 +73,10 @@ def _zones(message: Message) -> tuple[list[tuple[str, ZoneInfo]], str]:
     customer = message.customer
     if customer is not None and customer.timezone:
         return [(customer.timezone, zone_named(customer.timezone))], "the customer's timezone"
-    zones = zones_for_number(message.request.to)
+    names = message.request.number_zones  # the zones, not the number: campaigns share it
+    if isinstance(names, str):
+        raise UnknownZones(names)
+    zones = zones_named(names)
     return zones, "the number" if len(zones) == 1 else f"the number, which may ring in {len(zones)} zones"
 
 
