@@ -228,6 +228,9 @@ def test_consent_cannot_be_released_or_accepted(stack: local.Stack) -> None:
     with pytest.raises(RequestError, match="never be waived"):
         release.release("winter-boots-omar", "they said yes", REVIEWER, accept={"SG602"})
     assert "review_state" not in row("winter-boots-omar")
+    # Calling hours are a legal floor (47 CFR 64.1200(c)(1)): no reviewer accepts them.
+    with pytest.raises(RequestError, match="calling hours stand"):
+        release.release("winter-boots-omar", "they asked for an early call", REVIEWER, accept={"SG609"})
     assert release.deny("winter-boots-omar", "no consent", REVIEWER).state == "denied"
     assert sent_to(NO_CONSENT["to"]) == 0
 
