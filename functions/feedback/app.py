@@ -10,7 +10,9 @@ topic's policy lets only SES publish to it). In such a record's ``Message``:
   notifications, ``notificationType``). A *permanent* bounce or a complaint becomes a
   ``bounce``/``complaint`` Event on the ``email`` channel for every affected recipient.
   Transient and undetermined bounces are not suppression (a full mailbox) and are
-  skipped; deliveries, opens and other event types are ignored.
+  skipped; deliveries, opens and other event types are ignored. A *Subscription* event
+  (SES subscription management, the policy's ``unsubscribe.method = "ses"``) that opts
+  out of the list or a topic becomes a marketing ``unsubscribe`` on ``email``.
 - an SES *Send* event: a send without the guard's ``sendguard-decision`` tag is an
   unguarded send (``functions.feedback.unguarded``), counted in the ``UnguardedSends``
   metric and written to the decisions table for review. The guard's own sends are
@@ -44,7 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from functions.feedback.records import EmailAddress, IsoTime, Outcome, ledger_table, write_all
 from functions.feedback.unguarded import UnguardedSend, unguarded_send
 from functions.ledger import put_unguarded_send
-from linters.models import Channel, Event, describe_validation_error, load_json
+from linters.models import Channel, Event, Purpose, describe_validation_error, load_json
 
 __all__ = ["FEEDBACK_TOPIC_ARN", "FeedbackError", "Outcome", "handler", "process"]
 
@@ -104,6 +106,40 @@ class ComplaintNotification(_SesPart):
     mail: SesMailTime | None = None
 
 
+class SesTopicStatus(_SesPart):
+    topicName: Annotated[StrictStr, Field(max_length=256)] | None = None
+    subscriptionStatus: Annotated[StrictStr, Field(max_length=32)]
+
+
+class SesTopicPreferences(_SesPart):
+    unsubscribeAll: bool = False
+    topicSubscriptionStatus: Annotated[list[SesTopicStatus], Field(max_length=100)] = Field(
+        default_factory=list
+    )
+
+    def opts_out(self) -> bool:
+        return self.unsubscribeAll or any(
+            t.subscriptionStatus.lower() == "optout" for t in self.topicSubscriptionStatus
+        )
+
+
+class SesSubscription(_SesPart):
+    timestamp: IsoTime | None = None
+    newTopicPreferences: SesTopicPreferences
+
+
+class SesDestinationMail(SesMailTime):
+    destination: Annotated[list[EmailAddress], Field(min_length=1, max_length=MAX_RECIPIENTS)]
+
+
+class SubscriptionNotification(_SesPart):
+    """SES subscription management (the policy's ``unsubscribe.method = "ses"``): the
+    reader used SES's own unsubscribe header or footer link."""
+
+    subscription: SesSubscription
+    mail: SesDestinationMail
+
+
 def _validated(model: type[BaseModel], notification: dict[str, Any]) -> Any:
     try:
         return model.model_validate(notification)
@@ -147,7 +183,19 @@ def events_from_ses(notification: dict[str, Any]) -> list[tuple[str, Event]]:
         at = _time(complained.complaint.timestamp, complained.mail)
         event = Event(type="complaint", at=at, channel=SES_EMAIL)
         return [(r.emailAddress, event) for r in complained.complaint.complainedRecipients]
+    if kind == "Subscription":
+        return _unsubscribes_from_ses(_validated(SubscriptionNotification, notification))
     return []
+
+
+def _unsubscribes_from_ses(notice: SubscriptionNotification) -> list[tuple[str, Event]]:
+    """An opt-out through SES subscription management (all topics or one: the ledger
+    has no topics, so either stops marketing email) as a marketing unsubscribe."""
+    if not notice.subscription.newTopicPreferences.opts_out():
+        return []  # an opt-in, or preferences changed without leaving anything
+    at = _time(notice.subscription.timestamp, notice.mail)
+    event = Event(type="unsubscribe", at=at, channel=SES_EMAIL, purpose=Purpose.MARKETING)
+    return [(address, event) for address in notice.mail.destination]
 
 
 def is_ses_notification(message: dict[str, Any]) -> bool:
@@ -191,22 +239,31 @@ def _type_name(value: Any) -> str:
 def message_of(record: Any, topic_arn: str) -> dict[str, Any]:
     """The decoded ``Message`` of an SNS record from the stack's feedback topic;
     FeedbackError saying why the record is refused otherwise."""
+    return sns_message(record, topic_arn)[1]
+
+
+def sns_message(
+    record: Any, topic_arn: str, topic: str = "feedback topic", payload: str = "an SES notification"
+) -> tuple[SnsNotification, dict[str, Any]]:
+    """The ``Sns`` envelope and decoded ``Message`` of a record from the stack's ``topic``
+    (the topic whose ARN is ``topic_arn``); FeedbackError saying why it is refused
+    otherwise. ``payload`` names what the message should be, for the error."""
     if not isinstance(record, dict):
         raise FeedbackError(f"an SNS record is an object, not {_type_name(record)}")
     if record.get("EventSource") != "aws:sns":
         raise FeedbackError(
-            'EventSource: not "aws:sns"; refused: only SNS notifications from the feedback topic are accepted'
+            f'EventSource: not "aws:sns"; refused: only SNS notifications from the {topic} are accepted'
         )
     sns = record.get("Sns")
     if not isinstance(sns, dict):
         raise FeedbackError("Sns: missing or not an object")
     if sns.get("TopicArn") != topic_arn:
         raise FeedbackError(
-            f"Sns.TopicArn: not the stack's feedback topic {topic_arn}; refused: nothing is written for it"
+            f"Sns.TopicArn: not the stack's {topic} {topic_arn}; refused: nothing is written for it"
         )
     subscription = record.get("EventSubscriptionArn")
     if not isinstance(subscription, str) or not subscription.startswith(f"{topic_arn}:"):
-        raise FeedbackError("EventSubscriptionArn: not a subscription to the feedback topic; refused")
+        raise FeedbackError(f"EventSubscriptionArn: not a subscription to the {topic}; refused")
     try:
         envelope = SnsRecord.model_validate(record)
     except ValidationError as exc:
@@ -216,8 +273,8 @@ def message_of(record: Any, topic_arn: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise FeedbackError(f"Sns.Message: not valid JSON: {exc.msg}") from None
     if not isinstance(message, dict):
-        raise FeedbackError(f"Sns.Message: an SES notification is a JSON object, not {_type_name(message)}")
-    return message
+        raise FeedbackError(f"Sns.Message: {payload} is a JSON object, not {_type_name(message)}")
+    return envelope.Sns, message
 
 
 def _records(event: Any) -> list[Any] | str:

@@ -339,12 +339,18 @@ class Delivery:
         return Record(**fields)
 
 
+class NotAttempted(RuntimeError):
+    """Raised by a send before it calls the provider (something the message must carry,
+    such as its one-click unsubscribe link, cannot be made now): nothing went out, and
+    the request is judged again later."""
+
+
 def certainly_not_sent(exc: Exception) -> bool:
     """Whether a failed send call certainly sent nothing: the provider answered with a
     refusal (4xx: throttled, rejected, not verified), the connection was never made, or
     our own check refused before calling. A 5xx answer, a read timeout or anything
     unknown may hide an accepted message."""
-    if isinstance(exc, RequestError):
+    if isinstance(exc, RequestError | NotAttempted):
         return True
     if isinstance(exc, ClientError):
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
