@@ -13,7 +13,17 @@ from functions import local
 
 ROOT = Path(__file__).resolve().parent.parent
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
-SENDING_ACTIONS = {"ses:SendEmail", "ses:SendRawEmail", "sns:Publish", "ses:*", "sns:*", "*"}
+SENDING_ACTIONS = {
+    "ses:SendEmail",
+    "ses:SendRawEmail",
+    "sns:Publish",
+    "sms-voice:SendVoiceMessage",
+    "sms-voice:SendTextMessage",
+    "ses:*",
+    "sns:*",
+    "sms-voice:*",
+    "*",
+}
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +132,14 @@ def test_function_environment_resolves_to_the_physical_names() -> None:
 
 
 def test_lint_api_and_feedback_roles_cannot_send(template: dict[str, Any]) -> None:
-    for name in ("LintApiFunction", "FeedbackFunction", "UnsubscribeFunction"):
+    for name in (
+        "LintApiFunction",
+        "FeedbackFunction",
+        "UnsubscribeFunction",
+        "ContactsFunction",
+        "OneClickUnsubscribeFunction",
+        "InboundSmsFunction",
+    ):
         granted = set().union(*(actions(s) for s in statements(template["Resources"][name])))
         assert not granted & SENDING_ACTIONS, name
 
@@ -164,7 +181,8 @@ def test_ses_feedback_reaches_the_feedback_function(template: dict[str, Any]) ->
     assert guard["Environment"]["Variables"]["SES_CONFIGURATION_SET"] == {"Ref": "SesConfigurationSet"}
     destination = resources["SesFeedbackDestination"]["Properties"]
     assert destination["ConfigurationSetName"] == {"Ref": "SesConfigurationSet"}
-    assert set(destination["EventDestination"]["MatchingEventTypes"]) == {"bounce", "complaint", "send"}
+    # "subscription": opt-outs through SES subscription management ([unsubscribe] method = "ses").
+    assert set(destination["EventDestination"]["MatchingEventTypes"]) == {"bounce", "complaint", "send", "subscription"}
     topic = destination["EventDestination"]["SnsDestination"]["TopicARN"]
     [subscription] = resources["FeedbackFunction"]["Properties"]["Events"].values()
     assert subscription == {"Type": "SNS", "Properties": {"Topic": topic}}
@@ -197,6 +215,11 @@ def test_every_function_runs_code_built_by_make_package(template: dict[str, Any]
         "CampaignChunkFunction": "build/lambda/guard",
         "CampaignSummaryFunction": "build/lambda/guard",
         "ReviewFunction": "build/lambda/guard",  # judges a message again before a release
+        # Ask before, record after (issue 31): judges like /check, on the lint API's code.
+        "ContactsFunction": "build/lambda/lint_api",
+        # The one-click link's route and two-way SMS replies write to the ledger only.
+        "OneClickUnsubscribeFunction": "build/lambda/feedback",
+        "InboundSmsFunction": "build/lambda/feedback",
     }
     layers = {name: f["Properties"].get("Layers", []) for name, f in functions.items()}
     assert layers == {
@@ -207,6 +230,9 @@ def test_every_function_runs_code_built_by_make_package(template: dict[str, Any]
         "CampaignChunkFunction": [{"Ref": "NlpLayer"}],
         "CampaignSummaryFunction": [{"Ref": "NlpLayer"}],
         "ReviewFunction": [{"Ref": "NlpLayer"}],
+        "ContactsFunction": [{"Ref": "NlpLayer"}],
+        "OneClickUnsubscribeFunction": [],
+        "InboundSmsFunction": [],
     }
     layer = template["Resources"]["NlpLayer"]["Properties"]
     assert layer["ContentUri"] == "build/lambda/nlp-layer"
