@@ -16,7 +16,7 @@ from moto import mock_aws
 from functions import aws, ledger, local
 from functions.guard import app, delivery
 from linters.findings import Action, Hit
-from linters.models import Contact, Customer
+from linters.models import Contact, Customer, RequestError, parse_request
 from linters.registry import RULES, NoSettings, Rule
 from linters.rules import all_rules
 
@@ -439,3 +439,24 @@ def test_bookkeeping_clients_retry_on_their_own_and_sending_clients_never(stack:
     assert aws.client("sns").meta.config.retries["total_max_attempts"] == aws.RETRY_ATTEMPTS + 1
     assert aws.send_client("sesv2").meta.config.retries["total_max_attempts"] == 1
     assert aws.send_client("sns").meta.config.retries["total_max_attempts"] == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"channel": "postal"}, "channel"), ({"channel": "in_app"}, "channel"), ({"channel": "voice", "automated": False}, "automated")],
+)
+def test_a_contact_the_guard_does_not_deliver_is_refused_before_judging(
+    stack: local.Stack, change: dict[str, Any], field: str
+) -> None:
+    # A postcard, an in-app message or a rep's call goes through /contacts/ask and
+    # /contacts (issue 31); on the outbox it is a producer's mistake, not a message.
+    request = {**RECEIPT, "id": f"not-ours-{field}-{change['channel']}", **change}
+    put(stack, request)
+    [response] = drain(stack)
+
+    assert len(response["batchItemFailures"]) == 1
+    assert local.sent_email() == []
+    assert decision_row(request["id"]) is None  # never judged, nothing recorded
+    with pytest.raises(RequestError, match="/contacts/ask") as refused:
+        app.deliverable(parse_request(request))
+    assert refused.value.field == field

@@ -347,6 +347,29 @@ def judge_and_act(current: delivery.Delivery) -> dict[str, Any]:
     return delivery.act(current, result, moment)
 
 
+# What the guard itself delivers. A postcard, an in-app message or a person's call is a
+# contact made elsewhere: asked for before (POST /contacts/ask) and recorded after
+# (POST /contacts), never put on the outbox.
+DELIVERED = frozenset({Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.VOICE})
+
+
+def deliverable(request: SendRequest) -> SendRequest:
+    """``request``, or a RequestError before any judging when the guard cannot deliver it."""
+    if request.channel not in DELIVERED:
+        raise RequestError(
+            "channel",
+            f"the guard delivers email, sms, push and voice, not {request.channel}: ask before a "
+            f"{request.channel} contact with POST /contacts/ask and record it with POST /contacts",
+        )
+    if request.channel == Channel.VOICE and not request.automated:
+        raise RequestError(
+            "automated",
+            "a person's call is not delivered by the guard: ask before it with POST /contacts/ask "
+            "and record it with POST /contacts",
+        )
+    return request
+
+
 class NotStarted(RuntimeError):
     """Too little time left in the invocation to judge this record; SQS delivers it again."""
 
@@ -362,7 +385,7 @@ def handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None
     budget = None if remaining is None else min(MAX_JUDGING_SECONDS, (remaining - ACT_RESERVE_MS) / 1000)
     _judging_budget.set(budget)
     try:
-        request = parse_request(record.body)
+        request = deliverable(parse_request(record.body))
         body_hash = delivery.payload_hash(record.body)
     except RequestError as exc:
         logger.warning("malformed send request", message_id=record.message_id, error=str(exc))
