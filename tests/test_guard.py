@@ -460,3 +460,17 @@ def test_a_contact_the_guard_does_not_deliver_is_refused_before_judging(
     with pytest.raises(RequestError, match="/contacts/ask") as refused:
         app.deliverable(parse_request(request))
     assert refused.value.field == field
+
+
+def test_a_send_is_kept_under_the_customer_too_so_an_ask_by_customer_id_counts_it(stack: local.Stack) -> None:
+    # A rep's dialer asks before a call naming only the customer (POST /contacts/ask):
+    # the receipt the guard sent to Omar's address must be in what that ask reads.
+    put(stack, RECEIPT)
+    drain(stack)
+
+    table = aws.table(aws.LEDGER_TABLE)
+    by_customer, _ = ledger.read_recent(table, "", NOW + timedelta(hours=1), customer_id="c-omar")
+    by_both, _ = ledger.read_recent(table, RECEIPT["to"], NOW + timedelta(hours=1), customer_id="c-omar")
+    assert [c.channel for c in by_customer] == ["email"]
+    assert len(by_both) == 1  # the same row under both keys counts once
+    assert len(ledger_contacts(RECEIPT["to"])) == 1

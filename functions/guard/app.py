@@ -212,7 +212,11 @@ def _count_event(name: str) -> None:
 
 def _write_ledger(pending: dict[str, Any]) -> None:
     contact = Contact.model_validate(pending["contact"])
-    ledger.put_contact(aws.table(aws.LEDGER_TABLE), pending["to"], contact, suffix=pending["suffix"])
+    table = aws.table(aws.LEDGER_TABLE)
+    # One row per partition of the person, the same sort key in each: a read that finds
+    # it under both counts it once (ledger.read_recent), a retried write replaces it.
+    for key in ledger.person_keys(pending["to"], pending.get("customer_id")):
+        ledger.put_contact(table, key, contact, suffix=pending["suffix"])
 
 
 def _write_decision(pending: dict[str, Any]) -> None:

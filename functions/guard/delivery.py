@@ -542,7 +542,14 @@ def send_once(
         text=_read_text(result.message),
     )
     bookkeeping = {
-        LEDGER: {"to": request.to, "contact": contact.model_dump(mode="json"), "suffix": tag[:12]},
+        LEDGER: {
+            "to": request.to,
+            "contact": contact.model_dump(mode="json"),
+            "suffix": tag[:12],
+            # Also under the customer's own key: an ask that names only the customer (a
+            # rep before a call, POST /contacts/ask) counts what the guard sent.
+            "customer_id": request.customer_id or (request.customer.customer_id if request.customer else None),
+        },
         DECISION: ledger.decision_item(
             result.to_dict(),
             current.now,
