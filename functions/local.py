@@ -1,5 +1,5 @@
 """Run the Lambda handlers on this machine:
-``sendguard invoke guard|lint_api|feedback|unsubscribe EVENT.json``.
+``sendguard invoke guard|lint_api|feedback|unsubscribe|contacts|one_click|inbound_sms EVENT.json``.
 
 With no endpoint in the environment, an embedded moto server is started on 127.0.0.1
 and the resources of ``template.yaml`` are created on it under the names the template
@@ -39,6 +39,9 @@ HANDLERS: dict[str, tuple[str, str]] = {
     "lint_api": ("functions.lint_api.handler.handler", "LintApiFunction"),
     "feedback": ("functions.feedback.app.handler", "FeedbackFunction"),
     "unsubscribe": ("functions.feedback.unsubscribe.handler", "UnsubscribeFunction"),
+    "contacts": ("functions.contacts.handler.handler", "ContactsFunction"),
+    "one_click": ("functions.unsubscribe_link.route.handler", "OneClickUnsubscribeFunction"),
+    "inbound_sms": ("functions.feedback.inbound_sms.handler", "InboundSmsFunction"),
 }
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 LOCAL_ENVIRONMENT = {
@@ -414,6 +417,11 @@ def embedded_moto() -> Iterator[str]:
         yield url
     finally:
         server.stop()
+        # moto keeps its backends in this process: the next embedded server (a second
+        # `invoke` in one process, a test) starts from nothing, as a fresh one would.
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
         os.environ.clear()
         os.environ.update(saved)
         _reset_clients()

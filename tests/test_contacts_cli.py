@@ -266,3 +266,14 @@ def test_check_judges_postal_in_app_and_a_persons_call(
     # A night call also meets the calling-hours floor (SG609) where that rule is on.
     assert (result["decision"], [r for r in found if r != "SG609"]) == (decision, rules)
     assert status == (0 if decision == "allow" else 1)
+
+
+@pytest.mark.parametrize(
+    ("event", "said"),
+    [("api-contacts-ask.json", '\\"decision\\": \\"allow\\"'), ("api-contacts.json", '\\"recorded\\": true')],
+)
+def test_invoke_contacts_on_embedded_moto(event: str, said: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`sendguard invoke contacts events/api-contacts-ask.json` (and the record route)."""
+    from tests.test_feedback import invoke_on_embedded_moto
+
+    assert said in invoke_on_embedded_moto("contacts", event, capsys)
