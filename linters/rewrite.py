@@ -94,7 +94,9 @@ def _planned(sent: str, findings: list[Finding], is_html: bool) -> list[_Edit]:
     that overlap are merged; any other overlap is ambiguous, so unsafe.
     """
     plan: list[_Edit] = []
-    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+    # An insertion (an empty span: SG703/SG704 add an opening) comes before an edit that
+    # starts where it does, so it is not taken for an edit inside that one.
+    for finding in sorted(findings, key=lambda f: (f.start, f.end != f.start, -f.end)):
         if finding.fix is None:
             raise UnsafeEdit(f"{finding.rule} has no safe edit ('{finding.excerpt}')")
         if not finding.fix.strip():
@@ -137,7 +139,8 @@ def _html_edit(sent: str, edit: _Edit) -> _Edit:
     original = sent[start:end]
     if ("<" in original or ">" in original) and (edit.fix or not _whole_inline_elements(original)):
         raise UnsafeEdit(f"{edit.rule}: the edit crosses HTML markup ('{original[:60]}')")
-    return _Edit(edit.rule, start, end, html.escape(edit.fix, quote=False))
+    # A line break a rule asks for (SG702's footer) is one the reader sees: <br>.
+    return _Edit(edit.rule, start, end, html.escape(edit.fix, quote=False).replace("\n", "<br>"))
 
 
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*?(/?)>")

@@ -449,7 +449,10 @@ def test_an_unusable_key_sends_no_marketing_email_and_the_route_answers_503(
     assert [c["Content"]["Simple"]["Subject"]["Data"] for c in stack] == [RECEIPT["template"]["subject"]]
     answer = post(f"{URL}?token={token.mint(b'x' * 40, PERSON, Channel.EMAIL, NOW)}")
     assert answer["statusCode"] == 503 and answer["headers"]["Retry-After"] == "60"
-    assert ledger_rows() == 1  # the receipt's contact only
+    # The receipt's contact only, kept under the address and under the customer.
+    assert ledger_rows() == 2
+    contacts, _ = ledger.read_recent(aws.table(aws.LEDGER_TABLE), PERSON, NOW + timedelta(days=1))
+    assert [c.purpose for c in contacts] == ["transactional"]
 
 
 def test_two_guards_making_the_key_at_once_both_sign_with_the_one_written_first(
@@ -669,3 +672,32 @@ def test_the_demo_shows_one_click_unsubscribe_on_a_moto_server(capsys: pytest.Ca
     receipt = next(line for line in out.splitlines() if "next transactional" in line)
     assert "allow" in receipt and "sent" in receipt
     assert "List-Unsubscribe absent (not marketing)" in out
+
+
+# --- the visible opt-out footer (SG702) carries the same one-click link ----------------------
+
+SENDER = {"sender": {"name": "Northwind", "postal_address": "Northwind Outfitters, 12 Harbour Street, Portland, OR 97201"}}
+
+
+def test_the_footer_sg702_adds_links_to_the_recipients_own_one_click_route(stack: Sent) -> None:
+    # CAN-SPAM wants the address and the opt-out in the message itself, not only in a header.
+    set_policy(SENDER)
+
+    send(NEWSLETTER)
+
+    [call] = stack
+    text = call["Content"]["Simple"]["Body"]["Text"]["Data"]
+    assert "12 Harbour Street, Portland, OR 97201" in text
+    assert f"Unsubscribe: {link_of(call)}" in text  # the header's link: one route, one token
+    assert "sendguard.invalid" not in text
+    assert "SG702" in rules(NEWSLETTER["id"]) and decision(NEWSLETTER["id"])["outcome"] == "sent"
+
+
+def test_a_footer_whose_link_cannot_be_made_is_never_sent(stack: Sent, monkeypatch: pytest.MonkeyPatch) -> None:
+    set_policy(SENDER)
+    monkeypatch.delenv("UNSUBSCRIBE_URL")
+
+    [response] = send(NEWSLETTER)
+
+    assert stack == []  # no email with a dead link
+    assert len(response["batchItemFailures"]) == 1  # judged again later (then the DLQ)

@@ -61,6 +61,7 @@ from functions.unsubscribe_link import headers as unsubscribe_headers
 from linters.engine import check
 from linters.findings import Result
 from linters.models import Channel, Contact, Purpose, RequestError, SendRequest, parse_request
+from linters.rules.human_path.no_address_or_opt_out import UNSUBSCRIBE_LINK, fill_unsubscribe_link
 
 DECISION_TAG = ledger.DECISION_TAG  # SES email tag / SNS attribute on every sent message
 # A record is started only with this much time left: judging takes under 0.5 s, and each
@@ -134,6 +135,7 @@ def _send_email(request: SendRequest, message: dict[str, str], tag: str) -> str:
         raise RequestError("from", "an email needs a sender address")
     if not message.get("subject"):
         raise RequestError("template.subject", "an email needs a subject line")
+    message = _with_footer_link(message, request)
     body: dict[str, Any] = {}
     if message.get("text"):
         body["Text"] = {"Data": message["text"], "Charset": "UTF-8"}
@@ -154,11 +156,31 @@ def _send_email(request: SendRequest, message: dict[str, str], tag: str) -> str:
     return aws.send_client("sesv2").send_email(**kwargs)["MessageId"]
 
 
+def _with_footer_link(message: dict[str, str], request: SendRequest) -> dict[str, str]:
+    """``message`` with the opt-out footer SG702 added (its ``UNSUBSCRIBE_LINK``) linked
+    to the recipient's own one-click link. A footer whose link cannot be made is never
+    sent dead: nothing goes out, and the request is judged again (then the DLQ)."""
+    if not any(UNSUBSCRIBE_LINK in (message.get(part) or "") for part in ("text", "html")):
+        return message
+    try:
+        base = unsubscribe_headers.base_url()
+        if base is None:
+            raise unsubscribe_headers.Unavailable(
+                "the opt-out footer needs a one-click link: set the stack's UnsubscribeUrl, "
+                "or [sender] unsubscribe_url in the policy"
+            )
+        url = unsubscribe_headers.link(base, request.to, request.channel, clock())
+    except unsubscribe_headers.Unavailable as exc:
+        _count_event("FooterLinkUnavailable")
+        raise delivery.NotAttempted(str(exc)) from exc
+    return fill_unsubscribe_link(message, url)
+
+
 def _add_one_click(kwargs: dict[str, Any], request: SendRequest) -> None:
     """Marketing email carries one-click unsubscribe (functions.unsubscribe_link.headers).
     When its link cannot be made now, nothing is sent: the request is judged again."""
     try:
-        offered = unsubscribe_headers.add_to_email(kwargs, request)
+        offered = unsubscribe_headers.add_to_email(kwargs, request, clock())
     except unsubscribe_headers.Unavailable as exc:
         _count_event("OneClickUnavailable")
         raise delivery.NotAttempted(str(exc)) from exc
