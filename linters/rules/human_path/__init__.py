@@ -1,1 +1,1 @@
-"""SG7xx: a way to reach a person."""
+"""SG7xx: who is speaking, a way to reach a person, and a way out."""
