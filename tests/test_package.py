@@ -158,8 +158,9 @@ def test_the_layer_provides_every_library_the_lambda_code_imports() -> None:
     for name in list(required):
         required |= {Requirement(r).name.lower() for r in metadata.requires(name) or [] if "extra ==" not in r}
     distributions = packages_distributions()
-    # Imported lazily by command-line-only paths: `sendguard completion` and preflight's progress bar.
-    command_line_only = {"shtab", "tqdm"}
+    # Imported lazily by command-line-only paths: `sendguard completion`, preflight's
+    # progress bar, and `sendguard contacts ... --api-url` (the signed client).
+    command_line_only = {"shtab", "tqdm", "sendguard_client"}
     for module in _third_party_imports(code) - command_line_only:
         names = {name.lower().replace("_", "-") for name in distributions.get(module, [module])}
         assert names & (required | package.PROVIDED_BY_RUNTIME), f"{module} is imported but not in the layer"
