@@ -64,8 +64,18 @@ def may_hold_tag(text: str) -> bool:
 @cache
 def unrendered() -> re.Pattern[str]:
     """Tags in rendered text: ``foreign_tags``, Handlebars ("{{first_name}}" from data)
-    and "{first_name}"."""
-    return re.compile(r"(?=[{*%$<\[])(?:\{\{[^{}\n]{0,60}\}\}|\{\$?[a-z_][a-z0-9_]{1,30}\}|" + _FOREIGN + ")")
+    and "{first_name}" (``_SINGLE_BRACE``)."""
+    return re.compile(r"(?=[{*%$<\[])(?:\{\{[^{}\n]{0,60}\}\}|" + _SINGLE_BRACE + "|" + _FOREIGN + ")")
+
+
+# "{first_name}", "{order_id}", "{$name}", "{email}": one brace around a name shaped like
+# a variable (snake case, a "$", or a placeholder head word such as "name" or "code").
+# Not "{targets}" or "{cli}": R packages, set notation and code in prose use braces too.
+_SINGLE_BRACE = (
+    r"\{(?:\$[a-z_][a-z0-9_]{1,30}|[a-z][a-z0-9]*_[a-z0-9_]{1,29}|(?:"
+    + _alternatives(sorted(set(_VOCABULARY["bracket_heads"]) | set(_VOCABULARY["field_tokens"])))
+    + r"))\}"
+)
 
 
 _FIELD_TOKENS = frozenset(_VOCABULARY["field_tokens"])
