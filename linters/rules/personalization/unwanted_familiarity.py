@@ -21,12 +21,18 @@ from ...registry import NoSettings, lint_check, rule
 from ..common import sentence_removal, spans
 from ._shared import _vocative_names
 
-# FAKE_INTIMACY (SG102's small talk) is matched from linters/data/personalization.json.
-# Someone other than the sender wants to know: "Your community wants to know how...".
+# FAKE_INTIMACY (SG102's small talk) and GROUP_ADDRESS are matched from
+# linters/data/personalization.json.
+# Someone other than the sender wants to know: "Your community wants to know how...";
+# or the words report on it: "time for a status report on how things are going".
 _REPORTED_QUESTION = re.compile(
-    r"(?i)\b(?:your[ \t]+\w+|they|he|she|everyone|people|others)[ \t]+(?:\w+[ \t]+){0,2}?"
-    r"(?:wants?|would[ \t]+like|asks?|needs?)[ \t]+to[ \t]+(?:know|hear|see|learn)[ \t]+$"
+    r"(?i)(?:\b(?:your[ \t]+\w+|they|he|she|everyone|people|others)[ \t]+(?:\w+[ \t]+){0,2}?"
+    r"(?:wants?|would[ \t]+like|asks?|needs?)[ \t]+to[ \t]+(?:know|hear|see|learn)"
+    r"|\b(?:report|update|news|summary|notes?)[ \t]+(?:on|about))[ \t]+$"
 )
+# "It's been a while since we posted" is about the sender's own silence, not the
+# reader's absence ("since your last visit" is).
+_SENDERS_OWN_WHILE = re.compile(r"(?i)[ \t]+since[ \t]+(?:we|our|this|the|i)\b")
 
 
 @rule(
@@ -56,7 +62,7 @@ def find_unwanted_familiarity(message: Message, settings: NoSettings) -> Iterato
         yield from _first_names_to_formal(message, customer)
     if message.request.automated and message.is_marketing:
         for part, start, end in spans(message, "FAKE_INTIMACY"):
-            if _reported_not_asked(part, start):
+            if _reported_not_asked(part, start) or _to_a_group(part, start) or _SENDERS_OWN_WHILE.match(part.text, end):
                 continue
             cut_start, cut_end, replacement = _small_talk_span(part, start)
             yield Hit(
@@ -73,6 +79,13 @@ def _reported_not_asked(part: Part, start: int) -> bool:
     wants to know; "Just checking how things are going" asks the reader."""
     sentence_start, _ = part.analysis.sentence_at(start)
     return bool(_REPORTED_QUESTION.search(part.text, sentence_start, start))
+
+
+def _to_a_group(part: Part, start: int) -> bool:
+    """ "I hope you all have a great year" in a signed community letter wishes its
+    readers well together: no machine pretends to know one of them."""
+    sentence_start, sentence_end = part.analysis.sentence_at(start)
+    return any(sentence_start <= s < sentence_end for s, _ in part.analysis.spans("GROUP_ADDRESS"))
 
 
 def _small_talk_span(part: Part, start: int) -> tuple[int, int, str]:
