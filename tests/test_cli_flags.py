@@ -15,11 +15,19 @@ from tests.conftest import make_request
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The footer every real marketing email carries (CAN-SPAM: postal address and opt-out), so
+# these messages are judged on what each test is about rather than on SG702.
+FOOTER = (
+    "\n\nNorthwind Outfitters, 12 Harbour Street, Portland, OR 97201\n"
+    "Unsubscribe: https://northwind.example/unsubscribe"
+)
+
 # A one-time buyer told she is a VIP, with urgency: SG201 (rewrite) and SG302 (warn).
 VIP = make_request(
     {
         "subject": "Only for our VIP customers",
-        "text": "Hi Ana,\n\nAs one of our most valuable customers, you get early access. Last chance: act now!",
+        "text": "Hi Ana,\n\nAs one of our most valuable customers, you get early access. Last chance: act now!"
+        + FOOTER,
     },
     id="vip-1",
     customer={
@@ -109,7 +117,12 @@ def test_statistics_counts_findings_per_rule(tmp_path, capsys):
 
 
 def test_quiet_prints_only_messages_with_findings(tmp_path, capsys):
-    clean = make_request({"subject": "Your receipt", "text": "Hi Ana,\n\nOrder 1042 shipped."}, id="ok-1")
+    # A shipping notice is not commercial email: sent as transactional, as a real sender does.
+    clean = make_request(
+        {"subject": "Your receipt", "text": "Hi Ana,\n\nOrder 1042 shipped."},
+        id="ok-1",
+        purpose="transactional",
+    )
     path = write_json(tmp_path, "mixed.json", [clean, URGENT])
     _, out, _ = run(capsys, "check", path, "--quiet")
     assert "urgent-1" in out and "ok-1" not in out

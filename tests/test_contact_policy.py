@@ -252,7 +252,9 @@ class TestChannelPileup:
 # --------------------------------------------------------------------------- SG605
 
 
-VOICE_CALL = {"text": "Hello, this is Dana from Northwind. I saw you were looking at our pens."}
+# An automated marketing call (`automated` defaults to true) says so in its first sentence, as
+# SG704 asks of every one; the tests below are about the timing of the call, not its persona.
+VOICE_CALL = {"text": "Hello, this is an automated call from Northwind. I saw you were looking at our pens."}
 
 
 class TestTriggerCooldown:

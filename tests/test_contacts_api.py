@@ -166,7 +166,8 @@ def test_a_recorded_call_holds_the_same_days_marketing_email_by_the_cap(
             "template": {
                 "subject": "Winter tires are in",
                 "text": "Hi {{first_name}},\n\nOur winter tires arrived this week. Book a fitting online.\n\n"
-                "Lakeside Outfitters",
+                "Lakeside Outfitters, 2400 Lake Avenue, Evanston, IL 60201\n"
+                "Unsubscribe: https://lakeside-outfitters.example/unsubscribe",
             },
             "data": {"first_name": "Dana"},
             "now": "2026-11-20T18:00:00Z",
@@ -249,7 +250,11 @@ def test_an_ask_writes_nothing(api: ApiServer) -> None:
 
 
 def test_a_call_script_is_judged_like_any_message(api: ApiServer) -> None:
-    """An automated call's script that claims feelings is blocked on voice (SG303)."""
+    """An automated call's script that claims feelings is blocked on voice (SG303).
+
+    It is also a marketing robocall that never says it is automated, which SG704 (EU AI Act
+    Art. 50(1), TCPA) now blocks as well: both findings are deserved by this script.
+    """
     robocall = {
         **REPS_CALL,
         "automated": True,
@@ -258,7 +263,7 @@ def test_a_call_script_is_judged_like_any_message(api: ApiServer) -> None:
     }
     answer = ask(api, robocall)
 
-    assert answer["decision"] == "block" and rules(answer) == ["SG303"]
+    assert answer["decision"] == "block" and rules(answer) == ["SG704", "SG303"]
     assert answer["message"]["text"].startswith("Hello Dana,")
 
 

@@ -11,6 +11,17 @@ from linters.models import InlineTemplate, RequestError, parse_request
 from linters.policy import policy_from_mapping
 from tests.conftest import judge, make_request, rules_of
 
+# A marketing email's footer: the sender's postal address and a visible opt-out (CAN-SPAM,
+# SG702), so the messages below are judged only on what each test is about.
+FOOTER = (
+    "\n\nNorthwind Outfitters, 12 Harbour Street, Portland, OR 97201\n"
+    "Unsubscribe: https://northwind.example/unsubscribe"
+)
+HTML_FOOTER = (
+    "<p>Northwind Outfitters, 12 Harbour Street, Portland, OR 97201<br>"
+    '<a href="https://northwind.example/unsubscribe">Unsubscribe</a></p>'
+)
+
 
 def finding(action: Action) -> Finding:
     return Finding("SG999", "x", action, "m", None, 0, 0, "")
@@ -41,14 +52,14 @@ def test_clean_message_is_allowed_and_sent_as_rendered():
 
 
 def test_html_findings_point_into_the_html_source():
-    html = "<p>Dear <b>Current Resident</b>,</p><p>URGENT: rates rise <i>Friday</i>.</p>"
+    html = "<p>Dear <b>Current Resident</b>,</p><p>URGENT: rates rise <i>Friday</i>.</p>" + HTML_FOOTER
     result = judge({"subject": "Rates", "html": html})
     [finding] = [f for f in result.findings if f.part == "html"]
     assert html[finding.start : finding.end] == "URGENT"
 
 
 def test_policy_can_turn_a_rule_off_or_change_its_action():
-    template = {"text": "Dear Current Resident,\n\nURGENT: rates rise."}
+    template = {"text": "Dear Current Resident,\n\nURGENT: rates rise." + FOOTER}
     assert judge(template).decision == "block"
     assert judge(template, policy=policy_from_mapping({"rules": {"SG301": "off"}})).decision == "allow"
     warned = judge(template, policy=policy_from_mapping({"rules": {"SG301": {"action": "warn"}}}))

@@ -161,10 +161,15 @@ def test_an_invisible_character_inside_a_word_is_rewritten_away() -> None:
 
 
 def test_a_soft_hyphen_in_html_is_removed_with_its_entity() -> None:
-    html = "<p>Our winter cata&shy;logue is out.</p>"
+    # With the footer a real marketing email carries (address and opt-out, SG702).
+    footer = (
+        "<p>Northwind Outfitters, 12 Harbour Street, Portland, OR 97201<br>"
+        '<a href="https://northwind.example/unsubscribe">Unsubscribe</a></p>'
+    )
+    html = "<p>Our winter cata&shy;logue is out.</p>" + footer
     result = judge({"subject": "Winter catalogue", "html": html}, customer=REGULAR)
     assert [f.rule for f in result.findings] == ["SG801"]
-    assert result.message["html"] == "<p>Our winter catalogue is out.</p>"
+    assert result.message["html"] == "<p>Our winter catalogue is out.</p>" + footer
 
 
 def test_soft_hyphens_can_be_allowed_by_policy() -> None:

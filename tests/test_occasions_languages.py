@@ -29,6 +29,11 @@ NOT_GREETINGS = [
 ]
 
 
+# The footer a real marketing email carries, the shop's postal address and a visible opt-out
+# (CAN-SPAM, SG702), so each message is judged only on its greeting.
+FOOTER = "\n\nTienda Sol, Calle Mayor 12, 28013 Madrid\nUnsubscribe: https://tienda.example/unsubscribe"
+
+
 def judge(text: str, personalization: bool) -> list[str]:
     request = {
         "id": "occasion-1",
@@ -36,7 +41,7 @@ def judge(text: str, personalization: bool) -> list[str]:
         "purpose": "marketing",
         "from": "hola@tienda.example",
         "to": "ana@example.org",
-        "template": {"subject": "Para ti", "text": text},
+        "template": {"subject": "Para ti", "text": text + FOOTER},
         "customer": {"first_name": "Ana", "consent": {"email_marketing": True, "personalization": personalization}},
         "now": "2026-11-20T15:00:00Z",
     }

@@ -83,7 +83,12 @@ def test_a_surname_alone_is_wrong_only_against_a_preferred_name(preferred, expec
 
 
 def test_no_record_no_judgement_of_names_from_data():
-    assert rules_of(judge({"text": "Hi {{first_name}},\n\nThanks."}, data={"first_name": "Zed"})) == []
+    # With the footer a marketing email carries (address and opt-out), so SG702 has nothing to say.
+    text = (
+        "Hi {{first_name}},\n\nThanks.\n\nNorthwind Outfitters, 12 Harbour Street, Portland, OR 97201\n"
+        "Unsubscribe: https://northwind.example/unsubscribe"
+    )
+    assert rules_of(judge({"text": text}, data={"first_name": "Zed"})) == []
 
 
 # SG102 ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from linters.campaign import MAX_RECORD_BYTES
 from linters.cli import main
 
 NOW = "2026-11-20T15:00:00Z"
+# A win-back email with the footer every marketing email carries (address and opt-out, SG702).
 TEMPLATE = """---
 channel: email
 purpose: marketing
@@ -24,6 +25,9 @@ As one of our most valued customers, you get early access to the {{collection}} 
 We noticed you were looking at the {{product}} last week.
 
 Questions? Reply to this email and a person on our team will answer.
+
+Northwind Outfitters, 12 Harbour Street, Portland, OR 97201
+Unsubscribe: https://northwind-outfitters.com/unsubscribe
 """
 GOLD = {
     "first_name": "Ana",

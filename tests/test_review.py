@@ -22,7 +22,8 @@ from sendguard import _entry as cli  # the console script: linters.cli with the 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 REVIEWER = "arn:aws:sts::123456789012:assumed-role/Reviewer/dana"
 
-# Blocked by SG103 (an unfilled merge tag): a reviewer may judge it fine to send.
+# Blocked by SG103 (an unfilled merge tag): a reviewer may judge it fine to send. It carries
+# the footer of a real marketing email (address and opt-out), so SG702 has nothing to say.
 BOOTS: dict[str, Any] = {
     "id": "winter-boots-julia",
     "channel": "email",
@@ -33,7 +34,8 @@ BOOTS: dict[str, Any] = {
     "template": {
         "subject": "Boots for the first snow",
         "text": "Hi {{first_name}},\n\nOur lined winter boots are back in your size. "
-        "See them here: {{boots_url}}\n\nNorthwind Outfitters",
+        "See them here: {{boots_url}}\n\nNorthwind Outfitters, 12 Harbour Street, Portland, OR 97201\n"
+        "Unsubscribe: https://northwind.example/unsubscribe",
     },
     "data": {"first_name": "Julia"},
     "customer": {

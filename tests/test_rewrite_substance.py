@@ -68,10 +68,16 @@ def test_small_talk_carrying_the_news_is_not_rewritten_but_held_for_review() -> 
 
 
 def test_status_claim_with_the_offer_in_its_sentence_keeps_the_offer() -> None:
-    sms = "You're one of our most loyal clients: 30% off everything this weekend with code LOYAL30."
+    # A marketing text carries its opt-out (SG703), which the rewrite leaves in place.
+    sms = (
+        "You're one of our most loyal clients: 30% off everything this weekend with code LOYAL30. "
+        "Reply STOP to opt out."
+    )
     result = judge({"text": sms}, channel="sms", to="+442079460000", customer=ONE_ORDER)
     assert result.decision == Decision.REWRITE
-    assert result.message["text"] == "30% off everything this weekend with code LOYAL30."
+    assert result.message["text"] == (
+        "30% off everything this weekend with code LOYAL30. Reply STOP to opt out."
+    )
 
 
 def test_only_the_status_words_go_when_the_clause_is_the_offer() -> None:

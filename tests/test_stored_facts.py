@@ -27,7 +27,8 @@ stack = test_review.stack  # template.yaml's resources on moto, the guard's envi
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
-# A store's autumn letter to a customer who agreed to marketing email.
+# A store's autumn letter to a customer who agreed to marketing email, with the footer a
+# marketing email carries (address and opt-out), so only the stored facts decide it.
 AUTUMN: dict[str, Any] = {
     "id": "autumn-letter-ines",
     "channel": "email",
@@ -38,7 +39,8 @@ AUTUMN: dict[str, Any] = {
     "template": {
         "subject": "New in: waxed jackets",
         "text": "Hello,\n\nThe waxed jackets are in, in five colours. See them at "
-        "https://northwind.example/jackets\n\nNorthwind Outfitters",
+        "https://northwind.example/jackets\n\nNorthwind Outfitters, 12 Harbour Street, Portland, OR 97201\n"
+        "Unsubscribe: https://northwind.example/unsubscribe",
     },
     "customer_id": "c-ines",
     "now": "2026-11-20T15:00:00Z",
