@@ -44,7 +44,8 @@ def campaign_email(to: str, request_id: str) -> dict[str, Any]:
         "template": {
             "subject": "The autumn catalogue is out",
             "text": "Hi {{first_name}},\n\nOur autumn catalogue is out: wool coats, rain boots and new "
-            "scarves.\n\nBrowse it at https://northwind.example/autumn\n\nNorthwind",
+            "scarves.\n\nBrowse it at https://northwind.example/autumn\n\nNorthwind Outfitters, "
+            "12 Harbour Street, Portland, OR 97201\nUnsubscribe: https://northwind.example/unsubscribe",
         },
         "data": {"first_name": "Maggie"},
         "customer": {
