@@ -40,6 +40,10 @@ PACKAGE_DIR = {"sendguard": "sendguard", **{f"sendguard._engine.{n}": n.replace(
 setup(
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
-    package_data={"sendguard._engine.linters": ["data/*"], "sendguard._engine.functions": ["review/*.html"]},
+    # data/claim_reader/ is the trained claim reader (a spaCy pipeline: files and folders).
+    package_data={
+        "sendguard._engine.linters": ["data/*", "data/claim_reader/*", "data/claim_reader/*/*"],
+        "sendguard._engine.functions": ["review/*.html"],
+    },
     cmdclass={"build_py": BuildWithLocalToolFiles},
 )

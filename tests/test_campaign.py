@@ -272,8 +272,15 @@ def test_a_policy_vocabulary_and_the_limits_apply_as_in_check():
     expected = check(request, policy, now=NOW)
     assert "SG201" in {f.rule for f in expected.findings}
     assert _comparable(Campaign(template, policy, now=NOW).judge(request)) == _comparable(expected)
-    # The base vocabulary does not know the tier name, and the shared parts do not leak it.
-    assert "SG201" not in {f.rule for f in Campaign(template, now=NOW).judge(request).findings}
+    # The base vocabulary does not know the tier name, and the shared parts do not leak it:
+    # with the claim reader's status classes off (it reads the claim by meaning), only the
+    # policy's words find it.
+    reader_off = policy_from_mapping(
+        {"claims": {"thresholds": {"status": 1.0, "personal_importance": 1.0}}}, "test"
+    )
+    assert "SG201" not in {f.rule for f in Campaign(template, reader_off, now=NOW).judge(request).findings}
+    # The reader on: a Diamond Circle member claim to a standard customer is caught by meaning.
+    assert "SG201" in {f.rule for f in Campaign(template, now=NOW).judge(request).findings}
 
     deep: dict = {"leaf": "x"}
     for _ in range(20):

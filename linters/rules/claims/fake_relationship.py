@@ -8,18 +8,19 @@ from datetime import timedelta
 
 from pydantic import Field
 
+from ...claim_reader import ClaimReaderSettings, claims, holds_span
 from ...findings import Action, Hit
 from ...lint import hits as lint
 from ...message import Message
 from ...models import Customer
-from ...registry import Settings, lint_check, rule
-from ..common import spans
+from ...registry import lint_check, rule
+from ..common import sentence_removal, spans
 from ._shared import _record_summary, claim_edit
 
 # RETURNING_CLAIM, LOYALTY_CLAIM and TENURE_CLAIM are in linters/data/claims.json.
 
 
-class RelationshipSettings(Settings):
+class RelationshipSettings(ClaimReaderSettings):
     returning_min_purchases: int = Field(
         1, ge=0, description="purchases before 'welcome back' or 'we missed you'"
     )
@@ -35,6 +36,7 @@ class RelationshipSettings(Settings):
         "customer.purchase_count",
         "customer.customer_since",
         "customer.tier",
+        "request.automated",
         "now",
     ),
 )
@@ -48,7 +50,14 @@ def find_fake_relationship(message: Message, settings: RelationshipSettings) -> 
     long-time customer", "you've been with us for years", "since day one" (needs
     `customer_since` at least `long_time_years` ago). Anonymous records have no
     history. Without a customer record nothing is judged. The words are in
-    `linters/data/claims.json`.
+    `linters/data/claims.json`. The claim reader (linters/claim_reader.py) finds
+    shared history in other words ("here's to everything we've been through",
+    "your friends at Acme"): a sentence it reads as a `shared_history` claim is a
+    finding when the record shows no history at all (anonymous, or fewer than
+    `returning_min_purchases` purchases and not a customer for `long_time_years`), in
+    an automated message (a person writing "after our call" knows what they share),
+    and when the sentence names a party (we, our, you, your); an anniversary greeting
+    it also reads as an `occasion` is left to SG104.
 
     Why it hurts: "we've missed you" to someone who never bought anything is a
     relationship invented by a mail merge, and the reader knows it.
@@ -61,6 +70,7 @@ def find_fake_relationship(message: Message, settings: RelationshipSettings) -> 
     customer = message.customer
     if customer is None:
         return
+    yield from _read_history(message, customer, settings)
     checks = {"RETURNING_CLAIM": _returning, "LOYALTY_CLAIM": _loyal, "TENURE_CLAIM": _long_time}
     for label, earned in checks.items():
         claims = list(spans(message, label))
@@ -77,6 +87,45 @@ def find_fake_relationship(message: Message, settings: RelationshipSettings) -> 
                 cut_end,
                 fix=replacement,
             )
+
+
+_HISTORY_LABELS = ("RETURNING_CLAIM", "LOYALTY_CLAIM", "TENURE_CLAIM")
+# A shared history has parties: a sentence that names neither the reader nor the sender
+# ("Planning the years after work") claims none.
+_PARTIES = re.compile(r"(?i)\b(?:we|we've|we're|us|our|ours|you|your|yours|you've|you're)\b")
+
+
+def _read_history(message: Message, customer: Customer, settings: RelationshipSettings) -> Iterator[Hit]:
+    """Sentences the reader reads as shared history, where the vocabulary found none,
+    when the record shows no history of any kind."""
+    if not message.request.automated:
+        return  # a person who writes "after our call" knows what they share with the reader
+    # An anniversary greeting the reader also reads as an occasion is SG104's to judge.
+    occasions = {(c.part.name, c.start) for c in claims(message, "occasion", settings.claim_thresholds)}
+    read = [
+        claim
+        for claim in claims(message, "shared_history", settings.claim_thresholds)
+        if _PARTIES.search(claim.text)
+        and (claim.part.name, claim.start) not in occasions
+        and not holds_span(claim.part, claim.start, claim.end, _HISTORY_LABELS)
+    ]
+    # The record is read only when there is a claim (see personalization/unwanted_occasion.py).
+    if not read or _any_history(customer, settings, message):
+        return
+    for claim in read:
+        cut_start, cut_end = sentence_removal(claim.part, claim.start)
+        yield Hit(
+            f"{claim.describe()}, a history this customer does not have ({_record_summary(customer)})",
+            claim.part.name,
+            cut_start,
+            cut_end,
+            fix="",
+        )
+
+
+def _any_history(customer: Customer, settings: RelationshipSettings, message: Message) -> bool:
+    """Anything in the record a shared history could stand on: a purchase, or tenure."""
+    return _returning(customer, settings, message) or _long_time(customer, settings, message)
 
 
 def _returning(customer: Customer, settings: RelationshipSettings, message: Message) -> bool:

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
+from ...claim_reader import Claim, ClaimReaderSettings, claims, has_cue, holds_span
 from ...findings import Action, Hit
 from ...lint import hits as lint
 from ...message import Message, Part
 from ...models import Customer
-from ...registry import Settings, lint_check, rule
-from ..common import addresses_reader, spans
+from ...registry import lint_check, rule
+from ..common import addresses_reader, sentence_removal, spans
 from ._shared import _policy_words, _record_summary, claim_edit
 
 # STATUS_CLAIM and its synonym classes (status_words, superlatives, customer_nouns,
@@ -20,7 +21,7 @@ from ._shared import _policy_words, _record_summary, claim_edit
 # A status word before a `not_about_people` word is about a service ("our VIP support").
 
 
-class StatusSettings(Settings):
+class StatusSettings(ClaimReaderSettings):
     top_tiers: list[str] = Field(
         default_factory=lambda: ["vip", "platinum", "gold", "diamond", "elite"],
         description="tiers whose members may be called VIPs or top customers",
@@ -63,7 +64,15 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
     customer record nothing is judged. The words are the classes `status_words`,
     `superlatives`, `ranked_qualities` and `customer_nouns` of
     `linters/data/claims.json`; add your own tier names with
-    `[tool.sendguard.vocabulary] status_words = ["Diamond Circle"]`.
+    `[tool.sendguard.vocabulary] status_words = ["Diamond Circle"]`. The claim reader
+    (linters/claim_reader.py) finds the same claims in other words ("as one of a
+    handful of hand-picked members", "customers like you are the reason we open"): a
+    sentence it reads as a `status` or `personal_importance` claim, said to the reader,
+    is judged the same way ("... reads as a status claim (score 0.93)"); an invitation,
+    or a sentence naming the customer's own tier, is not a claim, and a status sentence
+    needs a word of rank or selection (linters/data/claim_reader/cues.json: "you get
+    early access" alone is an offer). Its thresholds are the model's, or
+    `claim_thresholds` (policy `[claims] thresholds`).
 
     Why it hurts: the person who bought once knows they are not your most valuable
     customer; the claim tells them everyone got the same email.
@@ -76,11 +85,13 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
     clients get 30% off"); when there is none, the message is blocked (SG000).
     """
     customer = message.customer
-    claims = list(spans(message, "STATUS_CLAIM"))
+    said = list(spans(message, "STATUS_CLAIM"))
+    read = _read_claims(message, settings) if customer is not None else []
     # The record is read only when there is a claim (see personalization/unwanted_occasion.py).
-    if customer is None or not claims or status_earned(customer, settings):
+    if customer is None or not (said or read) or status_earned(customer, settings):
         return
-    for part, start, end in claims:
+    yield from _read_status(read, customer)
+    for part, start, end in said:
         following = part.text[end : end + 20].split()
         if following and following[0].strip(".,!?").lower() in _policy_words("not_about_people"):
             continue
@@ -97,6 +108,46 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
             cut_end,
             fix=replacement,
         )
+
+
+_READ_LABELS = ("status", "personal_importance")
+
+
+def _read_claims(message: Message, settings: StatusSettings) -> list[Claim]:
+    """The reader's status and importance claims the vocabulary left alone: said to the
+    reader, not an invitation; one per sentence (the first class that reads it)."""
+    found: dict[tuple[str, int], Claim] = {}
+    for label in _READ_LABELS:
+        for claim in claims(message, label, settings.claim_thresholds):
+            part, start, end = claim.part, claim.start, claim.end
+            key = (part.name, start)
+            if key in found or holds_span(part, start, end, ("STATUS_CLAIM",)):
+                continue
+            if not has_cue(label, claim.text):
+                continue  # "you get early access": an offer, not a rank
+            if addresses_reader(part, start) and not _invites(part.text[start:end]):
+                found[key] = claim
+    return list(found.values())
+
+
+def _read_status(read: list[Claim], customer: Customer) -> Iterator[Hit]:
+    for claim in read:
+        part = claim.part
+        if _names_their_tier(part.text[claim.start : claim.end], customer):
+            continue
+        cut_start, cut_end = sentence_removal(part, claim.start)
+        yield Hit(
+            f"{claim.describe()}, a status this customer does not have ({_record_summary(customer)})",
+            part.name,
+            cut_start,
+            cut_end,
+            fix="",
+        )
+
+
+def _invites(sentence: str) -> bool:
+    """ "Join the Insider Club for early access": an invitation anywhere in the sentence."""
+    return not _policy_words("invitation_cues").isdisjoint(re.findall(r"[\w'-]+", sentence.lower()))
 
 
 # Words read in a 12-character window that may cut a word in two (see the WINDOW_PATTERNS

@@ -8,11 +8,19 @@ from datetime import timedelta
 
 from pydantic import Field
 
+from ...claim_reader import (
+    ClaimReaderSettings,
+    classify,
+    clean_sentence,
+    default_thresholds,
+    has_cue,
+    part_claims,
+)
 from ...findings import Action, Hit
 from ...message import Message
 from ...models import Contact
 from ...nlp import Analysis, analyse_value, current_vocabulary
-from ...registry import Settings, rule
+from ...registry import rule
 from ...timing import aware, within
 from ...vocabulary import word_set
 from ._shared import _head, _history, _now, _room_again, _span, _when
@@ -25,7 +33,7 @@ _SURVEY_SENTENCES = 4
 _CAMPAIGN_WORD = re.compile(r"[a-z]+")
 
 
-class SurveySettings(Settings):
+class SurveySettings(ClaimReaderSettings):
     max_requests: int = Field(
         1, ge=1, description="survey or feedback requests allowed in the window, this one included"
     )
@@ -50,13 +58,30 @@ def _survey_ask(text: str, analysis: Analysis) -> tuple[int, int] | None:
     return next(((s, e) for s, e in found if s < limit), None)
 
 
-def _asks_for_feedback(contact: Contact) -> bool:
+def _opening(text: str, analysis: Analysis) -> list[tuple[int, int]]:
+    """The opening sentences of a text, where a survey asks (``_SURVEY_SENTENCES``)."""
+    return [(s, e) for s, e in analysis.sentences if text[s:e].strip()][:_SURVEY_SENTENCES]
+
+
+def _threshold(settings: SurveySettings) -> float:
+    return settings.claim_thresholds.get("feedback_request", default_thresholds()["feedback_request"])
+
+
+def _asks_for_feedback(contact: Contact, settings: SurveySettings) -> bool:
     if _survey_campaign(contact.campaign):
         return True
     if not contact.text:
         return False
     head = _head(contact.text)
-    return _survey_ask(head, analyse_value(head)) is not None
+    analysis = analyse_value(head)
+    if _survey_ask(head, analysis) is not None:
+        return True
+    # An earlier ask is found the way this one is: the claim reader reads its opening too.
+    opening = [clean_sentence(head[s:e]) for s, e in _opening(head, analysis)]
+    return any(
+        scores["feedback_request"] >= _threshold(settings) and has_cue("feedback_request", sentence)
+        for sentence, scores in zip(opening, classify(opening), strict=True)
+    )
 
 
 def _survey_excerpt(message: Message) -> str | None:
@@ -66,6 +91,18 @@ def _survey_excerpt(message: Message) -> str | None:
             return f"'{part.text[found[0] : found[1]]}'"
     if _survey_campaign(message.request.campaign):
         return f"campaign {message.request.campaign!r}"
+    return None
+
+
+def _read_ask(message: Message, settings: SurveySettings) -> str | None:
+    """A sentence the claim reader reads as a feedback request, in the subject or the
+    opening sentences of a part (where ``_survey_ask`` looks)."""
+    for part in message.readable():
+        limit = (_opening(part.text, part.analysis) or [(0, 0)])[-1][1]
+        for claim in part_claims(part, "feedback_request", _threshold(settings)):
+            # "How are you doing?" is a pleasantry: an ask names a rating, a question, a reply.
+            if claim.start < limit and has_cue("feedback_request", claim.text):
+                return claim.describe()
     return None
 
 
@@ -83,7 +120,12 @@ def find_survey_fatigue(message: Message, settings: SurveySettings) -> Iterator[
     `max_requests` such requests (default 1, this one included) within
     `window_days` (default 30): found the same way in the earlier texts and
     campaign names, on any channel and with any purpose. A newsletter with "take
-    our survey" in its footer is not a survey.
+    our survey" in its footer is not a survey. The claim reader
+    (linters/claim_reader.py) finds asks that never say "survey" ("tap a star",
+    "one quick question about your visit", "reply 1 to 5"): a sentence it reads as a
+    `feedback_request` in the same places, in this message or an earlier one, and
+    that names a rating, a question or a reply (linters/data/claim_reader/cues.json;
+    "how are you doing?" is a pleasantry), counts the same way.
 
     Why it hurts: "Every week Hyundai sends me a customer satisfaction form." A
     question asked every week says the answers are not read; by the third form the
@@ -97,12 +139,17 @@ def find_survey_fatigue(message: Message, settings: SurveySettings) -> Iterator[
     sent weeks late asks about an experience nobody remembers. Set the action to
     `hold` to re-queue it instead (the finding carries when the window has room).
     """
-    asked = _survey_excerpt(message)
-    if asked is None:
-        return
     now = _now(message)
     span = timedelta(days=settings.window_days)
-    earlier = [c for c in _history(message) if within(c.at, now, span) and _asks_for_feedback(c)]
+    asked = _survey_excerpt(message)
+    if asked is None:
+        # The claim reader reads the opening only when a recent contact could be an ask.
+        if not any(within(c.at, now, span) for c in _history(message)):
+            return
+        asked = _read_ask(message, settings)
+        if asked is None:
+            return
+    earlier = [c for c in _history(message) if within(c.at, now, span) and _asks_for_feedback(c, settings)]
     if len(earlier) < settings.max_requests:
         return
     times = sorted(aware(c.at) for c in earlier)

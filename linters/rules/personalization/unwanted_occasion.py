@@ -7,16 +7,17 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
+from ...claim_reader import Claim, ClaimReaderSettings, claims, holds_span
 from ...findings import Action, Hit
 from ...message import Message
 from ...models import AddressAs, Customer
-from ...registry import Settings, rule
+from ...registry import rule
 from ..common import spans
 
 # Occasion greetings (OCCASION_GREETING) are matched from linters/data/occasions.json.
 
 
-class OccasionSettings(Settings):
+class OccasionSettings(ClaimReaderSettings):
     formal_is_unwanted: bool = Field(
         True,
         description="a customer addressed formally (address_as formal or none) gets no occasion greeting",
@@ -38,7 +39,10 @@ def find_unwanted_occasion(message: Message, settings: OccasionSettings) -> Iter
     celebrating itself ("our 10th anniversary", "happy birthday to us") and
     marketing about occasions in general ("gift ideas for your anniversary") are not
     greetings. Without a customer record nothing is judged. The words are in
-    `linters/data/occasions.json`.
+    `linters/data/occasions.json`. The claim reader (linters/claim_reader.py) finds
+    occasions in idiom ("another trip around the sun", "your big day is almost
+    here"): a sentence it reads as an `occasion`, to the same customers, is a finding
+    too, unless it speaks of the sender's own occasion ("our 10th anniversary").
 
     Why it hurts: "unwanted birthday cards from insurance people and dentists." A
     date held for the records is not an invitation to celebrate it; a card from a
@@ -53,17 +57,37 @@ def find_unwanted_occasion(message: Message, settings: OccasionSettings) -> Iter
     """
     customer = message.customer
     greetings = list(spans(message, "OCCASION_GREETING"))
+    read = _read_occasions(message, settings) if customer is not None else []
     # The record is read only when the text greets an occasion: the campaign path shares
     # a verdict between recipients who differ only in fields no rule read.
-    if customer is None or not greetings:
+    if customer is None or not (greetings or read):
         return
     why = _occasion_unwanted(customer, settings)
     if why is None:
         return
+    for claim in read:
+        yield Hit(f"{claim.describe()}, but {why}", claim.part.name, claim.start, claim.end)
     for part, start, end in greetings:
         if _the_business_celebrates(part.text, start, end):
             continue
         yield Hit(f"'{part.text[start:end]}' greets a personal occasion, but {why}", part.name, start, end)
+
+
+# "Our 10th anniversary", "we're turning 20", "happy birthday to us": a sentence about
+# the sender's occasion names the sender and not the reader.
+_OURS = re.compile(r"(?i)\b(?:our|we're|we’re|we are|us)\b")
+_YOURS = re.compile(r"(?i)\b(?:you|your|you're|you’re|yours)\b")
+
+
+def _read_occasions(message: Message, settings: OccasionSettings) -> list[Claim]:
+    """Sentences the reader reads as a personal occasion, where the vocabulary found
+    no greeting, and that speak of no occasion of the sender's."""
+    return [
+        claim
+        for claim in claims(message, "occasion", settings.claim_thresholds)
+        if not holds_span(claim.part, claim.start, claim.end, ("OCCASION_GREETING",))
+        and not (_OURS.search(claim.text) and not _YOURS.search(claim.text))
+    ]
 
 
 def _occasion_unwanted(customer: Customer, settings: OccasionSettings) -> str | None:

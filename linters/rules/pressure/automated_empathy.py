@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...claim_reader import ClaimReaderSettings, claims, holds_span
 from ...contact_paths import offers_channel
 from ...findings import Action, Hit
 from ...message import Message
-from ...registry import NoSettings, rule
+from ...registry import rule
 from ..common import spans
 
+# Where the claim reader's `care_feelings` sentences are judged too: the automated call
+# and text, where a machine saying it feels is the complaint. In email the vocabulary
+# alone judges: a welcome email's "we're thrilled to have you" is honest enthusiasm.
+_READ_CHANNELS = frozenset({"voice", "sms"})
 
-@rule("SG303", "automated-empathy", Action.WARN, reads=("text", "request.automated", "request.channel"))
-def find_automated_empathy(message: Message, settings: NoSettings) -> Iterator[Hit]:
+
+@rule(
+    "SG303", "automated-empathy", Action.WARN, ClaimReaderSettings,
+    reads=("text", "request.automated", "request.channel"),
+)
+def find_automated_empathy(message: Message, settings: ClaimReaderSettings) -> Iterator[Hit]:
     """Care and feelings claimed by a machine.
 
     Catches: "we care about you", "your call is important to us", "you matter to us",
@@ -22,7 +31,10 @@ def find_automated_empathy(message: Message, settings: NoSettings) -> Iterator[H
     caller waits is the complaint itself; a warning on other channels. A message a
     person wrote (`automated: false`) is not judged, nor a phrase that goes straight
     on to a way to reach someone ("We're here for you at support@example.com if you
-    have questions"): that offers help, it does not claim a feeling.
+    have questions"): that offers help, it does not claim a feeling. In automated
+    calls and texts the claim reader (linters/claim_reader.py) finds care claimed in
+    other words ("everyone here has been thinking about you", "our hearts go out to
+    you"): a sentence it reads as `care_feelings` is a finding too.
 
     Why it hurts: empathy is something a person shows, not a sentence a system
     plays. Said by a machine it sounds like the opposite of what it claims.
@@ -43,5 +55,18 @@ def find_automated_empathy(message: Message, settings: NoSettings) -> Iterator[H
             part.name,
             start,
             end,
+            action=Action.BLOCK if on_voice else None,
+        )
+    if message.request.channel not in _READ_CHANNELS:
+        return
+    for claim in claims(message, "care_feelings", settings.claim_thresholds):
+        part = claim.part
+        if holds_span(part, claim.start, claim.end, ("AUTOMATED_EMPATHY",)):
+            continue
+        yield Hit(
+            f"{claim.describe()}, care an automated message cannot give",
+            part.name,
+            claim.start,
+            claim.end,
             action=Action.BLOCK if on_voice else None,
         )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...claim_reader import ClaimReaderSettings, claims, holds_span
 from ...findings import Action, Hit
 from ...lint import hits as lint
 from ...message import Message
-from ...registry import NoSettings, lint_check, rule
+from ...registry import lint_check, rule
 from ..common import spans
 from ._shared import _pressure_in
 
@@ -24,8 +25,11 @@ def _generic_addressee(message: Message) -> str | None:
     return None
 
 
-@rule("SG301", "urgency-to-generic", Action.BLOCK, reads=("text", "request.purpose", "customer.anonymous"))
-def find_urgency_to_generic(message: Message, settings: NoSettings) -> Iterator[Hit]:
+@rule(
+    "SG301", "urgency-to-generic", Action.BLOCK, ClaimReaderSettings,
+    reads=("text", "request.purpose", "customer.anonymous"),
+)
+def find_urgency_to_generic(message: Message, settings: ClaimReaderSettings) -> Iterator[Hit]:
     """Urgent or "personal" language sent to nobody in particular.
 
     Catches: "URGENT information for you", "important notice", "time-sensitive",
@@ -33,6 +37,10 @@ def find_urgency_to_generic(message: Message, settings: NoSettings) -> Iterator[
     "last chance" or "act now") in a message addressed to "Current Resident",
     "Valued Customer", "Occupant", "To whom it may concern", or sent to an anonymous
     record. A transactional or service message to a named customer is not judged.
+    In marketing, the claim reader (linters/claim_reader.py) finds urgency in other
+    words ("we need to hear back from you before the 14th", "this won't be around
+    much longer"): a sentence it reads as `urgency`, to the same addressees, is a
+    finding too.
 
     Why it hurts: a letter that says it is urgent and personal, then addresses "current
     resident", proves in one line that it is neither. It goes straight to the bin.
@@ -55,6 +63,15 @@ def find_urgency_to_generic(message: Message, settings: NoSettings) -> Iterator[
                 start,
                 end,
             )
+    if not message.is_marketing:
+        return  # a deadline in a notice to an anonymous record may be the notice itself
+    for claim in claims(message, "urgency", settings.claim_thresholds):
+        if holds_span(claim.part, claim.start, claim.end, _URGENCY_LABELS):
+            continue
+        yield Hit(f"{claim.describe()} addressed to '{addressee}'", claim.part.name, claim.start, claim.end)
+
+
+_URGENCY_LABELS = ("IMPORTANCE", "PRESSURE", "FALSE_URGENCY")
 
 
 @lint_check("SG301")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from ...claim_reader import ClaimReaderSettings, claims, has_cue, holds_span
 from ...findings import Action, Hit
 from ...lint import hits as lint
 from ...message import Message
 from ...models import Customer
-from ...registry import NoSettings, lint_check, rule
+from ...registry import lint_check, rule
 from ..common import spans
 
 # TRACKING (words that say "we watched what you did") is matched from linters/data/privacy.json;
@@ -64,8 +66,11 @@ def _why_not(customer: Customer | None) -> str:
     return "the record has no consent to personalization"
 
 
-@rule("SG401", "tracking-disclosure", Action.BLOCK, reads=("text", "customer.anonymous", "customer.consent"))
-def find_tracking_disclosure(message: Message, settings: NoSettings) -> Iterator[Hit]:
+@rule(
+    "SG401", "tracking-disclosure", Action.BLOCK, ClaimReaderSettings,
+    reads=("text", "request.purpose", "customer.anonymous", "customer.consent"),
+)
+def find_tracking_disclosure(message: Message, settings: ClaimReaderSettings) -> Iterator[Hit]:
     """Tells the reader what was tracked about them without their consent.
 
     Catches: pages or products viewed ("you recently viewed", "items you looked at"),
@@ -81,7 +86,14 @@ def find_tracking_disclosure(message: Message, settings: NoSettings) -> Iterator
     browsing", "you recently viewed"; "We're sorry to see you leave" claims nothing.
     A condition asks instead of telling: "if you're near our store", "next time you're
     in Leeds", "whenever you're in the area" pass.
-    The patterns are data: linters/data/privacy.json.
+    The patterns are data: linters/data/privacy.json. In marketing, the claim reader
+    (linters/claim_reader.py) finds watching told in other words ("still thinking
+    about the blue crew neck you checked out?", "the pages your team opened
+    yesterday"): a sentence it reads as `observation`, not asked as a question or a
+    condition, and holding a word of seeing, place or behaviour
+    (linters/data/claim_reader/cues.json), is a finding on the same terms. A security
+    notice ("we noticed a sign-in from a new device") is not marketing, and is left to
+    the vocabulary.
 
     Why it hurts: "we saw you near our Boston store" tells the reader they are being
     followed, by a company they never allowed to follow them. It reads as
@@ -101,6 +113,22 @@ def find_tracking_disclosure(message: Message, settings: NoSettings) -> Iterator
         if _asked_not_told(part.text, start):
             continue
         yield Hit(f"'{part.text[start:end]}' reveals tracked behaviour, but {why}", part.name, start, end)
+    if not message.is_marketing:
+        return
+    for claim in claims(message, "observation", settings.claim_thresholds):
+        if holds_span(claim.part, claim.start, claim.end, ("TRACKING",)) or _SUPPOSES.search(claim.text):
+            continue
+        if not has_cue("observation", claim.text):
+            continue  # "you're in for a treat at our store": an idiom, nobody watched
+        yield Hit(f"{claim.describe()}, but {why}", claim.part.name, claim.start, claim.end)
+
+
+# A sentence that supposes ("if you're near", "next time you're in town", "whenever
+# you pass by") tells the reader nothing was watched.
+_SUPPOSES = re.compile(
+    r"(?i)\b(?:if|when|whenever|once|next time|any ?time|in case|should)\b[^.!?]{0,40}\byou(?:'re|’re| are| were|r)?\b"
+)
+
 
 
 @lint_check("SG401")

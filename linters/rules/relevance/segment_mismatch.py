@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,10 +12,11 @@ from typing import Any
 
 from pydantic import Field
 
+from ...claim_reader import MODEL_DIR, ClaimReaderSettings, claims, holds_span
 from ...findings import Action, Hit
 from ...message import Message, Part
 from ...models import Customer
-from ...registry import Settings, rule
+from ...registry import rule
 from ...vocabulary import load
 
 
@@ -116,7 +118,7 @@ def customer_tags(customer: Customer) -> frozenset[str]:
     return frozenset(segment_tag(name) for name in customer.segments)
 
 
-class SegmentSettings(Settings):
+class SegmentSettings(ClaimReaderSettings):
     segments_complete: bool = Field(
         False,
         description="treat the customer's `segments` as complete: an audience tag they lack is a mismatch",
@@ -180,6 +182,42 @@ def _text_mismatch(message: Message, customer: Customer) -> Iterator[Hit]:
                 start,
                 end,
             )
+
+
+@cache
+def _life_stage_cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(segment tag, its cues as one pattern), from linters/data/claim_reader/life_stages.json."""
+    raw = json.loads((MODEL_DIR / "life_stages.json").read_text(encoding="utf-8"))["cues"]
+    return tuple(
+        (tag, re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(c) for c in cues) + ")", re.IGNORECASE))
+        for tag, cues in raw.items()
+        if tag in SEGMENTS
+    )
+
+
+_SEGMENT_LABELS = tuple(label for label, _ in _LABELLED_SEGMENTS)
+
+
+def _read_mismatch(message: Message, customer: Customer, settings: SegmentSettings) -> Iterator[Hit]:
+    """Sentences the reader reads as life-stage content, where the vocabulary named no
+    segment: each speaks to the segments whose cues it holds, and is a finding when the
+    record rules out every one of them (a sentence that cues none is not judged)."""
+    if not message.is_marketing:
+        return  # a statement or a reminder speaks to the customer's own situation
+    for claim in claims(message, "life_stage", settings.claim_thresholds):
+        if holds_span(claim.part, claim.start, claim.end, _SEGMENT_LABELS):
+            continue
+        cued = [tag for tag, cues in _life_stage_cues() if cues.search(claim.text)]
+        # The record is read only for the segments the sentence speaks to.
+        if not cued or any(SEGMENTS[tag].fits(customer, message.now) is not False for tag in cued):
+            continue
+        yield Hit(
+            f"{claim.describe()}, content for {', '.join(cued)}, but the customer is not "
+            f"({_describe(customer, SEGMENTS[cued[0]])})",
+            claim.part.name,
+            claim.start,
+            claim.end,
+        )
 
 
 # A store, event or opening in a named town, sent to a customer the record places in
@@ -314,7 +352,11 @@ def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterat
     by in `segments`, such as "teen_parent" for `parent_teen`, and the tags that
     conflict with it) and its vocabulary are data, in `linters/data/segments.json`.
     Only a known mismatch is a finding: a record that says nothing about children is
-    not judged on diapers.
+    not judged on diapers. The claim reader (linters/claim_reader.py) finds life-stage
+    content in other words ("planning for the little one's arrival", "now the kids
+    have flown the nest"): a sentence it reads as `life_stage` speaks to the segments
+    whose cues it holds (linters/data/claim_reader/life_stages.json), and is a finding
+    in marketing when the record rules out every one of them.
 
     Also catches local content for the wrong place: a marketing message that names a
     town as the place of an in-person store, event or opening ("at our Leeds store",
@@ -345,4 +387,5 @@ def find_segment_mismatch(message: Message, settings: SegmentSettings) -> Iterat
         yield from _audience_mismatch(message, customer, settings)
     else:
         yield from _text_mismatch(message, customer)
+        yield from _read_mismatch(message, customer, settings)
     yield from _place_mismatch(message, customer)
