@@ -85,7 +85,13 @@ def test_matchers_are_built_once_per_distinct_extension() -> None:
 
 
 def test_policy_words_are_caught_only_when_the_policy_adds_them() -> None:
-    assert "SG201" not in rules_of(judge(DIAMOND_CIRCLE, customer=STANDARD_TIER))
+    # The vocabulary alone (the claim reader's status classes off) does not know the tier.
+    reader_off = {"claims": {"thresholds": {"status": 1.0, "personal_importance": 1.0}}}
+    assert "SG201" not in rules_of(judge(DIAMOND_CIRCLE, policy=policy_from_mapping(reader_off), customer=STANDARD_TIER))
+    # The claim reader reads the claim by meaning; without the words it cannot cut it
+    # narrowly, and the whole sentence holds the offer: blocked, not sent as written.
+    read = judge(DIAMOND_CIRCLE, customer=STANDARD_TIER)
+    assert "SG201" in rules_of(read) and read.decision == "block"
     result = judge(DIAMOND_CIRCLE, policy=policy_from_mapping(EXTENDED), customer=STANDARD_TIER)
     assert [f.excerpt for f in result.findings if f.rule == "SG201"] == ["As a Diamond Circle member,"]
     assert result.message["text"] == "Hi Lena,\n\nYou get first pick of the spring range."

@@ -112,3 +112,9 @@ def _record_summary(customer: Customer) -> str:
     if customer.tier:
         bits.append(f"tier {customer.tier}")
     return ", ".join(bits)
+
+
+# The spans the family's vocabulary finds (SG201's status words, SG202's history claims):
+# a sentence holding one is judged by those rules' narrow edits, not read again whole by
+# the claim reader.
+VOCABULARY_CLAIMS = ("STATUS_CLAIM", "RETURNING_CLAIM", "LOYALTY_CLAIM", "TENURE_CLAIM")

@@ -15,7 +15,7 @@ from ...message import Message
 from ...models import Customer
 from ...registry import lint_check, rule
 from ..common import sentence_removal, spans
-from ._shared import _record_summary, claim_edit
+from ._shared import VOCABULARY_CLAIMS, _record_summary, claim_edit
 
 # RETURNING_CLAIM, LOYALTY_CLAIM and TENURE_CLAIM are in linters/data/claims.json.
 
@@ -89,7 +89,6 @@ def find_fake_relationship(message: Message, settings: RelationshipSettings) -> 
             )
 
 
-_HISTORY_LABELS = ("RETURNING_CLAIM", "LOYALTY_CLAIM", "TENURE_CLAIM")
 # A shared history has parties: a sentence that names neither the reader nor the sender
 # ("Planning the years after work") claims none.
 _PARTIES = re.compile(r"(?i)\b(?:we|we've|we're|us|our|ours|you|your|yours|you've|you're)\b")
@@ -107,7 +106,7 @@ def _read_history(message: Message, customer: Customer, settings: RelationshipSe
         for claim in claims(message, "shared_history", settings.claim_thresholds)
         if _PARTIES.search(claim.text)
         and (claim.part.name, claim.start) not in occasions
-        and not holds_span(claim.part, claim.start, claim.end, _HISTORY_LABELS)
+        and not holds_span(claim.part, claim.start, claim.end, VOCABULARY_CLAIMS)
     ]
     # The record is read only when there is a claim (see personalization/unwanted_occasion.py).
     if not read or _any_history(customer, settings, message):
