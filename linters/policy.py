@@ -271,9 +271,10 @@ _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-def _printed_text(value: str | None, what: str, newlines: bool) -> str | None:
-    """Text the guard prints into a message as it is: no control characters (a line
-    break only where ``newlines``), and at least one letter."""
+def printed_text(value: str | None, what: str, newlines: bool = False) -> str | None:
+    """Text the guard prints into a message as it is (``[sender]``, and a rule's own
+    table, linters/rules/human_path): no control characters (a line break only where
+    ``newlines``), and at least one letter."""
     if value is None:
         return value
     value = value.strip()
@@ -310,12 +311,12 @@ class SenderIdentity(BaseModel):
     @field_validator("name")
     @classmethod
     def name_is_text(cls, value: str | None) -> str | None:
-        return _printed_text(value, "the name", newlines=False)
+        return printed_text(value, "the name", newlines=False)
 
     @field_validator("postal_address")
     @classmethod
     def address_is_text(cls, value: str | None) -> str | None:
-        return _printed_text(value, "the address", newlines=True)
+        return printed_text(value, "the address", newlines=True)
 
     @field_validator("unsubscribe_url")
     @classmethod

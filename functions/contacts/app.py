@@ -15,8 +15,6 @@ policy or AWS fails. The log line holds the route, the decision and rule codes o
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,21 +24,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from functions import aws
 from functions.contacts import service
+from functions.http_body import MAX_BODY_BYTES, BodyTooLarge, json_of
 from functions.ledger import RecordConflict
 from functions.lookups import PolicyUnavailable
-from linters.models import RequestError, load_json
+from linters.models import RequestError
 from linters.policy import PolicyError
 from linters.safe_text import dumps
 
-# A script or postcard text and a customer record fit many times over.
-MAX_BODY_BYTES = 1024 * 1024
-
 logger = Logger(service="sendguard-contacts")
 app = APIGatewayHttpResolver(serializer=dumps)
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 def clock() -> datetime:
@@ -49,21 +41,7 @@ def clock() -> datetime:
 
 
 def json_body() -> Any:
-    event = app.current_event
-    raw = event.body or ""
-    size = len(raw) * 3 // 4 if event.is_base64_encoded else len(raw.encode("utf-8"))
-    if size > MAX_BODY_BYTES:
-        raise BodyTooLarge
-    try:
-        text = base64.b64decode(raw).decode("utf-8") if event.is_base64_encoded else raw
-    except (ValueError, UnicodeDecodeError):
-        raise RequestError("", "the body is not UTF-8 text") from None
-    if not text.strip():
-        raise RequestError("", "empty body: expected a JSON object")
-    try:
-        return load_json(text)
-    except json.JSONDecodeError as exc:
-        raise RequestError("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    return json_of(app.current_event)
 
 
 @app.post("/contacts/ask")

@@ -31,8 +31,6 @@ not JSON or not a valid policy (the operator's to fix; the log says what), or AW
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -42,6 +40,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions import aws, lookups
+from functions.http_body import MAX_BODY_BYTES, BodyTooLarge, json_of
 from functions.lookups import PolicyUnavailable
 from linters.models import (
     Channel,
@@ -51,14 +50,11 @@ from linters.models import (
     RequestError,
     SendRequest,
     describe_validation_error,
-    load_json,
     parse_request,
 )
 from linters.policy import PolicyError
 from linters.safe_text import dumps
 
-# Three parts of at most 256 KiB each plus data fit; anything bigger is not a message.
-MAX_BODY_BYTES = 1024 * 1024
 # /lint renders the template once per sample customer; more belongs in a CI job.
 MAX_LINT_CUSTOMERS = 1000
 # "enabled" turns on /check/stored (template.yaml sets it from LintApiRecordReads).
@@ -67,10 +63,6 @@ RECORD_READS = "LINT_API_RECORD_READS"
 logger = Logger(service="sendguard-lint-api")
 # JSON as the CLI prints it: no raw control character (C1, U+2028...) in a body either.
 app = APIGatewayHttpResolver(serializer=dumps)
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class RecordReadsOff(Exception):
@@ -140,22 +132,7 @@ def with_stored_facts(request: SendRequest) -> SendRequest:
 
 
 def json_body() -> Any:
-    event = app.current_event
-    raw = event.body or ""
-    # Base64 carries 3 bytes in 4 characters; refuse before decoding anything large.
-    size = len(raw) * 3 // 4 if event.is_base64_encoded else len(raw.encode("utf-8"))
-    if size > MAX_BODY_BYTES:
-        raise BodyTooLarge
-    try:
-        text = base64.b64decode(raw).decode("utf-8") if event.is_base64_encoded else raw
-    except (ValueError, UnicodeDecodeError):
-        raise RequestError("", "the body is not UTF-8 text") from None
-    if not text.strip():
-        raise RequestError("", "empty body: expected a JSON object")
-    try:
-        return load_json(text)  # too-deep nesting: a decode error, so a 400
-    except json.JSONDecodeError as exc:
-        raise RequestError("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    return json_of(app.current_event)
 
 
 def judge(request: SendRequest, stored: bool) -> dict[str, Any]:

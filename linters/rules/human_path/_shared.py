@@ -14,6 +14,7 @@ import re
 
 from ...findings import Action, Hit
 from ...message import Part
+from ...policy import printed_text as printed_text  # what [sender] checks, for a rule's own table
 
 # The tags that open and close a link: an addition attached inside one would be linked too.
 _ANCHOR_TAG = re.compile(r"(?i)<(/?)a\b[^<>]*>")
@@ -22,24 +23,6 @@ _SSML_OPEN = re.compile(r"\s*<speak\b[^>]*>\s*", re.I)
 _WORD = re.compile(r"[^\W_][\w'\u2019&.-]*")
 # Words a company's name may carry that readers leave out ("Northwind Ltd" is "Northwind").
 _NAME_FILLER = frozenset({"the", "inc", "inc.", "llc", "ltd", "ltd.", "co", "co.", "gmbh", "plc", "corp", "&", "and"})
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-_LETTER = re.compile(r"[^\W\d_]")
-
-
-def printed_text(value: str | None, what: str, newlines: bool = False) -> str | None:
-    """A setting the guard prints into a message as it is: no control characters (a
-    line break only where ``newlines``) and at least one letter. As ``[sender]``
-    checks it (linters/policy.py), for a value set in a rule's own table."""
-    if value is None:
-        return value
-    value = value.strip()
-    if _CONTROL.search(value) or (not newlines and "\n" in value):
-        raise ValueError(f"{what} may not hold control characters{'' if newlines else ' or line breaks'}")
-    if not _LETTER.search(value):
-        raise ValueError(f"{what} needs words, not only digits or signs")
-    return value
-
-
 def text_end(part: Part) -> int:
     """Where the part's text ends, trailing white space left out."""
     return len(part.text.rstrip())
