@@ -417,11 +417,6 @@ def embedded_moto() -> Iterator[str]:
         yield url
     finally:
         server.stop()
-        # moto keeps its backends in this process: the next embedded server (a second
-        # `invoke` in one process, a test) starts from nothing, as a fresh one would.
-        from moto.moto_api._internal.models import moto_api_backend
-
-        moto_api_backend.reset()
         os.environ.clear()
         os.environ.update(saved)
         _reset_clients()
