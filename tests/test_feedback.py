@@ -268,11 +268,20 @@ def test_the_demo_shows_the_loop_on_a_moto_server(
         monkeypatch.setenv(name, "us-east-1" if name == "AWS_DEFAULT_REGION" else "testing")
     # The feedback function's setting (template.yaml): the demo's complaint comes from this topic.
     monkeypatch.setenv("FEEDBACK_TOPIC_ARN", FEEDBACK_TOPIC)
+    # The demo names only the ledger; a customers table named by an earlier test of this
+    # process is not the demo's (`make demo` runs in a process of its own).
+    monkeypatch.delenv("CUSTOMERS_TABLE", raising=False)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
     server.start()
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
+        boto3.client("dynamodb", endpoint_url=endpoint).create_table(
+            TableName="sendguard-customers",
+            KeySchema=[{"AttributeName": "customer_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "customer_id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
         boto3.client("dynamodb", endpoint_url=endpoint).create_table(
             TableName="sendguard-ledger",
             KeySchema=[
