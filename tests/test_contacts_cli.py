@@ -33,6 +33,15 @@ ORSON = Customer(
 )
 
 
+@pytest.fixture(autouse=True)
+def stack_settings_stay_in_the_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sendguard contacts --stack` run in-process sets the stack's table and parameter
+    names for its process, as a CLI run does; a test must not hand them to the next."""
+    for name in ("CUSTOMERS_TABLE", "LEDGER_TABLE", "POLICY_PARAMETER", "AWS_ENDPOINT_URL"):
+        monkeypatch.setenv(name, "")  # noted, so the teardown puts back what was there
+        monkeypatch.delenv(name)
+
+
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[local.Stack]:
     """The stack on moto; the CLI finds its tables by --stack sendguard."""

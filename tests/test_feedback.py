@@ -270,7 +270,8 @@ def test_the_demo_shows_the_loop_on_a_moto_server(
     monkeypatch.setenv("FEEDBACK_TOPIC_ARN", FEEDBACK_TOPIC)
     # The demo names only the ledger; a customers table named by an earlier test of this
     # process is not the demo's (`make demo` runs in a process of its own).
-    monkeypatch.delenv("CUSTOMERS_TABLE", raising=False)
+    for name in ("CUSTOMERS_TABLE", "POLICY_PARAMETER"):
+        monkeypatch.delenv(name, raising=False)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
     server.start()
     try:
