@@ -235,6 +235,35 @@ def reset() -> None:
     table.cache_clear()
 
 
+# The settings that name a stack's resources, and the names template.yaml gives them.
+STACK_RESOURCES = {
+    "DECISIONS_TABLE": "{stack}-decisions",
+    "IDEMPOTENCY_TABLE": "{stack}-idempotency",
+    "CUSTOMERS_TABLE": "{stack}-customers",
+    "LEDGER_TABLE": "{stack}-ledger",
+    "POLICY_PARAMETER": "/{stack}/policy",
+}
+
+
+def point_at_stack(
+    stack: str | None,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    resources: Sequence[str] = tuple(STACK_RESOURCES),
+) -> None:
+    """Point this process's clients at a stack (a CLI command's in-process call): the
+    endpoint and region given, and each of ``resources`` named from the stack unless its
+    setting is already set. The cached clients are dropped, so the next call reads them."""
+    if endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    if region:
+        os.environ["AWS_DEFAULT_REGION"] = region
+    if stack:
+        for name in resources:
+            os.environ.setdefault(name, STACK_RESOURCES[name].format(stack=stack))
+    reset()
+
+
 @contextmanager
 def environment(values: dict[str, str]) -> Iterator[None]:
     """Set environment variables for a block (a local run of one function), then restore

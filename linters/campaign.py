@@ -33,6 +33,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .address import given_names
 from .engine import active_rules, check, judge_safely, render_parts, run_rules, within_limits
 from .findings import Decision, Result, decide
 from .limits import check_all_but_data
@@ -298,6 +299,7 @@ class Campaign:
                 self.template.parts,
                 windowed=self._template_has(window_labels()),
                 needs_pipeline=lambda value: value_needs_pipeline(value, extension),
+                given=given_names(),
             )
         return self._stand_ins_found
 

@@ -358,6 +358,7 @@ class StandIns:
         parts: dict[str, str] | None = None,
         windowed: bool = True,
         needs_pipeline: Callable[[str], bool] = lambda value: True,
+        given: Container[str] = frozenset(),
     ):
         """``known``: the words some rule reads by their letters (``known_words``, and
         those that send a value to spaCy); ``lemmas``: the lemma table, whose words are
@@ -370,6 +371,12 @@ class StandIns:
         self._windowed = windowed
         self._needs_pipeline = needs_pipeline
         self._lemmas: Container[str] = lemmas if lemmas is not None else _EVERYTHING
+        # Given names (linters/data/given_names.json) are read only to tell whether a
+        # greeting's name can be a person's when it did not come from a name field
+        # (``address.names_a_person``, SG704's person check): in a name field, or as the
+        # customer's own name, the rules read a given name as they read any plain word
+        # (by its relation to the record's names), so it may be stood in for there.
+        self._given = given
         # Every recipient on its own when the template or policy holds a stand-in's
         # letters, or the template joins a value to letters or to another value.
         joined = values_joined(parts or {})
@@ -393,7 +400,9 @@ class StandIns:
                 self._flags.clear()
             found = _SEEN
             if self._judge_word(value):
-                found |= _PLAIN  # three letters or more and nothing else: no lone letter
+                # Three letters or more and nothing else (no lone letter); a given name
+                # is plain only in a name field (``_GIVEN``).
+                found |= _GIVEN if value.lower() in self._given else _PLAIN
             elif _LONE_LETTER_AT_AN_END.search(value):
                 found |= _LONE
             self._flags[value] = found
@@ -436,10 +445,14 @@ class StandIns:
         leaves, keys = found
         known, flags_of = self._flags, self._flags_of
         chosen = [
-            name for name in names if name.__class__ is str and (known.get(name) or flags_of(name)) & _PLAIN
+            name
+            for name in names
+            if name.__class__ is str and (known.get(name) or flags_of(name)) & _NAME_WORD
         ]
         leaf_flags = [known.get(leaf) or flags_of(leaf) for leaf in leaves]
-        chosen += [leaf for leaf, flags in zip(leaves, leaf_flags, strict=True) if flags & _PLAIN]
+        chosen += [leaf for leaf, flags in zip(leaves, leaf_flags, strict=True) if flags & _NAME_WORD]
+        if chosen and any(map(_GIVEN.__and__, leaf_flags)):
+            chosen = _given_names_in_name_fields(chosen, leaves, keys if flat else None, leaf_flags)
         joined: set[str] = set()
         if chosen and self._joined:
             joined = {str(data.get(key, "")).lower() for key in self._joined}
@@ -470,7 +483,25 @@ class StandIns:
 # What ``StandIns._flags_of`` knows of a value: seen (so never 0), a plain word no rule
 # knows (it may be stood in for), starts or ends with a lone letter (spaced-out letters
 # are closed up, ``linters.normalize._SPACED``, across values too).
-_SEEN, _PLAIN, _LONE = 1, 2, 4
+_SEEN, _PLAIN, _LONE, _GIVEN = 1, 2, 4, 8
+# Where a word may be stood in for: anywhere (plain), or as a name (a given name).
+_NAME_WORD = _PLAIN | _GIVEN
+
+
+def _given_names_in_name_fields(
+    chosen: list[str], leaves: list[Any], keys: list[str] | None, leaf_flags: list[int]
+) -> list[str]:
+    """``chosen`` less every given name some merge value holds outside a name field
+    ("Hi {{city}}," with "Florence" reads the given-name list): such a word keeps its
+    letters wherever it appears. Nested data (``keys`` None) keeps every given name."""
+    from .address import NAME_FIELDS as NAME_FIELD_KEYS
+
+    outside = {
+        leaf.lower()
+        for at, (leaf, flags) in enumerate(zip(leaves, leaf_flags, strict=True))
+        if flags & _GIVEN and (keys is None or keys[at].lower() not in NAME_FIELD_KEYS)
+    }
+    return [word for word in chosen if word.lower() not in outside]
 
 
 def _shape(word: str, fragments: frozenset[str]) -> tuple[str, int, str] | None:
@@ -801,7 +832,6 @@ def _base_known_words() -> frozenset[str]:
     folder_names = [
         *data_files(),
         "address",
-        "given_names",
         "greetings",
         "human_path",
         "normalisation",

@@ -537,3 +537,30 @@ def test_a_campaign_that_shares_little_stops_tracing_new_classes():
         record = _bofuka(i, {"purchase_count": i}, {"order": f"Order {i}"})
         assert campaign.judge_record(i, record) == _expected(i, record, template)
     assert len(campaign._memo) < 200 // 2, len(campaign._memo)
+
+
+def test_given_names_share_a_class_in_a_name_field_but_not_elsewhere():
+    """A real given name greeted from ``{{first_name}}`` is read only by its relation to
+    the record's names, so Robert and Daniel share one judgement; "Florence" given as a
+    city is a word the greeting rules would read against the given-name list, and keeps
+    its letters."""
+    template = CampaignTemplate(
+        {"subject": "New in {{city}}", "text": "Hi {{first_name}},\n\nThe {{city}} shop opens on Saturday."},
+        {"channel": "email", "purpose": "marketing", "campaign": "shop-opening"},
+    )
+    campaign = Campaign(template, now=NOW)
+    stand_ins = campaign._stand_ins()
+
+    def record(i: int, first: str, city: str) -> dict:
+        customer = {"first_name": first, "consent": {"email_marketing": True}, "purchase_count": 3}
+        return {"id": f"g{i}", "to": f"g{i}@example.com", "customer": customer,
+                "data": {"first_name": first, "city": city}}  # fmt: skip
+
+    records = [record(0, "Robert", "Leeds"), record(1, "Daniel", "Leeds"), record(2, "Robert", "Florence")]
+    for i, one in enumerate(records):
+        hits = campaign._memo.hits
+        assert campaign.judge_record(i, one) == _expected(i, one, template)
+        assert campaign._memo.hits == hits + (i == 1)
+    florence = stand_ins.canonical(request_from_record(records[2], template), NOW)
+    assert florence is not None and "Florence" not in florence.shown and "Robert" in florence.shown
+    assert not stand_ins.eligible("Robert")  # a given name is no plain word

@@ -135,21 +135,11 @@ def _script(path: str) -> str:
 
 def configure(args: argparse.Namespace) -> None:
     """Point functions.aws at the stack's resources (an in-process call)."""
-    if args.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
-    if args.region:
-        os.environ["AWS_DEFAULT_REGION"] = args.region
-    if args.stack:
-        names = {
-            "CUSTOMERS_TABLE": f"{args.stack}-customers",
-            "LEDGER_TABLE": f"{args.stack}-ledger",
-            "POLICY_PARAMETER": f"/{args.stack}/policy",
-        }
-        for key, value in names.items():
-            os.environ.setdefault(key, value)
     from functions import aws, lookups
 
-    aws.reset()
+    aws.point_at_stack(
+        args.stack, args.endpoint_url, args.region, ("CUSTOMERS_TABLE", "LEDGER_TABLE", "POLICY_PARAMETER")
+    )
     lookups.reset()
 
 

@@ -67,25 +67,11 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 def configure(args: argparse.Namespace) -> None:
     """Point functions.aws at the stack's resources (environment variables)."""
-    if args.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
-    if args.region:
-        os.environ["AWS_DEFAULT_REGION"] = args.region
-    if args.stack:
-        names = {
-            "DECISIONS_TABLE": f"{args.stack}-decisions",
-            "IDEMPOTENCY_TABLE": f"{args.stack}-idempotency",
-            "CUSTOMERS_TABLE": f"{args.stack}-customers",
-            "LEDGER_TABLE": f"{args.stack}-ledger",
-            "POLICY_PARAMETER": f"/{args.stack}/policy",
-        }
-        for key, value in names.items():
-            os.environ.setdefault(key, value)
-    if args.guard_function:
-        os.environ["GUARD_FUNCTION_NAME"] = args.guard_function
     from functions import aws
 
-    aws.reset()
+    if args.guard_function:
+        os.environ["GUARD_FUNCTION_NAME"] = args.guard_function
+    aws.point_at_stack(args.stack, args.endpoint_url, args.region)
 
 
 def parse_filters(args: argparse.Namespace) -> Any:
