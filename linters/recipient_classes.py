@@ -10,6 +10,10 @@ words no vocabulary knows. A recipient's *class* is found in two steps:
    ASCII word no rule knows is replaced by a stand-in of the same length and the same
    capitals: "Bofuka" by "Jqqqqj", the same stand-in for the same word whatever its
    case, so "first name in the greeting equals the customer's first name" still holds.
+   A real given name counts as such a word where it is a name: in a merge value of a
+   name field (``{{first_name}}``) or among the customer's own names, which the rules
+   read only against the record's names; a merge value of any other field that is a
+   given name ("Florence" as a city) keeps its letters, and so does every copy of it.
    "No rule knows" is wide on purpose (``known_words``): a word of any vocabulary file,
    of the lemma table, of the policy or of the template; a stop word, a tokenizer
    exception, a word some pattern or phrase needs, a word written into a rule's
