@@ -4,10 +4,12 @@ Three measurements, each printed as a table:
 
 1. the held-out tenth of the training data (``train_claims.dev_split``: never trained
    on; the thresholds were chosen on it, so its precision is optimistic), per class;
-2. training/claims/eval/sentences.jsonl, per class: precision and recall at the shipped
-   thresholds. The evaluation set was written apart from the training data and is never
-   trained on; this script is the only code that reads it;
-3. training/claims/eval/messages.jsonl: each line a send request and the expected
+2. for each evaluation set (training/claims/eval/, and eval2/, written later by another
+   session that never saw the training data, since eval/ was partly seen while
+   diagnosing), sentences.jsonl per class: precision and recall at the shipped
+   thresholds. The sets were written apart from the training data and are never
+   trained on; this script is the only code that reads them;
+3. each set's messages.jsonl: each line a send request and the expected
    answer (``stop``: any decision but allow; ``allow``); every request is judged by
    ``linters.engine.check`` with the claim reader, and again without it (its scores
    forced to zero), so the table shows what the reader adds: problem messages stopped,
@@ -37,9 +39,8 @@ from train_claims import figures, read_rows, training_files  # noqa: E402
 from linters import claim_reader  # noqa: E402
 from linters.claim_reader import CLASSES, classify, default_thresholds  # noqa: E402
 
-EVAL_DIR = ROOT / "training" / "claims" / "eval"
-SENTENCES = EVAL_DIR / "sentences.jsonl"
-MESSAGES = EVAL_DIR / "messages.jsonl"
+# The evaluation sets, oldest first; eval2 is the one no engineer has seen.
+EVAL_DIRS = tuple(ROOT / "training" / "claims" / name for name in ("eval", "eval2"))
 
 
 def jsonl(path: Path) -> list[dict[str, Any]]:
@@ -115,9 +116,9 @@ def print_classes(title: str, found: dict[str, Any], thresholds: dict[str, float
         print(f"  {name:<20} {thresholds[name]:>9.3f} {row['support']:>7} {p:>9} {r:>7} {row['fp']:>3} {row['fn']:>3}")
 
 
-def print_messages(found: dict[str, Any]) -> None:
+def print_messages(found: dict[str, Any], path: Path) -> None:
     problems, honest = found["problem_messages"], found["honest_messages"]
-    print(f"whole messages ({MESSAGES.relative_to(ROOT)}): {problems} problem, {honest} honest")
+    print(f"whole messages ({path.relative_to(ROOT)}): {problems} problem, {honest} honest")
     for mode, title in (("with_reader", "with the claim reader"), ("vocabulary_only", "vocabulary only")):
         row = found[mode]
         share = row["problems_stopped"] / problems if problems else 0.0
@@ -140,27 +141,42 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"model": claim_reader.model_info().get("data_sha256"), "thresholds": thresholds}
     count, report["held_out"] = held_out(thresholds)
     report["held_out_sentences"] = count
-    if SENTENCES.is_file():
-        rows = jsonl(SENTENCES)
-        report["eval_sentences"] = len(rows)
-        report["eval"] = sentence_figures(rows, thresholds)
-    if MESSAGES.is_file():
-        report["messages"] = message_figures(jsonl(MESSAGES))
+    report["sets"] = {folder.name: set_figures(folder, thresholds) for folder in EVAL_DIRS}
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
     print_classes(f"held-out tenth of the training data ({count} sentences; thresholds chosen on it):",
                   report["held_out"], thresholds)  # fmt: skip
-    if "eval" in report:
-        print_classes(f"evaluation sentences ({report['eval_sentences']}, {SENTENCES.relative_to(ROOT)}):",
-                      report["eval"], thresholds)  # fmt: skip
-    else:
-        print(f"no evaluation sentences yet ({SENTENCES.relative_to(ROOT)})")
-    if "messages" in report:
-        print_messages(report["messages"])
-    else:
-        print(f"no evaluation messages yet ({MESSAGES.relative_to(ROOT)})")
+    for folder in EVAL_DIRS:
+        print_set(folder, report["sets"][folder.name], thresholds)
     return 0
+
+
+def set_figures(folder: Path, thresholds: dict[str, float]) -> dict[str, Any]:
+    """One evaluation set's figures: its sentences per class, its whole messages."""
+    found: dict[str, Any] = {}
+    sentences, messages = folder / "sentences.jsonl", folder / "messages.jsonl"
+    if sentences.is_file():
+        rows = jsonl(sentences)
+        found["sentences"] = len(rows)
+        found["classes"] = sentence_figures(rows, thresholds)
+    if messages.is_file():
+        found["messages"] = message_figures(jsonl(messages))
+    return found
+
+
+def print_set(folder: Path, found: dict[str, Any], thresholds: dict[str, float]) -> None:
+    sentences, messages = folder / "sentences.jsonl", folder / "messages.jsonl"
+    print()
+    if "classes" in found:
+        title = f"evaluation sentences ({found['sentences']}, {sentences.relative_to(ROOT)}):"
+        print_classes(title, found["classes"], thresholds)
+    else:
+        print(f"no evaluation sentences ({sentences.relative_to(ROOT)})")
+    if "messages" in found:
+        print_messages(found["messages"], messages)
+    else:
+        print(f"no evaluation messages ({messages.relative_to(ROOT)})")
 
 
 if __name__ == "__main__":

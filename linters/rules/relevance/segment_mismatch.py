@@ -198,6 +198,15 @@ def _life_stage_cues() -> tuple[tuple[str, re.Pattern[str]], ...]:
 _SEGMENT_LABELS = tuple(label for label, _ in _LABELLED_SEGMENTS)
 
 
+def _most_specific(cued: list[str]) -> list[str]:
+    """The segments a sentence speaks to, less the generic ``parent`` when it cues a
+    parent of children of some age ("back to school" with "kids"): a parent of adults has
+    children, so the generic one would excuse every sentence about young ones."""
+    if "parent" in cued and any(tag.startswith("parent_") for tag in cued):
+        return [tag for tag in cued if tag != "parent"]
+    return cued
+
+
 def _read_mismatch(message: Message, customer: Customer, settings: SegmentSettings) -> Iterator[Hit]:
     """Sentences the reader reads as life-stage content, where the vocabulary named no
     segment: each speaks to the segments whose cues it holds, and is a finding when the
@@ -207,7 +216,7 @@ def _read_mismatch(message: Message, customer: Customer, settings: SegmentSettin
     for claim in claims(message, "life_stage", settings.claim_thresholds):
         if holds_span(claim.part, claim.start, claim.end, _SEGMENT_LABELS):
             continue
-        cued = [tag for tag, cues in _life_stage_cues() if cues.search(claim.text)]
+        cued = _most_specific([tag for tag, cues in _life_stage_cues() if cues.search(claim.text)])
         # The record is read only for the segments the sentence speaks to.
         if not cued or any(SEGMENTS[tag].fits(customer, message.now) is not False for tag in cued):
             continue
