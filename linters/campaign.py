@@ -259,6 +259,8 @@ class Campaign:
             self._memo.keep(canonical.key, entry)
         if not entry.shares_with(canonical):
             return None
+        if kept and not canonical.all_ascii:
+            within_limits(request, request.template)  # an accented name's data is longer in JSON
         examples = entry.verdict_parts(canonical)
         if examples is None:
             return None

@@ -14,6 +14,10 @@ words no vocabulary knows. A recipient's *class* is found in two steps:
    name field (``{{first_name}}``) or among the customer's own names, which the rules
    read only against the record's names; a merge value of any other field that is a
    given name ("Florence" as a city) keeps its letters, and so does every copy of it.
+   So does a name of accented Latin letters ("Jürgen", "Łukasz"), and only where the
+   template and every value left as it is are ASCII (``_accented_name``): it is then
+   searched for as ``letters_of`` reads it, and its recipients' data limits are checked
+   one by one (its JSON is longer than its stand-in's).
    "No rule knows" is wide on purpose (``known_words``): a word of any vocabulary file,
    of the lemma table, of the policy or of the template; a stop word, a tokenizer
    exception, a word some pattern or phrase needs, a word written into a rule's
@@ -105,7 +109,13 @@ class Canonical:
     @property
     def words(self) -> set[bytes]:
         """The recipient's words stood in for, as ``letters_of`` writes them."""
-        return {v.lower().encode() for v in self.shown}
+        return {v.lower().encode() if v.isascii() else letters_of(v) or b"" for v in self.shown}
+
+    @property
+    def all_ascii(self) -> bool:
+        """Whether every word stood in for is ASCII (an accented name's data is longer
+        in JSON than its stand-in's, so the data limits are not a property of its class)."""
+        return all(v.isascii() for v in self.shown)
 
     def stand_in_data(self) -> dict[str, Any]:
         return _map_strings(self.data, self.shown) if self.shown else self.data
@@ -387,6 +397,10 @@ class StandIns:
         self._off = any(_LIKE_A_STAND_IN.search(word) for word in known) or joined is None
         self._joined = tuple(joined or ())  # values that keep their letters, by name
         self._holds_known = holds_known
+        # An accented name may be stood in for only where the rest of the text is ASCII:
+        # the reader of look-alike letters weighs a text's Latin letters against its
+        # others, and an ASCII stand-in must not tip that balance (``_accented_name``).
+        self._ascii_template = all(text.isascii() for text in (parts or {}).values())
         # What is known of each text value, as bits (``_PLAIN``...): a name is in a record
         # twice, cities and products in many. Ints, not objects: a cache the garbage
         # collector need not walk (a million names would make every collection slower).
@@ -407,6 +421,8 @@ class StandIns:
                 # Three letters or more and nothing else (no lone letter); a given name
                 # is plain only in a name field (``_GIVEN``).
                 found |= _GIVEN if value.lower() in self._given else _PLAIN
+            elif self._accented_name(value):
+                found |= _GIVEN  # "Müller", "Steingrímur": like a given name, in a name field only
             elif _LONE_LETTER_AT_AN_END.search(value):
                 found |= _LONE
             self._flags[value] = found
@@ -433,6 +449,30 @@ class StandIns:
             folded not in self._known and folded not in self._lemmas and not self._holds_known.search(folded)
         )
 
+    def _accented_name(self, word: str) -> bool:
+        """A word of Latin letters, some accented ("Müller", "Łukasz"), that no rule knows,
+        in its composed form (NFKC, so the reader reads it as it is), changing length in no
+        case, with at least three ASCII letters as ``letters_of`` reads it (what a stood-in
+        word is searched for by). Where the template's text is ASCII only."""
+        if not (
+            self._ascii_template
+            and _MIN_LETTERS <= len(word) <= _MAX_LETTERS
+            and not word.isascii()
+            and word.isalpha()
+            and len(word.lower()) == len(word) == len(word.upper())
+            and unicodedata.is_normalized("NFKC", word)
+            and all(unicodedata.name(char, "").startswith("LATIN ") for char in word)
+        ):
+            return False
+        read = letters_of(word)
+        if read is None or len(read) < _MIN_LETTERS:
+            return False
+        folded, ascii_read = word.lower(), read.decode()
+        return not any(
+            form in self._known or form in self._lemmas or self._holds_known.search(form)
+            for form in (folded, ascii_read)
+        )
+
     def canonical(self, request: SendRequest, moment: datetime) -> Canonical | None:
         """The class key of a request; None when it is not keyed (merge data too deep, too
         large, or holding letters like a stand-in's), and the recipient is judged on its own."""
@@ -457,6 +497,8 @@ class StandIns:
         chosen += [leaf for leaf, flags in zip(leaves, leaf_flags, strict=True) if flags & _NAME_WORD]
         if chosen and any(map(_GIVEN.__and__, leaf_flags)):
             chosen = _given_names_in_name_fields(chosen, leaves, keys if flat else None, leaf_flags)
+        if chosen and not all(word.isascii() for word in chosen):
+            chosen = _accented_among_ascii(chosen, leaves)
         joined: set[str] = set()
         if chosen and self._joined:
             joined = {str(data.get(key, "")).lower() for key in self._joined}
@@ -490,6 +532,15 @@ class StandIns:
 _SEEN, _PLAIN, _LONE, _GIVEN = 1, 2, 4, 8
 # Where a word may be stood in for: anywhere (plain), or as a name (a given name).
 _NAME_WORD = _PLAIN | _GIVEN
+
+
+def _accented_among_ascii(chosen: list[str], leaves: list[Any]) -> list[str]:
+    """``chosen`` less its accented words unless every merge value left as it is is
+    ASCII: then the text a stand-in goes into is ASCII but for the stood-in names."""
+    stood_in = set(chosen)
+    if all(leaf.isascii() for leaf in leaves if leaf.__class__ is str and leaf not in stood_in):
+        return chosen
+    return [word for word in chosen if word.isascii()]
 
 
 def _given_names_in_name_fields(
@@ -556,17 +607,22 @@ def _shown(chosen: list[str], text: bytes, fragments: frozenset[str]) -> dict[st
     to, something that stays (an address, a key, a longer value, letters spaced out or
     disguised): it is kept ("" in ``bases``)."""
     folded = [v.lower() for v in chosen]
+    # An accented word is searched for as ``letters_of`` reads it ("Müller": "mller"),
+    # and counted with every chosen word read the same; fragment windows read ASCII.
+    probes = [w if w.isascii() else (letters_of(w) or b"").decode() for w in folded]
     shown: dict[str, str] = {}
     bases: dict[str, str] = {}
     used: dict[int, int] = {}  # by core length: no two words of a record share a core
-    for value, word in zip(chosen, folded, strict=True):
+    for value, word, probe in zip(chosen, folded, probes, strict=True):
         if value in shown:
             continue
         base = bases.get(word)
         if base is None:
             base = ""
-            shape = _shape(word, fragments)
-            if shape is not None and _occurrences(text, word) == folded.count(word):
+            shape = _shape(word, fragments if word.isascii() else _NONE)
+            if word != probe and fragments:
+                shape = None  # a window may cut an accented word where its letters are not ASCII
+            if shape is not None and _occurrences(text, probe) == probes.count(probe):
                 index = used.get(shape[1], 0)
                 core = _stand_in(shape[1], index)
                 if core is not None:  # else none left of this length: kept

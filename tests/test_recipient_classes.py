@@ -564,3 +564,42 @@ def test_given_names_share_a_class_in_a_name_field_but_not_elsewhere():
     florence = stand_ins.canonical(request_from_record(records[2], template), NOW)
     assert florence is not None and "Florence" not in florence.shown and "Robert" in florence.shown
     assert not stand_ins.eligible("Robert")  # a given name is no plain word
+
+
+ACCENTED = ["Jürgen", "Łukasz", "Zoë", "Émilie", "Steingrímur", "Þrúða", "Müller", "Renée", "Ðorđe", "Ågot"]
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_accented_names_share_and_equal_check(name, always_traced):
+    """Accented Latin names in name fields are stood in for (an ASCII stand-in of the same
+    length and capitals): their recipients share judgements, each equal to `check`'s."""
+    template = TEMPLATES[name]
+    campaign = Campaign(template, now=NOW)
+    records = [
+        {**record, "data": {**record["data"], "first_name": first},
+         "customer": {**record["customer"], "first_name": first, "last_name": last}}
+        for record in itertools.islice(_records(60), 0, 60, 6)
+        for first, last in zip(ACCENTED, reversed(ACCENTED), strict=True)
+    ]  # fmt: skip
+    for i, record in enumerate(records):
+        assert campaign.judge_record(i, record) == _expected(i, record, template), record
+
+
+def test_accented_names_keep_their_letters_beside_other_accented_text():
+    """An accented name is stood in for only where everything else the text prints is
+    ASCII: beside "Zürich", or in a template written with accents, it keeps its letters."""
+    plain = CampaignTemplate({"text": "Hi {{first_name}}, the {{city}} shop opens on Saturday."},
+                             {"channel": "email", "purpose": "marketing", "campaign": "open"})  # fmt: skip
+    accented = CampaignTemplate({"text": "Hi {{first_name}}, the café opens on Saturday."},
+                                {"channel": "email", "purpose": "marketing", "campaign": "open"})  # fmt: skip
+
+    def shown(template: CampaignTemplate, city: str) -> dict[str, str]:
+        record = {"id": "a", "to": "a@example.com", "data": {"first_name": "Jürgen", "city": city},
+                  "customer": {"first_name": "Jürgen", "consent": {"email_marketing": True}}}  # fmt: skip
+        found = Campaign(template, now=NOW)._stand_ins().canonical(request_from_record(record, template), NOW)
+        assert found is not None
+        return found.shown
+
+    assert "Jürgen" in shown(plain, "Leeds")
+    assert "Jürgen" not in shown(plain, "Zürich")
+    assert "Jürgen" not in shown(accented, "Leeds")
