@@ -284,7 +284,7 @@ class Campaign:
         if not trace.followed:
             return None
         verdict = _verdict(0, result)
-        return Entry.of(trace.reads, str(verdict.decision), verdict.rules, verdict.examples)
+        return Entry.of(trace.reads, str(verdict.decision), verdict.rules, verdict.examples, trace.tested())
 
     def _stand_ins(self) -> StandIns:
         if self._stand_ins_found is None:

@@ -39,6 +39,12 @@ words no vocabulary knows. A recipient's *class* is found in two steps:
    reads): the rules saw the stand-in and that text together. A rule that reads a
    record in a way the views cannot follow (``model_dump``, an unknown attribute)
    makes the class unshareable, and the recipient is judged on its own.
+   A number or time of the customer's record (``purchase_count``, ``lifetime_value``,
+   ``customer_since``) that the rules only compare is noted as the comparisons they
+   made and their outcomes (``_Traced``: "now - customer_since >= 2 years" is True):
+   a later customer whose value gives each the same outcome, and is of the same type,
+   shares the judgement. Any other use (printing it into a finding, hashing it,
+   reading an attribute) notes the value itself, as before.
 
 The merge data's limits are a property of the class too (stand-ins keep every length
 and the data's shape), so they are checked when a class is judged, not per recipient.
@@ -53,12 +59,14 @@ case, or cut by a rule's slice of the text) is judged on its own values instead.
 
 from __future__ import annotations
 
+import math
+import operator
 import re
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from operator import attrgetter
 from pathlib import Path
@@ -143,10 +151,17 @@ class Entry:
     # stood-in word is among them (their name in the address a rule read) is judged on
     # its own, since the rules saw that word there and a stand-in elsewhere.
     letters: bytes = b""
+    # Fields read only through comparisons: (path, type, tests) (``_Traced``).
+    tests: tuple[tuple[tuple[str, ...], type, tuple[Test, ...]], ...] = ()
 
     @classmethod
     def of(
-        cls, reads: dict[tuple[str, ...], Any], decision: str, rules: tuple[str, ...], examples: tuple
+        cls,
+        reads: dict[tuple[str, ...], Any],
+        decision: str,
+        rules: tuple[str, ...],
+        examples: tuple,
+        tests: tuple[tuple[tuple[str, ...], type, tuple[Test, ...]], ...] = (),
     ) -> Entry | None:
         """The entry, or None when what was read cannot be searched for names (too long,
         or holding letters like a stand-in's)."""
@@ -164,7 +179,7 @@ class Entry:
         for i, (_, value) in enumerate(reads.items()):
             if isinstance(value, (datetime, time, BaseModel)) or (isinstance(value, (list, dict)) and value):
                 delicate.append(i)
-        return cls(tuple(reads.items()), decision, rules, examples, tuple(getters), tuple(delicate), letters)
+        return cls(tuple(reads.items()), decision, rules, examples, tuple(getters), tuple(delicate), letters, tests)
 
     def shares_with(self, canonical: Canonical) -> bool:
         """Whether none of the recipient's stood-in words is in a text this judgement read."""
@@ -193,6 +208,9 @@ class Entry:
             for i in self._delicate:  # == is not enough: types, time zones
                 path, value = self.reads[i]
                 if not same(_resolve(request, path), value):
+                    return False
+            for path, kind, tests in self.tests:
+                if not _passes(_resolve(request, path), kind, tests):
                     return False
         except AttributeError:  # a sub-record the judgement read is missing here
             return False
@@ -274,10 +292,13 @@ def _fields_of(model: BaseModel) -> dict[str, Any]:
 
 
 class Trace:
-    """The fields the rules read while judging one message, by path."""
+    """The fields the rules read while judging one message, by path: the value of each
+    field read as a value (``reads``), and of a number or time of the customer's record
+    only compared, the comparisons and their outcomes (``tests``, see ``_Traced``)."""
 
     def __init__(self) -> None:
         self.reads: dict[tuple[str, ...], Any] = {}
+        self.tests: dict[tuple[str, ...], tuple[type, list[Test]]] = {}
         self.followed = True  # False once a read could not be followed
 
     def view(self, real: BaseModel | None, root: str) -> Any:
@@ -286,6 +307,198 @@ class Trace:
     def note(self, path: tuple[str, ...], value: Any) -> None:
         if path not in _IN_THE_KEY:
             self.reads.setdefault(path, value)
+
+    def test(self, path: tuple[str, ...], test: Test) -> None:
+        self.tests[path][1].append(test)
+
+    def tested(self) -> tuple[tuple[tuple[str, ...], type, tuple[Test, ...]], ...]:
+        """The fields read only through comparisons: (path, the value's type, its tests)."""
+        return tuple((path, kind, tuple(tests)) for path, (kind, tests) in self.tests.items() if path not in self.reads)
+
+
+# One comparison a rule made of a record's number or time: the steps that made the
+# compared value from the field ((operator, operand, reflected), as in "now - since"),
+# the comparison, its other side and its outcome.
+Step = tuple[Callable[[Any, Any], Any], Any, bool]
+Test = tuple[tuple[Step, ...], Callable[[Any, Any], Any], Any, bool]
+# What a comparison's other side, or a step's operand, may be: values that stay as they
+# are and compare by value. Anything else makes the field read as a value.
+_PLAIN_OPERANDS = (int, float, str, bool, type(None), datetime, timedelta, date)
+# The kinds of customer field read through comparisons; bool is not among them (an int,
+# but a flag reads as itself).
+_COMPARED_KINDS = frozenset({int, float, datetime})
+
+
+def _truth(value: Any, _: Any) -> bool:
+    return bool(value)
+
+
+def _outcome(test: Test, value: Any) -> bool:
+    steps, compare, other, _ = test
+    for step, operand, reflected in steps:
+        value = step(operand, value) if reflected else step(value, operand)
+    return compare(value, other)
+
+
+def _passes(value: Any, kind: type, tests: tuple[Test, ...]) -> bool:
+    """Whether ``value`` is of ``kind`` and gives every test its outcome."""
+    if type(value) is not kind:
+        return False
+    try:
+        return all(_outcome(test, value) is test[3] for test in tests)
+    except Exception:  # a value the steps cannot take is not the same value
+        return False
+
+
+class _Traced:
+    """A number or time of the customer's record as the rules see it: comparing it (with
+    <, <=, ==, truth, ..., after adding or subtracting plain values: "now - since >=
+    a year") notes the comparison and its outcome; any other use (printing, hashing,
+    converting, reading an attribute) notes the value itself. Two customers whose values
+    give every comparison the same outcome are judged alike, so "3 purchases" and "5
+    purchases" share a judgement that only asked "fewer than 10?"."""
+
+    __slots__ = ("_base", "_path", "_real", "_steps", "_trace")
+
+    def __init__(self, real: Any, base: Any, path: tuple[str, ...], steps: tuple[Step, ...], trace: Trace) -> None:
+        self._real, self._base, self._path, self._steps, self._trace = real, base, path, steps, trace
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return type(self._real)
+
+    def _exact(self) -> Any:
+        self._trace.note(self._path, self._base)
+        return self._real
+
+    def _compare(self, compare: Callable[[Any, Any], Any], other: Any) -> Any:
+        if isinstance(other, _Traced):
+            other = other._exact()
+        if not isinstance(other, _PLAIN_OPERANDS) or isinstance(other, _Traced):
+            return compare(self._exact(), other)
+        outcome = compare(self._real, other)
+        if type(outcome) is bool:
+            self._trace.test(self._path, (self._steps, compare, other, outcome))
+        else:
+            self._exact()
+        return outcome
+
+    def _step(self, step: Callable[[Any, Any], Any], other: Any, reflected: bool) -> Any:
+        if isinstance(other, _Traced) or not isinstance(other, _PLAIN_OPERANDS):
+            real = self._exact()
+            other = other._exact() if isinstance(other, _Traced) else other
+            return step(other, real) if reflected else step(real, other)
+        value = step(other, self._real) if reflected else step(self._real, other)
+        if type(value) not in (int, float, datetime, timedelta):
+            self._exact()
+            return value
+        return _Traced(value, self._base, self._path, (*self._steps, (step, other, reflected)), self._trace)
+
+    def __lt__(self, other: Any) -> Any:
+        return self._compare(operator.lt, other)
+
+    def __le__(self, other: Any) -> Any:
+        return self._compare(operator.le, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self._compare(operator.gt, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self._compare(operator.ge, other)
+
+    def __eq__(self, other: object) -> Any:
+        return self._compare(operator.eq, other)
+
+    def __ne__(self, other: object) -> Any:
+        return self._compare(operator.ne, other)
+
+    def __bool__(self) -> bool:
+        return self._compare(_truth, None)
+
+    def __add__(self, other: Any) -> Any:
+        return self._step(operator.add, other, False)
+
+    def __radd__(self, other: Any) -> Any:
+        return self._step(operator.add, other, True)
+
+    def __sub__(self, other: Any) -> Any:
+        return self._step(operator.sub, other, False)
+
+    def __rsub__(self, other: Any) -> Any:
+        return self._step(operator.sub, other, True)
+
+    def __mul__(self, other: Any) -> Any:
+        return self._step(operator.mul, other, False)
+
+    def __rmul__(self, other: Any) -> Any:
+        return self._step(operator.mul, other, True)
+
+    def __truediv__(self, other: Any) -> Any:
+        return self._step(operator.truediv, other, False)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return self._step(operator.truediv, other, True)
+
+    def __floordiv__(self, other: Any) -> Any:
+        return self._step(operator.floordiv, other, False)
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        return self._step(operator.floordiv, other, True)
+
+    # Every other use reads the value itself.
+    def __hash__(self) -> int:
+        return hash(self._exact())
+
+    def __str__(self) -> str:
+        return str(self._exact())
+
+    def __repr__(self) -> str:
+        return repr(self._exact())
+
+    def __format__(self, spec: str) -> str:
+        return format(self._exact(), spec)
+
+    def __int__(self) -> int:
+        return int(self._exact())
+
+    def __float__(self) -> float:
+        return float(self._exact())
+
+    def __index__(self) -> int:
+        return operator.index(self._exact())
+
+    def __round__(self, digits: int | None = None) -> Any:
+        return round(self._exact(), digits)
+
+    def __abs__(self) -> Any:
+        return abs(self._exact())
+
+    def __neg__(self) -> Any:
+        return -self._exact()
+
+    def __pos__(self) -> Any:
+        return +self._exact()
+
+    def __mod__(self, other: Any) -> Any:
+        return self._exact() % other
+
+    def __rmod__(self, other: Any) -> Any:
+        return other % self._exact()
+
+    def __pow__(self, other: Any) -> Any:
+        return self._exact() ** other
+
+    def __trunc__(self) -> Any:
+        return math.trunc(self._exact())
+
+    def __floor__(self) -> Any:
+        return math.floor(self._exact())
+
+    def __ceil__(self) -> Any:
+        return math.ceil(self._exact())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._exact(), name)
 
 
 # Read through the class key itself: the stand-ins, the merge values, the template.
@@ -354,6 +567,9 @@ class _View:
         if isinstance(value, BaseModel):
             self._trace.note(path, _ModelOf(type(value)))
             return _View(value, path, self._trace)
+        if type(value) in _COMPARED_KINDS and path[0] == "customer":
+            self._trace.tests.setdefault(path, (type(value), []))
+            return _Traced(value, value, path, (), self._trace)
         self._trace.note(path, value)
         return value
 

@@ -224,7 +224,10 @@ def test_a_read_the_views_cannot_follow_makes_the_class_unshareable():
     assert view.purchase_count == 3 and trace.followed
     view.model_dump()
     assert not trace.followed
-    assert trace.reads == {("customer", "purchase_count"): 3}
+    # A number only compared is noted as the comparison and its outcome, not its value.
+    assert trace.reads == {}
+    [(path, kind, [(steps, _, other, outcome)])] = trace.tested()
+    assert (path, kind, steps, other, outcome) == (("customer", "purchase_count"), int, (), 3, True)
 
 
 @pytest.mark.parametrize("use", [str, repr, hash, list, lambda v: v == Customer(first_name="Ana")])
@@ -326,16 +329,29 @@ def _bofuka(i: int, customer: dict, data: dict) -> dict:
 
 
 def test_a_class_that_shares_nothing_goes_cold():
-    """WINBACK claims status and loyalty, so SG201 and SG202 read each customer's
-    purchase count: with every count different no two recipients share a judgement,
-    and after a while none is traced."""
+    """WINBACK claims status, so SG201 reads each customer's tier as text: with every
+    tier different no two recipients share a judgement, and after a while none is traced."""
     template = TEMPLATES["winback"]
     campaign = Campaign(template, now=NOW)
     for i in range(40):
-        record = _bofuka(i, {"purchase_count": i}, {})
+        record = _bofuka(i, {"tier": f"band {i}"}, {})
         assert campaign.judge_record(i, record) == _expected(i, record, template)
     (found,) = campaign._memo._classes.values()
     assert found.judged == Memo.COLD_AFTER and found.shared == 0
+
+
+def test_numbers_and_times_only_compared_share_a_judgement(always_traced):
+    """SG201 and SG202 compare the purchase count, the lifetime value and the tenure with
+    thresholds: customers on the same side of every threshold share a judgement, each
+    equal to `check`'s, though each has a count, a value and a date of their own; a
+    count printed into a finding ("3 purchases") is read as a value."""
+    template = TEMPLATES["winback"]
+    campaign = Campaign(template, now=NOW)
+    for i in range(60):
+        since = (NOW - timedelta(days=40 + 61 * i)).isoformat()
+        record = _bofuka(i, {"purchase_count": i % 25, "lifetime_value": 37.5 * i, "customer_since": since}, {})
+        assert campaign.judge_record(i, record) == _expected(i, record, template), record
+    assert campaign._memo.hits >= 10, campaign._memo.hits
 
 
 def test_a_record_holding_stand_in_letters_is_judged_on_its_own():
