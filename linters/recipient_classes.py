@@ -95,9 +95,12 @@ _BODY_LETTERS = "qxz"
 # or a stand-in would equal one of its words and put-back would replace that too.
 _LIKE_A_STAND_IN = re.compile(r"j[qxz]+j")
 _LIKE_A_STAND_IN_BYTES = re.compile(rb"j[qxz]+j")
-# Bounds of the memo: classes kept, and verdicts kept per class (each with its reads).
+# Bounds of the memo: classes kept, verdicts kept per class (each with its reads: a
+# class holds one per combination of the values its rules read, a tier and a purchase
+# count), and verdicts kept in all (a few kilobytes each: the memory stays flat).
 MAX_CLASSES = 4096
-MAX_ENTRIES_PER_CLASS = 8
+MAX_ENTRIES_PER_CLASS = 64
+MAX_ENTRIES = 16384
 
 
 @dataclass(slots=True)  # not frozen: one is built for every recipient
@@ -153,6 +156,11 @@ class Entry:
     letters: bytes = b""
     # Fields read only through comparisons: (path, type, tests) (``_Traced``).
     tests: tuple[tuple[tuple[str, ...], type, tuple[Test, ...]], ...] = ()
+
+    @property
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """The fields read as values, in order: judgements that read the same are grouped."""
+        return tuple(path for path, _ in self.reads)
 
     @classmethod
     def of(
@@ -1223,14 +1231,71 @@ _EVERYTHING = _Everything()
 
 
 class _Class:
-    """A class's judgements, and how often one was shared or had to be taken anew."""
+    """A class's judgements, and how often one was shared or had to be taken anew.
 
-    __slots__ = ("entries", "judged", "shared")
+    The judgements are found by the values of the fields they read: judgements that
+    read the same fields are grouped, and within a group filed by those values
+    (``_filed_under``), so a class may keep many (one per tier and purchase count, say)
+    and a recipient still costs one lookup per group; ``Entry.fits`` then confirms."""
+
+    __slots__ = ("entries", "groups", "judged", "shared")
 
     def __init__(self) -> None:
         self.entries: list[Entry] = []
+        # The fields read (paths) -> (an entry's getters, its judgements by the values read).
+        self.groups: dict[tuple[tuple[str, ...], ...], tuple[Any, dict[Any, list[Entry]]]] = {}
         self.judged = 0
         self.shared = 0
+
+    def add(self, entry: Entry) -> None:
+        self.entries.append(entry)
+        _, filed = self.groups.setdefault(entry.paths, (entry._getters, {}))
+        filed.setdefault(_filed_under(tuple(values for _, values in entry._getters)), []).append(entry)
+
+    def drop_oldest(self) -> None:
+        entry = self.entries.pop(0)
+        _, filed = self.groups[entry.paths]
+        shelf = _filed_under(tuple(values for _, values in entry._getters))
+        filed[shelf].remove(entry)
+        if not filed[shelf]:
+            del filed[shelf]
+        if not filed:
+            del self.groups[entry.paths]
+
+    def find(self, request: SendRequest) -> Entry | None:
+        for getters, filed in self.groups.values():
+            try:
+                shelf = _filed_under(tuple(getter(request) for getter, _ in getters))
+            except AttributeError:  # a sub-record this group read is missing here
+                continue
+            for entry in filed.get(shelf, ()):
+                if entry.fits(request):
+                    return entry
+        return None
+
+
+def _filed_under(values: tuple[Any, ...]) -> Any:
+    """A hashable stand-in for the values a judgement read, equal for equal values (a
+    sub-record by its class, lists as tuples); None when one cannot be made, which files
+    every such judgement together (``Entry.fits`` tells them apart)."""
+    try:
+        shelf = tuple(_hashable(value) for value in values)
+        hash(shelf)
+    except TypeError:
+        return None
+    return shelf
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, _ModelOf):
+        return ("model", value.kind)
+    if isinstance(value, BaseModel):
+        return ("model", type(value))
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(item) for item in value)
+    if isinstance(value, dict):
+        return ("dict", tuple((key, _hashable(item)) for key, item in value.items()))
+    return value
 
 
 class Memo:
@@ -1239,13 +1304,14 @@ class Memo:
     A class whose recipients differ in what the rules read (each customer's own
     ``customer_since`` when the template claims tenure, each one's history) never
     shares a judgement, and tracing costs more than judging. Once COLD_AFTER of its
-    judgements have been taken and fewer than half as many recipients shared one, the
-    class is *cold*: its recipients are judged on their own, untraced.
+    judgements have been taken and fewer than a quarter as many recipients shared one,
+    the class is *cold*: its recipients are judged on their own, untraced. (A class may
+    need a judgement per tier and purchase count before it pays: a quarter, not a half.)
     """
 
-    COLD_AFTER = 16
-    # The same, campaign-wide: when, of late, fewer recipients shared a judgement than
-    # judgements were taken (counts that fade by FADE each time), a new class is traced
+    COLD_AFTER = 32
+    # The same, campaign-wide: when, of late, fewer recipients shared a judgement than a
+    # quarter of the judgements taken (counts that fade by FADE each time), a new class is traced
     # only once in RETRY_EVERY misses, to notice when sharing starts to pay again.
     FADE = 0.99
     RETRY_EVERY = 16
@@ -1257,6 +1323,7 @@ class Memo:
         self._shared_lately = 0.0
         self._misses_skipped = 0
         self._found: tuple[Any, _Class | None] = ((), None)
+        self._entries = 0  # judgements kept, in every class
 
     def __len__(self) -> int:
         return len(self._classes)
@@ -1268,14 +1335,14 @@ class Memo:
             return None
         self._classes.move_to_end(key)
         self._found = (key, found)  # for ``shared``: a key is a tuple, hashed anew each time
-        return next((e for e in found.entries if e.fits(request)), None)
+        return found.find(request)
 
     def cold(self, key: tuple[Any, ...]) -> bool:
         """Whether a recipient of this class, not found, is better judged untraced."""
         found = self._classes.get(key)
-        if found is not None and found.judged >= self.COLD_AFTER and 2 * found.shared < found.judged:
+        if found is not None and found.judged >= self.COLD_AFTER and 4 * found.shared < found.judged:
             return True
-        if self._judged_lately > self.COLD_AFTER and self._shared_lately < self._judged_lately:
+        if self._judged_lately > self.COLD_AFTER and 4 * self._shared_lately < self._judged_lately:
             self._misses_skipped += 1
             return self._misses_skipped % self.RETRY_EVERY != 0
         return False
@@ -1297,11 +1364,14 @@ class Memo:
         found.judged += 1
         self._judged_lately = self._judged_lately * self.FADE + 1
         self._shared_lately *= self.FADE
-        found.entries.append(entry)
+        found.add(entry)
+        self._entries += 1
         if len(found.entries) > MAX_ENTRIES_PER_CLASS:
-            del found.entries[0]
-        if len(self._classes) > MAX_CLASSES:
-            self._classes.popitem(last=False)
+            found.drop_oldest()
+            self._entries -= 1
+        while len(self._classes) > MAX_CLASSES or self._entries > MAX_ENTRIES:
+            _, oldest = self._classes.popitem(last=False)
+            self._entries -= len(oldest.entries)
 
 
 def customer_with(customer: Customer | None, names: dict[str, str | None]) -> Customer | None:
