@@ -76,6 +76,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import models
+from .address import NAME_FIELDS as NAME_FIELD_KEYS
 from .html_text import visible_text
 from .limits import read_of_html
 from .models import Customer, SendRequest
@@ -156,6 +157,9 @@ class Entry:
     letters: bytes = b""
     # Fields read only through comparisons: (path, type, tests) (``_Traced``).
     tests: tuple[tuple[tuple[str, ...], type, tuple[Test, ...]], ...] = ()
+    # Whether no example holds a stand-in's letters: then each recipient gets them as
+    # they are (``put_back`` would return them unchanged).
+    plain: bool = False
 
     @property
     def paths(self) -> tuple[tuple[str, ...], ...]:
@@ -187,7 +191,10 @@ class Entry:
         for i, (_, value) in enumerate(reads.items()):
             if isinstance(value, (datetime, time, BaseModel)) or (isinstance(value, (list, dict)) and value):
                 delicate.append(i)
-        return cls(tuple(reads.items()), decision, rules, examples, tuple(getters), tuple(delicate), letters, tests)
+        plain = not any(_STAND_IN_LETTERS.search(text) for _, message, excerpt in examples for text in (message, excerpt))
+        return cls(
+            tuple(reads.items()), decision, rules, examples, tuple(getters), tuple(delicate), letters, tests, plain
+        )
 
     def shares_with(self, canonical: Canonical) -> bool:
         """Whether none of the recipient's stood-in words is in a text this judgement read."""
@@ -196,7 +203,7 @@ class Entry:
 
     def verdict_parts(self, canonical: Canonical) -> tuple[tuple[str, str, str], ...] | None:
         """The examples with the recipient's words put back; None if one cannot be."""
-        if not canonical.shown or not self.examples:
+        if self.plain or not canonical.shown:
             return self.examples
         back = canonical.back
         examples = []
@@ -735,8 +742,9 @@ class StandIns:
             if text is None or _LIKE_A_STAND_IN_BYTES.search(text):
                 return None
             # A stood-in word reaches no spaCy (it is plain): only the kept values may.
+            stood_in = set(chosen)
             windowed = self._windowed or self._any_brings_spans(
-                [leaf for leaf, flags in zip(leaves, leaf_flags, strict=True) if not flags & _PLAIN]
+                [leaf for leaf in leaves if leaf not in stood_in]
                 + [leaf for leaf in leaves if joined and leaf.lower() in joined]
             )
             shown = _shown(chosen, text, self._fragments if windowed else _NONE)
@@ -773,8 +781,6 @@ def _given_names_in_name_fields(
     """``chosen`` less every given name some merge value holds outside a name field
     ("Hi {{city}}," with "Florence" reads the given-name list): such a word keeps its
     letters wherever it appears. Nested data (``keys`` None) keeps every given name."""
-    from .address import NAME_FIELDS as NAME_FIELD_KEYS
-
     outside = {
         leaf.lower()
         for at, (leaf, flags) in enumerate(zip(leaves, leaf_flags, strict=True))
