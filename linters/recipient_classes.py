@@ -59,6 +59,8 @@ case, or cut by a rule's slice of the text) is judged on its own values instead.
 
 from __future__ import annotations
 
+import importlib.util
+import marshal
 import math
 import operator
 import re
@@ -70,7 +72,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from operator import attrgetter
 from pathlib import Path
-from types import FunctionType, MethodType
+from types import CodeType, FunctionType, MethodType
 from typing import Any
 
 from pydantic import BaseModel
@@ -1164,23 +1166,69 @@ def _number_words() -> set[str]:
 @cache
 def _source_words() -> frozenset[str]:
     """The words of every string written in the engine's code, docstrings aside: word
-    lists inside functions, tag names, URL schemes, anything code may compare a value with."""
-    import ast
+    lists inside functions, tag names, URL schemes, anything code may compare a value with.
 
+    Read from each module's code object (its bytecode cache when that is current, as the
+    import system reads it; compiled otherwise): every string constant, of every nested
+    function and class, but docstrings. That also holds annotations and qualified names,
+    which only make more words known (fewer stood in for); tests/test_recipient_classes.py
+    holds it to a superset of the words an ``ast`` walk finds."""
     words: set[str] = set()
     for path in sorted(Path(__file__).parent.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        docstrings = {
-            id(node.body[0].value)
-            for node in ast.walk(tree)
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.body
-            and isinstance(node.body[0], ast.Expr)
-        }
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-                words.update(w.lower() for w in _LETTER_RUN.findall(node.value))
+        _words_of_code(_code_of(path), words)
     return frozenset(words)
+
+
+def _code_of(path: Path) -> CodeType:
+    """A module's code: from its timestamp-checked bytecode cache when that matches the
+    source's modification time and size, else compiled from the source."""
+    stat = path.stat()
+    try:
+        data = Path(importlib.util.cache_from_source(str(path))).read_bytes()
+    except (OSError, NotImplementedError):
+        data = b""
+    header = (
+        importlib.util.MAGIC_NUMBER
+        + (0).to_bytes(4, "little")
+        + (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+        + (stat.st_size & 0xFFFFFFFF).to_bytes(4, "little")
+    )
+    if data[:16] == header:
+        try:
+            code = marshal.loads(data[16:])
+        except (EOFError, ValueError, TypeError):
+            code = None
+        if isinstance(code, CodeType):
+            return code
+    return compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+
+
+# CO_NEWLOCALS: the code of a function (a class body and a module have no such flag).
+_FUNCTION_CODE = 0x2
+
+
+def _words_of_code(code: CodeType, words: set[str]) -> None:
+    """The words of the string constants of ``code`` and of the code nested in it, less its
+    docstring: a ``def``'s first constant (its docstring or None), or a module's or class
+    body's first when it stores ``__doc__``. A comprehension's or lambda's first constant
+    is code's own."""
+    constants = code.co_consts
+    named = not code.co_name.startswith("<") or code.co_name == "<module>"
+    docstring = (
+        bool(constants)
+        and isinstance(constants[0], str)
+        and named
+        and (bool(code.co_flags & _FUNCTION_CODE) or "__doc__" in code.co_names)
+    )
+    stack = list(constants[1:] if docstring else constants)
+    while stack:
+        constant = stack.pop()
+        if isinstance(constant, str):
+            words.update(w.lower() for w in _LETTER_RUN.findall(constant))
+        elif isinstance(constant, CodeType):
+            _words_of_code(constant, words)
+        elif isinstance(constant, (tuple, frozenset)):
+            stack.extend(constant)
 
 
 @cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -619,3 +620,29 @@ def test_accented_names_keep_their_letters_beside_other_accented_text():
     assert "Jürgen" in shown(plain, "Leeds")
     assert "Jürgen" not in shown(plain, "Zürich")
     assert "Jürgen" not in shown(accented, "Leeds")
+
+
+def test_the_source_words_hold_every_string_an_ast_walk_finds():
+    """The words of the engine's code are read from code objects (fast); they must hold
+    every word of every string constant but docstrings, as an ``ast`` walk reads them."""
+    import ast
+    from pathlib import Path
+
+    from linters import recipient_classes
+
+    expected: set[str] = set()
+    for path in sorted(Path(recipient_classes.__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                expected.update(word.lower() for word in re.findall(r"[^\W\d_]+", node.value))
+    assert expected <= recipient_classes._source_words()
+    # and no docstring: the module's own example name is not known from its prose
+    assert "bofuka" not in recipient_classes._source_words()
