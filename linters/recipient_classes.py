@@ -1296,20 +1296,22 @@ class _Class:
 
     def __init__(self) -> None:
         self.entries: list[Entry] = []
-        # The fields read (paths) -> (an entry's getters, its judgements by the values read).
-        self.groups: dict[tuple[tuple[str, ...], ...], tuple[Any, dict[Any, list[Entry]]]] = {}
+        # The fields read (paths) -> (an entry's getters, how their values are made
+        # hashable, the group's judgements by the values read).
+        self.groups: dict[tuple[tuple[str, ...], ...], tuple[Any, Shelving, dict[Any, list[Entry]]]] = {}
         self.judged = 0
         self.shared = 0
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
-        _, filed = self.groups.setdefault(entry.paths, (entry._getters, {}))
-        filed.setdefault(_filed_under(tuple(values for _, values in entry._getters)), []).append(entry)
+        noted = tuple(values for _, values in entry._getters)
+        _, shelving, filed = self.groups.setdefault(entry.paths, (entry._getters, _shelving(noted), {}))
+        filed.setdefault(_filed_under(noted, shelving), []).append(entry)
 
     def drop_oldest(self) -> None:
         entry = self.entries.pop(0)
-        _, filed = self.groups[entry.paths]
-        shelf = _filed_under(tuple(values for _, values in entry._getters))
+        _, shelving, filed = self.groups[entry.paths]
+        shelf = _filed_under(tuple(values for _, values in entry._getters), shelving)
         filed[shelf].remove(entry)
         if not filed[shelf]:
             del filed[shelf]
@@ -1317,9 +1319,9 @@ class _Class:
             del self.groups[entry.paths]
 
     def find(self, request: SendRequest) -> Entry | None:
-        for getters, filed in self.groups.values():
+        for getters, shelving, filed in self.groups.values():
             try:
-                shelf = _filed_under(tuple(getter(request) for getter, _ in getters))
+                shelf = _filed_under(tuple(getter(request) for getter, _ in getters), shelving)
             except AttributeError:  # a sub-record this group read is missing here
                 continue
             for entry in filed.get(shelf, ()):
@@ -1328,16 +1330,40 @@ class _Class:
         return None
 
 
-def _filed_under(values: tuple[Any, ...]) -> Any:
-    """A hashable stand-in for the values a judgement read, equal for equal values (a
-    sub-record by its class, lists as tuples); None when one cannot be made, which files
-    every such judgement together (``Entry.fits`` tells them apart)."""
+# How each value read is made hashable: as it is (None), or by a function.
+Shelving = tuple[tuple[Callable[[Any], Any] | None, ...], ...]
+
+
+def _shelving(noted: tuple[tuple[Any, ...], ...]) -> Shelving:
+    """For each value a group of judgements read (by record, request and customer), how
+    to make it hashable, from the values one judgement noted: a sub-record by its class,
+    a list or dict as tuples, anything else as it is."""
+    return tuple(
+        tuple(
+            _model_key if isinstance(value, (_ModelOf, BaseModel)) else _hashable if isinstance(value, (list, tuple, dict)) else None
+            for value in values
+        )
+        for values in noted
+    )
+
+
+def _filed_under(values: tuple[tuple[Any, ...], ...], shelving: Shelving) -> Any:
+    """A hashable stand-in for the values a judgement read, equal for equal values; None
+    when one cannot be made, which files every such judgement together (``Entry.fits``
+    tells them apart)."""
     try:
-        shelf = tuple(_hashable(value) for value in values)
+        shelf = tuple(
+            tuple(value if make is None else make(value) for value, make in zip(row, makes, strict=True))
+            for row, makes in zip(values, shelving, strict=True)
+        )
         hash(shelf)
-    except TypeError:
+    except (TypeError, ValueError):
         return None
     return shelf
+
+
+def _model_key(value: Any) -> Any:
+    return ("model", value.kind if isinstance(value, _ModelOf) else type(value))
 
 
 def _hashable(value: Any) -> Any:
