@@ -45,8 +45,11 @@ SEED = 29
 DEV_PERCENT = 10
 # The share of honest real-mail sentences issue 29 asks of the training data.
 MIN_REAL_SHARE = 0.40
-# Real-mail sentences trained on from one repository (see cap_per_source).
-MAX_PER_SOURCE = 1000
+# Real-mail sentences trained on from one repository (see cap_per_source): enough that
+# the real-mail share holds with every written sentence kept (the written half is what
+# teaches the classes in fresh wording), few enough that no newsletter archive teaches
+# one register.
+MAX_PER_SOURCE = 1500
 ARCHITECTURES = ("bow", "ensemble")
 
 
