@@ -87,7 +87,7 @@ def test_only_the_status_words_go_when_the_clause_is_the_offer() -> None:
     result = judge({"subject": "This weekend", "text": text}, customer=ONE_ORDER)
     assert result.decision == Decision.REWRITE
     assert result.message["text"] == (
-        "Hi Dana,\n\nOur clients like you get 30% off everything this weekend with code LOYAL30."
+        "Hi Dana,\n\nOur clients get 30% off everything this weekend with code LOYAL30."
     )
 
 

@@ -156,7 +156,7 @@ def test_policy_words_also_shape_the_narrowest_edit() -> None:
     assert result.decision == "rewrite"
     assert (
         result.message["text"]
-        == "Hi Lena,\n\nOur members like you get 30% off the spring range this weekend."
+        == "Hi Lena,\n\nOur members get 30% off the spring range this weekend."
     )
 
 
