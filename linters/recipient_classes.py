@@ -840,7 +840,9 @@ def _shown(chosen: list[str], text: bytes, fragments: frozenset[str]) -> dict[st
     disguised): it is kept ("" in ``bases``)."""
     folded = [v.lower() for v in chosen]
     # An accented word is searched for as ``letters_of`` reads it ("Müller": "mller"),
-    # and counted with every chosen word read the same; fragment windows read ASCII.
+    # and counted with every chosen word read the same. Its edges keep the fragment
+    # words they spell as an ASCII word's do (fragment words are ASCII: an accented
+    # letter is never part of one).
     probes = [w if w.isascii() else (letters_of(w) or b"").decode() for w in folded]
     shown: dict[str, str] = {}
     bases: dict[str, str] = {}
@@ -851,9 +853,7 @@ def _shown(chosen: list[str], text: bytes, fragments: frozenset[str]) -> dict[st
         base = bases.get(word)
         if base is None:
             base = ""
-            shape = _shape(word, fragments if word.isascii() else _NONE)
-            if word != probe and fragments:
-                shape = None  # a window may cut an accented word where its letters are not ASCII
+            shape = _shape(word, fragments)
             if shape is not None and _occurrences(text, probe) == probes.count(probe):
                 index = used.get(shape[1], 0)
                 core = _stand_in(shape[1], index)
