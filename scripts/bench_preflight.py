@@ -45,6 +45,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "scripts"))  # its siblings, when imported as scripts.bench_preflight
 
 from bench import print_known_template  # noqa: E402
 from bench_cold_start import bytecode_env  # noqa: E402
@@ -493,11 +494,35 @@ def newsletter_request(seed: int) -> dict[str, Any]:
     }
 
 
+# Status and shared-history claims, one at the end of every paragraph: to a one-time
+# buyer each is rewritten, so the whole newsletter is read twice.
+_CLAIMS = (
+    "As one of our most valued customers, you get first pick.",
+    "Thanks for years of loyalty.",
+    "As one of our VIP members, you hear about it first.",
+    "After all these years together, you know how we work.",
+)
+
+
+def newsletter_case(seed: int, claims: bool) -> dict[str, Any]:
+    """A 15,000-word newsletter of varied prose, honest or with a claim in every
+    paragraph: long mail up to Gmail's clipping size is judged (also in the worst-case
+    corpus, scripts/bench_worst_case.py)."""
+    request = newsletter_request(seed)
+    if claims:
+        paragraphs = request["template"]["text"].split("\n\n")
+        request["template"]["text"] = "\n\n".join(
+            f"{paragraph} {_CLAIMS[n % len(_CLAIMS)]}" if len(paragraph.split()) > 12 else paragraph
+            for n, paragraph in enumerate(paragraphs)
+        )
+        request["customer"]["purchase_count"] = 1
+    return {"request": request, "expect": "judged"}
+
+
 def newsletter_figures(runs: int = 3) -> None:
     """The 15,000-word newsletter (issue 28: judged within 0.5 s), honest and with a
     claim in every paragraph (each rewritten, so the text is read twice), each one a
     newsletter this process has not judged before."""
-    from bench_worst_case import _newsletter_case
 
     from linters import limits
     from linters.engine import check
@@ -512,7 +537,7 @@ def newsletter_figures(runs: int = 3) -> None:
     for label, claims in (("honest", False), ("a claim in every paragraph", True)):
         timings, outcome = [], ""
         for seed in range(2, 2 + runs):
-            parsed = parse_request(_newsletter_case(seed + (100 if claims else 0), claims)["request"])
+            parsed = parse_request(newsletter_case(seed + (100 if claims else 0), claims)["request"])
             t0 = time.process_time()
             result = check(parsed)
             timings.append(time.process_time() - t0)

@@ -134,38 +134,14 @@ RENDER_WORK_CASES: dict[str, dict[str, Any]] = {
 }
 
 
-# Status and shared-history claims, one at the end of every paragraph: to a one-time
-# buyer each is rewritten, so the whole newsletter is read twice.
-_CLAIMS = (
-    "As one of our most valued customers, you get first pick.",
-    "Thanks for years of loyalty.",
-    "As one of our VIP members, you hear about it first.",
-    "After all these years together, you know how we work.",
-)
-
-
-def _newsletter_case(seed: int, claims: bool) -> dict[str, Any]:
-    """A 15,000-word newsletter of varied prose (scripts/bench_preflight.py), honest or
-    with a claim in every paragraph: long mail up to Gmail's clipping size is judged."""
-    from bench_preflight import newsletter_request
-
-    request = newsletter_request(seed)
-    if claims:
-        paragraphs = request["template"]["text"].split("\n\n")
-        request["template"]["text"] = "\n\n".join(
-            f"{paragraph} {_CLAIMS[n % len(_CLAIMS)]}" if len(paragraph.split()) > 12 else paragraph
-            for n, paragraph in enumerate(paragraphs)
-        )
-        request["customer"]["purchase_count"] = 1
-    return {"request": request, "expect": "judged"}
-
-
 def load_corpus() -> list[tuple[str, dict[str, Any]]]:
     """The recipes of CORPUS, then RENDER_WORK_CASES, then the long newsletters."""
+    from bench_preflight import newsletter_case
+
     kept = [(path.stem, json.loads(path.read_text(encoding="utf-8"))) for path in sorted(CORPUS.glob("*.json"))]
     newsletters = [
-        ("newsletter_15000_words", _newsletter_case(11, claims=False)),
-        ("newsletter_15000_words_a_claim_a_paragraph", _newsletter_case(12, claims=True)),
+        ("newsletter_15000_words", newsletter_case(11, claims=False)),
+        ("newsletter_15000_words_a_claim_a_paragraph", newsletter_case(12, claims=True)),
     ]
     return kept + [(name, copy.deepcopy(recipe)) for name, recipe in RENDER_WORK_CASES.items()] + newsletters
 

@@ -16,7 +16,7 @@ import pytest
 from linters import limits, nlp
 from linters.engine import check
 from linters.models import parse_request
-from scripts.bench_worst_case import _newsletter_case
+from scripts.bench_preflight import newsletter_case
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -60,13 +60,13 @@ def test_blocks_of_real_mail_find_what_one_pass_finds() -> None:
 
 
 def test_blocks_of_claim_dense_text_find_what_one_pass_finds() -> None:
-    text = _newsletter_case(31, claims=True)["request"]["template"]["text"]
+    text = newsletter_case(31, claims=True)["request"]["template"]["text"]
     assert len(text) > 60_000
     _same(nlp.analyse_fixed(text), _one_pass(text))
 
 
 def test_a_block_edited_is_the_only_one_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = _newsletter_case(32, claims=False)["request"]["template"]["text"]
+    text = newsletter_case(32, claims=False)["request"]["template"]["text"]
     nlp.analyse_fixed(text)
     paragraphs = text.split("\n\n")
     paragraphs[40] += " As one of our VIP members, you hear about it first."
@@ -81,13 +81,13 @@ def test_a_block_edited_is_the_only_one_read_again(monkeypatch: pytest.MonkeyPat
 
 
 def test_a_15000_word_newsletter_is_judged_not_refused() -> None:
-    request = _newsletter_case(33, claims=False)["request"]
+    request = newsletter_case(33, claims=False)["request"]
     assert len(request["template"]["text"].split()) >= 15_000
     assert check(parse_request(request)).decision == "allow"
 
 
 def test_claims_in_a_long_newsletter_are_found_and_rewritten() -> None:
-    result = check(parse_request(_newsletter_case(34, claims=True)["request"]))
+    result = check(parse_request(newsletter_case(34, claims=True)["request"]))
     assert result.decision == "rewrite"
     assert {f.rule for f in result.findings} >= {"SG201", "SG202"}
     assert "our VIP members" in result.original["text"]
