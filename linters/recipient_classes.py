@@ -411,111 +411,49 @@ class _Traced:
             return value
         return _Traced(value, self._base, self._path, (*self._steps, (step, other, reflected)), self._trace)
 
-    def __lt__(self, other: Any) -> Any:
-        return self._compare(operator.lt, other)
-
-    def __le__(self, other: Any) -> Any:
-        return self._compare(operator.le, other)
-
-    def __gt__(self, other: Any) -> Any:
-        return self._compare(operator.gt, other)
-
-    def __ge__(self, other: Any) -> Any:
-        return self._compare(operator.ge, other)
-
-    def __eq__(self, other: object) -> Any:
-        return self._compare(operator.eq, other)
-
-    def __ne__(self, other: object) -> Any:
-        return self._compare(operator.ne, other)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._exact(), name)
 
     def __bool__(self) -> bool:
         return self._compare(_truth, None)
 
-    def __add__(self, other: Any) -> Any:
-        return self._step(operator.add, other, False)
-
-    def __radd__(self, other: Any) -> Any:
-        return self._step(operator.add, other, True)
-
-    def __sub__(self, other: Any) -> Any:
-        return self._step(operator.sub, other, False)
-
-    def __rsub__(self, other: Any) -> Any:
-        return self._step(operator.sub, other, True)
-
-    def __mul__(self, other: Any) -> Any:
-        return self._step(operator.mul, other, False)
-
-    def __rmul__(self, other: Any) -> Any:
-        return self._step(operator.mul, other, True)
-
-    def __truediv__(self, other: Any) -> Any:
-        return self._step(operator.truediv, other, False)
-
-    def __rtruediv__(self, other: Any) -> Any:
-        return self._step(operator.truediv, other, True)
-
-    def __floordiv__(self, other: Any) -> Any:
-        return self._step(operator.floordiv, other, False)
-
-    def __rfloordiv__(self, other: Any) -> Any:
-        return self._step(operator.floordiv, other, True)
-
-    # Every other use reads the value itself.
     def __hash__(self) -> int:
         return hash(self._exact())
 
-    def __str__(self) -> str:
-        return str(self._exact())
 
-    def __repr__(self) -> str:
-        return repr(self._exact())
+def _comparison(compare: Callable[[Any, Any], Any]) -> Callable[[_Traced, Any], Any]:
+    return lambda traced, other: traced._compare(compare, other)
 
-    def __format__(self, spec: str) -> str:
-        return format(self._exact(), spec)
 
-    def __int__(self) -> int:
-        return int(self._exact())
+def _stepping(step: Callable[[Any, Any], Any], reflected: bool) -> Callable[[_Traced, Any], Any]:
+    return lambda traced, other: traced._step(step, other, reflected)
 
-    def __float__(self) -> float:
-        return float(self._exact())
 
-    def __index__(self) -> int:
-        return operator.index(self._exact())
+def _on_the_value(use: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda traced, *args: use(traced._exact(), *args)
 
-    def __round__(self, digits: int | None = None) -> Any:
-        return round(self._exact(), digits)
 
-    def __abs__(self) -> Any:
-        return abs(self._exact())
-
-    def __neg__(self) -> Any:
-        return -self._exact()
-
-    def __pos__(self) -> Any:
-        return +self._exact()
-
-    def __mod__(self, other: Any) -> Any:
-        return self._exact() % other
-
-    def __rmod__(self, other: Any) -> Any:
-        return other % self._exact()
-
-    def __pow__(self, other: Any) -> Any:
-        return self._exact() ** other
-
-    def __trunc__(self) -> Any:
-        return math.trunc(self._exact())
-
-    def __floor__(self) -> Any:
-        return math.floor(self._exact())
-
-    def __ceil__(self) -> Any:
-        return math.ceil(self._exact())
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._exact(), name)
+# Comparisons note themselves; adding, subtracting, multiplying and dividing by a plain
+# value are steps towards one; every other use of the value notes the value itself.
+for _name, _compare_with in (
+    ("lt", operator.lt), ("le", operator.le), ("gt", operator.gt),
+    ("ge", operator.ge), ("eq", operator.eq), ("ne", operator.ne),
+):  # fmt: skip
+    setattr(_Traced, f"__{_name}__", _comparison(_compare_with))
+for _name, _step_with in (
+    ("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
+    ("truediv", operator.truediv), ("floordiv", operator.floordiv),
+):  # fmt: skip
+    setattr(_Traced, f"__{_name}__", _stepping(_step_with, False))
+    setattr(_Traced, f"__r{_name}__", _stepping(_step_with, True))
+for _name, _use in (
+    ("str", str), ("repr", repr), ("format", format), ("int", int), ("float", float),
+    ("index", operator.index), ("round", round), ("abs", abs), ("neg", operator.neg),
+    ("pos", operator.pos), ("mod", operator.mod), ("pow", operator.pow),
+    ("trunc", math.trunc), ("floor", math.floor), ("ceil", math.ceil),
+):  # fmt: skip
+    setattr(_Traced, f"__{_name}__", _on_the_value(_use))
+_Traced.__rmod__ = lambda traced, other: other % traced._exact()  # type: ignore[attr-defined]
 
 
 # Read through the class key itself: the stand-ins, the merge values, the template.
