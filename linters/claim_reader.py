@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -280,7 +280,45 @@ VALUE_PLACEHOLDER = "\ue000"
 def _read_sentences(part: Part) -> list[tuple[int, int, str]]:
     """The part's sentences as the reader reads them: (start, end, text), short values
     stood in for by ``VALUE_PLACEHOLDER``, white space folded; a sentence with no letter
-    left (a rule line, a price, a name alone) is left out. One pass over the values."""
+    left (a rule line, a price, a name alone) is left out.
+
+    That is the part's skeleton's sentences (``Part.skeleton``, whose analysis gave the
+    part its sentences, one for one), so they are read once per template
+    (``_skeleton_reads``). A value the template marks missing but that printed something
+    is read as text, so such a part is read on its own (``_read_sentences_of``)."""
+    if any(v.missing and v.end > v.start for v in part.values):
+        return _read_sentences_of(part)
+    sentences = part.analysis.sentences
+    reads = _skeleton_reads(part.skeleton)
+    if reads[0] != len(sentences):
+        return _read_sentences_of(part)
+    return [(*sentences[index], read) for index, read in reads[1]]
+
+
+def _skeleton_reads(skeleton: str) -> tuple[int, tuple[tuple[int, str], ...]]:
+    from .nlp import current_vocabulary
+
+    return _skeleton_reads_in(current_vocabulary(), skeleton)
+
+
+@lru_cache(maxsize=2048)
+def _skeleton_reads_in(vocabulary: Any, skeleton: str) -> tuple[int, tuple[tuple[int, str], ...]]:
+    """How many sentences the skeleton has (its analysis is cached: the part was just
+    analysed from it), and the read text of each kept one, by its index."""
+    from .nlp import analyse_fixed
+
+    analysis = analyse_fixed(skeleton)
+    reads = []
+    for index, (start, end) in enumerate(analysis.sentences):
+        read = clean_sentence(skeleton[start:end])
+        if read and _LETTER.search(read):
+            reads.append((index, read))
+    return len(analysis.sentences), tuple(reads)
+
+
+def _read_sentences_of(part: Part) -> list[tuple[int, int, str]]:
+    """``_read_sentences`` for one part, one pass over its values (and the test oracle of
+    the skeleton's reading)."""
     from .nlp import is_short_value
 
     text = part.text

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from .html_text import VisibleText, visible_text
 from .models import Customer, SendRequest
-from .nlp import Analysis, analyse
+from .nlp import Analysis, analyse, skeleton_of
 from .normalize import Normalised, normalise
 from .render import Value
 
@@ -50,6 +50,16 @@ class Part:
     @property
     def links(self) -> list[str]:
         return self.visible.links if self.visible else []
+
+    @property
+    def skeleton(self) -> str:
+        """``text`` with each short data value one placeholder (``linters.nlp.skeleton_of``,
+        as the analysis reads it): what every recipient of a template has in common, so
+        what is found in it is found once per template (linters/fixed_text.py)."""
+        found = self.memo.get("skeleton")
+        if found is None:
+            found = self.memo["skeleton"] = skeleton_of(self.text, [(v.start, v.end) for v in self.values])[0]
+        return found  # type: ignore[return-value]
 
     def value_at(self, start: int, end: int) -> Value | None:
         """The data value covering [start, end), if the span came from data."""

@@ -583,7 +583,15 @@ def value_needs_pipeline(text: str, extension: Extension = ()) -> bool:
     requirements = _requirements(extension)
     if requirements is None:
         return True
-    if _ODD_SPACING.search(text) or _APOSTROPHES.search(text):
+    return _needs_pipeline(requirements.numbers_as_one(text), extension)
+
+
+# Totals, balances and order numbers differ in every message; ``numbers_as_one`` makes
+# them one key, so each shape of value is looked at once.
+@lru_cache(maxsize=8192)
+def _needs_pipeline(text: str, extension: Extension) -> bool:
+    requirements = _requirements(extension)
+    if requirements is None or _ODD_SPACING.search(text) or _APOSTROPHES.search(text):
         return True
     tokens = requirements.tokens_of(text)
     return tokens is None or requirements.may_match(tokens)
@@ -591,6 +599,7 @@ def value_needs_pipeline(text: str, extension: Extension = ()) -> bool:
 
 _RUN = re.compile(r"[^\W_]+")
 _LETTERS_OR_DIGITS = re.compile(r"[^\W\d_]+|\d+")
+_DIGIT_RUN = re.compile(r"\d+")
 _ODD_SPACING = re.compile(r"\s\s|[^\S ]|^ | $")
 _APOSTROPHES = re.compile("['\u2019\u2018`\u00b4]")
 Forms = frozenset[tuple[str, str]]
@@ -612,6 +621,31 @@ class _Requirements:
                 self.index.setdefault(form, []).append(number)
         with_punctuation = {v for required in needs for forms in required for _, v in forms}
         self.punctuated = tuple(sorted(v for v in with_punctuation if len(v) > 1 and not v.isalnum()))
+        # The runs of digits some needed word or tokenizer exception holds ("1", "50" of
+        # "over-50s", "10" of "10am"). Any other run of digits in a value can be no part of
+        # a token a pattern needs, so it may be read as any other such run (``numbers_as_one``)
+        # unless a needed word with punctuation starts or ends with a digit (a substring test
+        # could then cut into a longer run).
+        words = with_punctuation | exceptions
+        self.needed_numbers = frozenset(run for word in words for run in _DIGIT_RUN.findall(word))
+        self.numbers_apart = any(word[0].isdigit() or word[-1].isdigit() for word in self.punctuated)
+
+    def numbers_as_one(self, text: str) -> str:
+        """``text`` with every run of digits that no needed word holds written as a run of
+        as many of one digit that none holds: a value whose forms match exactly what the
+        text's forms match (``may_match`` and ``tokens_of`` read digits only as such runs)."""
+        if self.numbers_apart or not any(char.isdigit() for char in text):
+            return text
+        return _DIGIT_RUN.sub(self._as_one, text)
+
+    def _as_one(self, run: re.Match[str]) -> str:
+        found = run.group()
+        if found in self.needed_numbers:
+            return found
+        return next(
+            (filler for digit in "0987654321" if (filler := digit * len(found)) not in self.needed_numbers),
+            found,
+        )
 
     def tokens_of(self, text: str) -> Forms | None:
         """The forms of every token spaCy could make of ``text``; None: a tokenizer

@@ -16,6 +16,8 @@ from linters.nlp import (
     _analyse_value,
     _longest_first,
     _needed_words,
+    _needs_pipeline,
+    _requirements,
     analyse,
     analyse_fixed,
     current_vocabulary,
@@ -113,3 +115,25 @@ def test_order_numbers_totals_dates_and_hosts_skip_spacy(value: str) -> None:
 def test_values_that_match_alone_go_to_spacy(value: str) -> None:
     assert value_needs_pipeline(value)
     assert _analyse_value(value, ()).hits
+
+
+# --- numbers no pattern names are read as one ("£38.27" as "£00.00") ---
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=4), st.sampled_from([" ", "", "-", "/", ", "]), st.booleans())
+def test_reading_numbers_as_one_changes_no_answer(pieces: list[str], joiner: str, extended: bool) -> None:
+    """The key ``value_needs_pipeline`` caches by gives the answer the value itself gives."""
+    value = joiner.join(pieces)[:64]
+    extension = _EXTENDED if extended else ()
+    assert value_needs_pipeline(value, extension) == _needs_pipeline(value, extension), value
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [("£38.27", "£00.00"), ("804", "000"), ("over 50s", "over 50s"), ("10am", "10am"), ("1 of 2", "1 of 2")],
+)
+def test_numbers_a_pattern_names_keep_their_digits(value: str, read: str) -> None:
+    requirements = _requirements(())
+    assert requirements is not None
+    assert requirements.numbers_as_one(value) == read

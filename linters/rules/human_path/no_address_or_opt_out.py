@@ -10,6 +10,7 @@ from functools import cache
 from pydantic import Field, field_validator
 
 from ...findings import Action, Hit
+from ...fixed_text import holds_any
 from ...message import Message, Part
 from ...registry import Settings, rule
 from ...vocabulary import words
@@ -104,7 +105,7 @@ def find_no_address_or_opt_out(message: Message, settings: FooterSettings) -> It
 
 def _missing_in(message: Message, part: Part, settings: FooterSettings) -> Hit | None:
     alt = message.part("alt") if part.name == "html" else None
-    address = gives_address(part.text, settings.postal_address)
+    address = gives_address(part, settings.postal_address)
     opt_out = offers_opt_out(part) or (alt is not None and offers_opt_out(alt))
     if address and opt_out:
         return None
@@ -169,12 +170,14 @@ _DIGITS = re.compile(r"\d+")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
-def gives_address(text: str, configured: str | None = None) -> bool:
-    """Whether ``text`` gives a postal address: the configured one (its numbers, or its
-    first line's words when it has none, all present), or anything shaped like one."""
-    if configured and _holds(text, configured):
+def gives_address(part: Part, configured: str | None = None) -> bool:
+    """Whether ``part`` gives a postal address: the configured one (its numbers, or its
+    first line's words when it has none, all present), or anything shaped like one (a
+    template's footer is searched once, linters/fixed_text.py: the patterns read one
+    character around a match at most)."""
+    if configured and _holds(part.text, configured):
         return True
-    return any(pattern.search(text) for pattern in _address_patterns())
+    return holds_any(part, _address_patterns())
 
 
 def _holds(text: str, address: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -100,6 +100,12 @@ def _host_of(url: str) -> str:
 
 def link_problem(url: str, http_only: list[str], test_sender: bool = False) -> str | None:
     """What is wrong with ``url`` as a link in a sent email, or None."""
+    return _link_problem(url, tuple(http_only), test_sender)
+
+
+# A template's links are the same for every recipient: each is judged once.
+@lru_cache(maxsize=4096)
+def _link_problem(url: str, http_only: tuple[str, ...], test_sender: bool) -> str | None:
     url = url.strip()
     if url == UNSUBSCRIBE_LINK:  # SG702's footer link, filled in by the guard before sending
         return None
@@ -124,7 +130,7 @@ def link_problem(url: str, http_only: list[str], test_sender: bool = False) -> s
     return _web_problem(url, scheme, http_only, test_sender)
 
 
-def _web_problem(url: str, scheme: str, http_only: list[str], test_sender: bool) -> str | None:
+def _web_problem(url: str, scheme: str, http_only: tuple[str, ...], test_sender: bool) -> str | None:
     if not url[len(scheme) + 1 :].startswith("//") or any(c.isspace() for c in url):
         return "is malformed"
     try:
@@ -182,7 +188,7 @@ def _reserved(host: str) -> bool:
     return any(host == s or host.endswith("." + s) for s in _test_suffixes())
 
 
-def _listed(host: str, hosts: list[str]) -> bool:
+def _listed(host: str, hosts: tuple[str, ...]) -> bool:
     return any(host == h or host.endswith("." + h) for h in hosts)
 
 
