@@ -250,6 +250,8 @@ class Campaign:
         if entry is None:
             if self._memo.cold(canonical.key):
                 return None  # its recipients share nothing the rules read: judged on their own
+            if canonical.kept_name and self._memo.first_sight(canonical.key):
+                return None  # likely this recipient's alone: judged untraced, traced if it comes again
             # The data limits hold for a whole class: its data differs only in the letters
             # of stood-in words, not in shape or lengths. So they are checked on a miss.
             within_limits(request, request.template)

@@ -114,6 +114,7 @@ class Canonical:
     data: dict[str, Any]  # the recipient's merge data
     names: tuple[str | None, ...]  # the customer's NAME_FIELDS, () without a customer
     shown: dict[str, str]  # the recipient's word -> its stand-in
+    kept_name: bool = False  # a name of the customer's is not stood in for (``Memo.first_sight``)
 
     @property
     def back(self) -> dict[str, str]:
@@ -695,7 +696,7 @@ class StandIns:
             ("flat", tuple(data), tuple(map(get, values, values))) if flat else _freeze(data, shown),
             customer is not None and tuple(map(get, names, names)),  # type: ignore[arg-type]
         )
-        return Canonical(key, data, names, shown)
+        return Canonical(key, data, names, shown, kept_name=any(n.__class__ is str and n not in shown for n in names))
 
 
 # What ``StandIns._flags_of`` knows of a value: seen (so never 0), a plain word no rule
@@ -1305,14 +1306,16 @@ def _model_key(value: Any) -> Any:
 
 
 def _hashable(value: Any) -> Any:
+    # Lists and dicts first, empty ones at once: most reads are of an empty history or
+    # event list, and a check against BaseModel (its metaclass) costs more than that.
+    if isinstance(value, (list, tuple)):
+        return tuple([_hashable(item) for item in value]) if value else ()
+    if isinstance(value, dict):
+        return ("dict", tuple([(key, _hashable(item)) for key, item in value.items()]))
     if isinstance(value, _ModelOf):
         return ("model", value.kind)
     if isinstance(value, BaseModel):
         return ("model", type(value))
-    if isinstance(value, (list, tuple)):
-        return tuple(_hashable(item) for item in value)
-    if isinstance(value, dict):
-        return ("dict", tuple((key, _hashable(item)) for key, item in value.items()))
     return value
 
 
@@ -1333,6 +1336,11 @@ class Memo:
     # only once in RETRY_EVERY misses, to notice when sharing starts to pay again.
     FADE = 0.99
     RETRY_EVERY = 16
+    # A class whose key keeps one of the customer's names as it is ("Benvenuto", "Walker",
+    # "Emma-Louise": no stand-in could be made) is mostly that one customer's: its first
+    # recipient is judged untraced, which costs half as much, and the class is traced from
+    # its second (``first_sight``). The classes seen are remembered by hash, at most this many.
+    SIGHTINGS = 65536
 
     def __init__(self) -> None:
         self._classes: OrderedDict[tuple[Any, ...], _Class] = OrderedDict()
@@ -1342,6 +1350,7 @@ class Memo:
         self._misses_skipped = 0
         self._found: tuple[Any, _Class | None] = ((), None)
         self._entries = 0  # judgements kept, in every class
+        self._sighted: dict[int, None] = {}  # classes seen once (``first_sight``), oldest first
 
     def __len__(self) -> int:
         return len(self._classes)
@@ -1354,6 +1363,18 @@ class Memo:
         self._classes.move_to_end(key)
         self._found = (key, found)  # for ``shared``: a key is a tuple, hashed anew each time
         return found.find(request)
+
+    def first_sight(self, key: tuple[Any, ...]) -> bool:
+        """Whether no recipient of this class came before (and note that one has). By its
+        hash: a collision only traces a class one recipient early."""
+        sighted = self._sighted
+        found = hash(key)
+        if found in sighted:
+            return False
+        if len(sighted) >= self.SIGHTINGS:
+            del sighted[next(iter(sighted))]
+        sighted[found] = None
+        return True
 
     def cold(self, key: tuple[Any, ...]) -> bool:
         """Whether a recipient of this class, not found, is better judged untraced."""

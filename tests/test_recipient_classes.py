@@ -113,8 +113,10 @@ def _expected(index: int, record: dict, template: CampaignTemplate):
 @pytest.fixture
 def always_traced(monkeypatch):
     """Every class judged traced, however little is shared: the tests of equality with
-    `check` want the memo used as much as it can be (see Memo.cold)."""
+    `check` want the memo used as much as it can be (see Memo.cold), a class that keeps a
+    name as it is from its first recipient on (see Memo.first_sight)."""
     monkeypatch.setattr(Memo, "RETRY_EVERY", 1)
+    monkeypatch.setattr(Memo, "first_sight", lambda self, key: False)
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
@@ -646,3 +648,32 @@ def test_the_source_words_hold_every_string_an_ast_walk_finds():
     assert expected <= recipient_classes._source_words()
     # and no docstring: the module's own example name is not known from its prose
     assert "bofuka" not in recipient_classes._source_words()
+
+
+def test_a_class_that_keeps_a_name_is_traced_from_its_second_recipient():
+    """"Walker" is an English word, so no stand-in is made for it: such a class is mostly
+    one customer's, and tracing its first recipient would cost more than it saves. Its
+    first recipient is judged untraced, its second traced, its third shares; all as
+    `check` judges them."""
+    template = CampaignTemplate(
+        {"subject": "Spring is here", "text": "Hi {{first_name}},\n\nThe spring range is in the shop."},
+        {"channel": "email", "purpose": "marketing", "campaign": "spring"},
+    )
+    campaign = Campaign(template, now=NOW)
+
+    def record(i: int) -> dict:
+        customer = {"first_name": "Walker", "consent": {"email_marketing": True}, "purchase_count": 3}
+        return {"id": f"w{i}", "to": f"w{i}@example.com", "customer": customer, "data": {"first_name": "Walker"}}
+
+    for i in range(3):
+        assert campaign.judge_record(i, record(i)) == _expected(i, record(i), template)
+        assert (len(campaign._memo), campaign._memo.hits) == [(0, 0), (1, 0), (1, 1)][i]
+    key = campaign._stand_ins().canonical(request_from_record(record(3), template), NOW)
+    assert key is not None and key.kept_name
+
+
+def test_the_classes_seen_once_are_bounded(monkeypatch):
+    monkeypatch.setattr(Memo, "SIGHTINGS", 3)
+    memo = Memo()
+    assert [memo.first_sight((n,)) for n in (1, 2, 3, 1, 4, 1)] == [True, True, True, False, True, True]
+    assert len(memo._sighted) == 3
