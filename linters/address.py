@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 
 from .message import Part
 from .models import AddressAs, Customer
-from .vocabulary import load
+from .vocabulary import load, words
 
 # Greeting words by language and kind, from linters/data/greetings.json (a language is
 # a top-level key there). Every greeting test in the engine builds from these, picking
@@ -82,7 +82,11 @@ _VOCABULARY = load("address")
 # Data fields whose value is a name: a value from one of these is a name wherever it lands.
 NAME_FIELDS = frozenset(_VOCABULARY["name_fields"])
 # Salutations that name nobody ("Dear Customer", "Hi there").
-GENERIC_ADDRESSEES = frozenset(_VOCABULARY["generic_addressees"])
+# Forms of address that name nobody: one list in address.json's three classes, which
+# SG301's GENERIC_ADDRESSEE phrases (pressure.json) read too.
+GENERIC_ADDRESSEES = frozenset(
+    word for name in ("addressees_alone", "addressees_after_dear", "addressees_in_greetings") for word in words(name)
+)
 # Words of address that are not someone's name, though some name lists carry them ("Hey Buddy").
 ADDRESS_NOUNS = frozenset(_VOCABULARY["address_nouns"])
 # Names left in a template from a sample ("Dear John Doe", "Hi First Name").

@@ -18,7 +18,8 @@ A file may hold three sections, all optional::
   item ``"@name"`` stands for the words of class ``name``. A class entry of several
   tokens ("top-tier", "Diamond Circle") matches as that token sequence.
 - ``phrases``: ``PhraseMatcher`` terms under a label, matched on ``LOWER`` (exact
-  words, any case) or ``LEMMA`` (any inflection); ``"@name"`` items work here too.
+  words, any case) or ``LEMMA`` (any inflection); ``"@name"`` items work here too, and
+  ``"dear @name"`` stands for each word of the class after "dear".
 - ``scope`` (optional): ``"message"`` (the default) joins the matchers every message
   runs; any other name builds separate matchers, run only by the code that asks for
   that scope (``substance.json`` is ``"substance"``, read by the rewrite step).
@@ -196,5 +197,17 @@ def phrase_lists(extension: Extension = (), scope: str = MESSAGE_SCOPE) -> dict[
             attr = spec.get("attr", "LOWER")
             if attr not in found:
                 raise VocabularyError(f"{where}: attr must be LOWER or LEMMA, not {attr!r}")
-            found[attr].setdefault(label, []).extend(_expand(spec["terms"], classes, where))
+            terms = [term for value in spec["terms"] for term in _with_words_before(value, classes, where)]
+            found[attr].setdefault(label, []).extend(_expand(terms, classes, where))
     return found
+
+
+def _with_words_before(value: Any, classes: Mapping[str, tuple[str, ...]], where: str) -> list[Any]:
+    """A phrase term "dear @name": each word of class ``name`` after "dear"; any other
+    term as it is."""
+    if not isinstance(value, str) or f" {_REF}" not in value or value.startswith(_REF):
+        return [value]
+    before, name = value.rsplit(f" {_REF}", 1)
+    if name not in classes:
+        raise VocabularyError(f"{where}: unknown word class {_REF + name!r}")
+    return [f"{before} {word}" for word in classes[name]]
