@@ -288,7 +288,11 @@ def _read_sentences(part: Part) -> list[tuple[int, int, str]]:
     is read as text, so such a part is read on its own (``_read_sentences_of``)."""
     if any(v.missing and v.end > v.start for v in part.values):
         return _read_sentences_of(part)
+    from .fixed_text import CACHED_CHARS
+
     sentences = part.analysis.sentences
+    if len(part.skeleton) > CACHED_CHARS:  # a long newsletter: read once anyway, not kept
+        return _read_sentences_of(part)
     reads = _skeleton_reads(part.skeleton)
     if reads[0] != len(sentences):
         return _read_sentences_of(part)
@@ -301,7 +305,7 @@ def _skeleton_reads(skeleton: str) -> tuple[int, tuple[tuple[int, str], ...]]:
     return _skeleton_reads_in(current_vocabulary(), skeleton)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=512)
 def _skeleton_reads_in(vocabulary: Any, skeleton: str) -> tuple[int, tuple[tuple[int, str], ...]]:
     """How many sentences the skeleton has (its analysis is cached: the part was just
     analysed from it), and the read text of each kept one, by its index."""

@@ -30,11 +30,17 @@ def holds_any(part: Part, patterns: Patterns, context: int = 1) -> bool:
 
     ``context`` is the most characters any of the patterns reads outside its match (a
     look-behind, ``\\b``); a caller passing a pattern that looks further must say so."""
-    answer = _fixed_answer(patterns, part.skeleton, context)
+    skeleton = part.skeleton
+    answer = _fixed_answer(patterns, skeleton, context) if len(skeleton) <= CACHED_CHARS else None
     return answer if answer is not None else any(pattern.search(part.text) for pattern in patterns)
 
 
-@lru_cache(maxsize=1024)
+# The answers are kept for skeletons up to this long (a long newsletter is searched
+# whole, which is linear anyway): the cache holds at most a few megabytes of keys.
+CACHED_CHARS = 16_000
+
+
+@lru_cache(maxsize=256)
 def _fixed_answer(patterns: Patterns, skeleton: str, context: int) -> bool | None:
     """True: the fixed text alone matches; False: the skeleton is the whole text (no
     value was stood in for) and nothing matches; None: only the text can tell."""
