@@ -237,7 +237,9 @@ def _scores(texts: list[str]) -> list[Scores]:
 
 def classify(sentences: Iterable[str]) -> list[dict[str, float]]:
     """Scores per class (0 to 1) for each sentence, in order; cached per sentence text."""
-    return [dict(zip(CLASSES, scores, strict=True)) for scores in _scores([clean_sentence(t) for t in sentences])]
+    return [
+        dict(zip(CLASSES, scores, strict=True)) for scores in _scores([clean_sentence(t) for t in sentences])
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,35 +282,36 @@ VALUE_PLACEHOLDER = "\ue000"
 def _read_sentences(part: Part) -> list[tuple[int, int, str]]:
     """The part's sentences as the reader reads them: (start, end, text), short values
     stood in for by ``VALUE_PLACEHOLDER``, white space folded; a sentence with no letter
-    left (a rule line, a price, a name alone) is left out.
+    left (a rule line, a price, a name alone) is left out."""
+    return [(start, end, read) for start, end, read, _ in _scored_sentences(part)]
 
-    That is the part's skeleton's sentences (``Part.skeleton``, whose analysis gave the
-    part its sentences, one for one), so they are read once per template
-    (``_skeleton_reads``). A value the template marks missing but that printed something
-    is read as text, so such a part is read on its own (``_read_sentences_of``)."""
-    if any(v.missing and v.end > v.start for v in part.values):
-        return _read_sentences_of(part)
+
+def _scored_sentences(part: Part) -> list[tuple[int, int, str, Scores]]:
+    """``_read_sentences`` with each sentence's scores.
+
+    The sentences are the part's skeleton's (``Part.skeleton``, whose analysis gave the
+    part its sentences, one for one), so they are read and scored once per template
+    (``_skeleton_reads_in``). A value the template marks missing but that printed
+    something is read as text, so such a part is read on its own (``_read_sentences_of``),
+    and so is a skeleton too long to keep as a key."""
     from .fixed_text import CACHED_CHARS
 
     sentences = part.analysis.sentences
-    if len(part.skeleton) > CACHED_CHARS:  # a long newsletter: read once anyway, not kept
-        return _read_sentences_of(part)
-    reads = _skeleton_reads(part.skeleton)
-    if reads[0] != len(sentences):
-        return _read_sentences_of(part)
-    return [(*sentences[index], read) for index, read in reads[1]]
+    if len(part.skeleton) <= CACHED_CHARS and not any(v.missing and v.end > v.start for v in part.values):
+        from .nlp import current_vocabulary
 
-
-def _skeleton_reads(skeleton: str) -> tuple[int, tuple[tuple[int, str], ...]]:
-    from .nlp import current_vocabulary
-
-    return _skeleton_reads_in(current_vocabulary(), skeleton)
+        count, reads = _skeleton_reads_in(current_vocabulary(), part.skeleton)
+        if count == len(sentences):
+            return [(*sentences[index], read, scores) for index, read, scores in reads]
+    found = _read_sentences_of(part)
+    scores = _scores([read for _, _, read in found])
+    return [(start, end, read, one) for (start, end, read), one in zip(found, scores, strict=True)]
 
 
 @lru_cache(maxsize=512)
-def _skeleton_reads_in(vocabulary: Any, skeleton: str) -> tuple[int, tuple[tuple[int, str], ...]]:
+def _skeleton_reads_in(vocabulary: Any, skeleton: str) -> tuple[int, tuple[tuple[int, str, Scores], ...]]:
     """How many sentences the skeleton has (its analysis is cached: the part was just
-    analysed from it), and the read text of each kept one, by its index."""
+    analysed from it), and the read text and scores of each kept one, by its index."""
     from .nlp import analyse_fixed
 
     analysis = analyse_fixed(skeleton)
@@ -317,7 +320,10 @@ def _skeleton_reads_in(vocabulary: Any, skeleton: str) -> tuple[int, tuple[tuple
         read = clean_sentence(skeleton[start:end])
         if read and _LETTER.search(read):
             reads.append((index, read))
-    return len(analysis.sentences), tuple(reads)
+    scores = _scores([read for _, read in reads])
+    return len(analysis.sentences), tuple(
+        (index, read, one) for (index, read), one in zip(reads, scores, strict=True)
+    )
 
 
 def _read_sentences_of(part: Part) -> list[tuple[int, int, str]]:
@@ -391,7 +397,10 @@ def claims(message: Message, label: str, thresholds: Mapping[str, float] | None 
 def part_claims(part: Part, label: str, threshold: float) -> Iterator[Claim]:
     """The sentences of one part the reader labels ``label`` at ``threshold`` or above."""
     index = _INDEX[label]
-    for start, end, scores in _part_scores(part):
+    sentences = _part_scores(part)
+    if not sentences or _part_top(part)[index] < threshold:
+        return  # most parts have no sentence of most classes: one comparison, not one a sentence
+    for start, end, scores in sentences:
         if scores[index] >= threshold:
             text = clean_sentence(part.text[start:end])
             yield Claim(part, start, end, text, label, scores[index])
@@ -402,8 +411,16 @@ def _part_scores(part: Part) -> list[tuple[int, int, Scores]]:
     rules read one message (the scores themselves are cached per sentence text)."""
     found = part.memo.get("claim_reader")
     if found is None:
-        sentences = _read_sentences(part)
-        scores = _scores([read for _, _, read in sentences])
-        found = [(start, end, one) for (start, end, _), one in zip(sentences, scores, strict=True)]
+        found = [(start, end, scores) for start, end, _, scores in _scored_sentences(part)]
         part.memo["claim_reader"] = found
+    return found  # type: ignore[return-value]
+
+
+def _part_top(part: Part) -> Scores:
+    """Each class's highest score among the part's sentences."""
+    found = part.memo.get("claim_reader_top")
+    if found is None:
+        found = part.memo["claim_reader_top"] = tuple(
+            map(max, zip(*(s for _, _, s in _part_scores(part)), strict=True))
+        )
     return found  # type: ignore[return-value]

@@ -66,10 +66,12 @@ def reader_off() -> Iterator[None]:
     original = claim_reader._scores
     zero = (0.0,) * len(CLASSES)
     claim_reader._scores = lambda texts: [zero] * len(texts)  # type: ignore[assignment]
+    claim_reader._skeleton_reads_in.cache_clear()  # it keeps the scores of each template's sentences
     try:
         yield
     finally:
         claim_reader._scores = original
+        claim_reader._skeleton_reads_in.cache_clear()
 
 
 def judge(entry: dict[str, Any]) -> tuple[str, list[str]]:
