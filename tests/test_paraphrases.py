@@ -179,22 +179,12 @@ def test_text_vocabulary_uses_segment_conflicts_too() -> None:
         "This jacket is among our best sellers, and you'll see why on the first cold morning.",
         "Book our signature treatment and you'll leave feeling ten years younger.",
         "Regular customers get a free coffee with every tenth stamp on your card.",
-        pytest.param(
-            "Why choose us over the big chains? You get a tailor who knows your name.",
-            marks=pytest.mark.xfail(
-                reason="known false alarm since the 2026-12-07 model: the reader reads 'a tailor who knows "
-                "your name' as personal importance (0.84), and a newcomer has no status",
-                strict=True,
-            ),
-        ),
-        pytest.param(
-            "Bring an old friend along: you both get a free class.",
-            marks=pytest.mark.xfail(
-                reason="known false alarm since the 2026-12-07 model: the reader reads the reader's own "
-                "'old friend' as shared history (0.97)",
-                strict=True,
-            ),
-        ),
+        "Why choose us over the big chains? You get a tailor who knows your name.",
+        "Bring an old friend along: you both get a free class.",
+        # A rank word about a product is not a rank of the reader's (claims.json: ranked_things).
+        "Our best-selling merino crew is back, and you can have it in six colours.",
+        "You'll find one of our most popular styles in the window this week.",
+        "These are the top-rated walking boots of the season, and they are yours for £95.",
     ],
 )
 def test_everyday_phrases_near_the_new_classes_are_not_claims(text: str) -> None:

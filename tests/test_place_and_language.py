@@ -254,6 +254,9 @@ def test_where_the_reader_is_right_now_is_tracking(text: str) -> None:
         "Since you're in the market for a sofa, here are our best.",
         "We know you're in a hurry, so here's the short version.",
         "We'll see you at our Leeds store on Saturday!",
+        # A future or wished meeting invites (privacy.json: meeting_words).
+        "We hope to see you at the Deansgate branch for the opening next week.",
+        "Looking forward to seeing you at our Harbour Street shop on Friday.",
         "As you're in Gold tier, you get free delivery.",
         "You're in for a treat at our store this weekend.",
         "You're in good hands at our store.",

@@ -72,18 +72,26 @@ def test_the_reason_is_named() -> None:
         "Plan the perfect birthday party: balloons, banners and candles in store now.",
         "Gift ideas for your anniversary: engraved lockets from $45.",
         "Birthday cards and gift wrap are 2 for 1 this week.",
-        pytest.param(
-            "Save 20% on your anniversary dinner when you book by Thursday.",
-            marks=pytest.mark.xfail(
-                reason="known since the 2026-12-07 model: the reader reads 'your anniversary dinner' as "
-                "the reader's own occasion (1.00), and SG104 asks consent for it",
-                strict=True,
-            ),
-        ),
+        "Save 20% on your anniversary dinner when you book by Thursday.",
+        # Gifts for someone else's occasion (occasions.json: gift_nouns, someone_else).
+        "Gifts for every birthday on your list, wrapped free until Sunday.",
+        "Anniversary gift ideas for him, from engraved cufflinks to a weekend away.",
+        "Find a card for your mum's birthday in our new stationery range.",
     ],
 )
 def test_a_business_celebrating_itself_or_occasion_marketing_is_not_a_greeting(body: str) -> None:
     assert "SG104" not in rules_of(judge({"text": body}, customer=RECORDS_ONLY)), body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "A birthday gift for you: 20% off anything in store all week.",
+        "Your big birthday is nearly here, so the gifts are on us this week.",
+    ],
+)
+def test_a_gift_for_the_readers_own_occasion_is_still_a_greeting(body: str) -> None:
+    assert "SG104" in rules_of(judge({"text": body}, customer=RECORDS_ONLY)), body
 
 
 def test_formal_address_may_be_allowed_by_policy() -> None:

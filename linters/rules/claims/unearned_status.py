@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from pydantic import Field
 
@@ -71,7 +72,8 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
     is judged the same way ("... reads as a status claim (score 0.93)"); an invitation,
     or a sentence naming the customer's own tier, is not a claim, and a status sentence
     needs a word of rank or selection (linters/data/claim_reader/cues.json: "you get
-    early access" alone is an offer). Its thresholds are the model's, or
+    early access" alone is an offer) outside a rank phrase about a thing ("among our
+    best sellers", "one of our most popular styles": `ranked_things` in claims.json). Its thresholds are the model's, or
     `claim_thresholds` (policy `[claims] thresholds`).
 
     Why it hurts: the person who bought once knows they are not your most valuable
@@ -126,11 +128,28 @@ def _read_claims(message: Message, settings: StatusSettings) -> list[Claim]:
             # removing the whole sentence would take.
             if key in found or holds_span(part, start, end, VOCABULARY_CLAIMS):
                 continue
-            if not has_cue(label, claim.text):
-                continue  # "you get early access": an offer, not a rank
+            if not has_cue(label, _without_ranked_things(claim.text)):
+                continue  # "you get early access": an offer, not a rank; "our best sellers": a product's
             if addresses_reader(part, start) and not _invites(part.text[start:end]):
                 found[key] = claim
     return list(found.values())
+
+
+def _without_ranked_things(sentence: str) -> str:
+    """``sentence`` less its rank phrases about things ("among our best sellers", "one of
+    our most popular styles", "top-rated"): their rank words are a product's, not a
+    cue that the reader is ranked."""
+    return _ranked_things(tuple(sorted(_policy_words("ranked_things")))).sub(" ", sentence)
+
+
+@lru_cache(maxsize=16)
+def _ranked_things(things: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(word) for word in sorted(things, key=len, reverse=True))
+    return re.compile(
+        r"(?i)(?:\b(?:among|one\s+of)\s+)?(?:\b(?:our|the|these|this\s+\w+'s)\s+)?(?:\bvery\s+)?"
+        r"\b(?:best|top|most|finest|favou?rite|biggest|greatest)(?:[\s-]+[\w'-]+)?[\s-]+(?:" + alternatives + r")\b"
+        r"|\bbest-?sell\w*"
+    )
 
 
 def _read_status(read: list[Claim], customer: Customer) -> Iterator[Hit]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from pydantic import Field
 
@@ -11,7 +12,9 @@ from ...claim_reader import Claim, ClaimReaderSettings, claims, holds_span
 from ...findings import Action, Hit
 from ...message import Message
 from ...models import AddressAs, Customer
+from ...nlp import current_vocabulary
 from ...registry import rule
+from ...vocabulary import word_set
 from ..common import spans
 
 # Occasion greetings (OCCASION_GREETING) are matched from linters/data/occasions.json.
@@ -42,7 +45,9 @@ def find_unwanted_occasion(message: Message, settings: OccasionSettings) -> Iter
     `linters/data/occasions.json`. The claim reader (linters/claim_reader.py) finds
     occasions in idiom ("another trip around the sun", "your big day is almost
     here"): a sentence it reads as an `occasion`, to the same customers, is a finding
-    too, unless it speaks of the sender's own occasion ("our 10th anniversary").
+    too, unless it speaks of the sender's own occasion ("our 10th anniversary") or
+    offers gifts for someone else's ("gifts for every birthday on your list",
+    "anniversary ideas for him": `gift_nouns` and `someone_else` in occasions.json).
 
     Why it hurts: "unwanted birthday cards from insurance people and dentists." A
     date held for the records is not an invitation to celebrate it; a card from a
@@ -87,7 +92,35 @@ def _read_occasions(message: Message, settings: OccasionSettings) -> list[Claim]
         for claim in claims(message, "occasion", settings.claim_thresholds)
         if not holds_span(claim.part, claim.start, claim.end, ("OCCASION_GREETING",))
         and not (_OURS.search(claim.text) and not _YOURS.search(claim.text))
+        and not _gifts_for_someone_else(claim.text)
     ]
+
+
+def _gifts_for_someone_else(sentence: str) -> bool:
+    """ "Gifts for every birthday on your list", "anniversary ideas for him", "a card for
+    your mum's birthday": marketing about someone else's occasion, unless the sentence
+    also makes it the reader's ("a birthday gift for you", "your big birthday")."""
+    gifts, readers = _gift_patterns(
+        tuple(word_set("gift_nouns", current_vocabulary())),
+        tuple(word_set("someone_else", current_vocabulary())),
+        tuple(word_set("occasion_words", current_vocabulary())),
+    )
+    return bool(gifts.search(sentence)) and not readers.search(sentence)
+
+
+@lru_cache(maxsize=16)
+def _gift_patterns(
+    gift_nouns: tuple[str, ...], someone_else: tuple[str, ...], occasions: tuple[str, ...]
+) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    def one_of(words: tuple[str, ...]) -> str:
+        return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+    gifts = re.compile(
+        rf"(?i)\b(?:{one_of(gift_nouns)})\s+(?:[\w'-]+\s+)?for\s+(?:your\s+)?(?:{one_of(someone_else)})\b"
+        r"|\bon\s+(?:your|their)\s+(?:gift\s+|shopping\s+)?lists?\b"
+    )
+    readers = re.compile(rf"(?i)\b(?:for|to)\s+you\b|\byour\s+(?:[\w-]+\s+)?(?:{one_of(occasions)})\b")
+    return gifts, readers
 
 
 def _occasion_unwanted(customer: Customer, settings: OccasionSettings) -> str | None:

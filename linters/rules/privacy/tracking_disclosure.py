@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ...claim_reader import ClaimReaderSettings, claims, has_cue, holds_span
 from ...findings import Action, Hit
 from ...lint import hits as lint
 from ...message import Message
 from ...models import Customer
+from ...nlp import current_vocabulary
 from ...registry import lint_check, rule
+from ...vocabulary import word_set
 from ..common import spans
 
 # TRACKING (words that say "we watched what you did") is matched from linters/data/privacy.json;
@@ -91,7 +94,9 @@ def find_tracking_disclosure(message: Message, settings: ClaimReaderSettings) ->
     about the blue crew neck you checked out?", "the pages your team opened
     yesterday"): a sentence it reads as `observation`, not asked as a question or a
     condition, and holding a word of seeing, place or behaviour
-    (linters/data/claim_reader/cues.json), is a finding on the same terms. A security
+    (linters/data/claim_reader/cues.json) outside a future or wished meeting ("we'll
+    see you at our Leeds store on Saturday": `meeting_words` in privacy.json), is a
+    finding on the same terms. A security
     notice ("we noticed a sign-in from a new device") is not marketing, and is left to
     the vocabulary.
 
@@ -118,9 +123,26 @@ def find_tracking_disclosure(message: Message, settings: ClaimReaderSettings) ->
     for claim in claims(message, "observation", settings.claim_thresholds):
         if holds_span(claim.part, claim.start, claim.end, ("TRACKING",)) or _SUPPOSES.search(claim.text):
             continue
-        if not has_cue("observation", claim.text):
+        if not has_cue("observation", _without_meetings(claim.text)):
             continue  # "you're in for a treat at our store": an idiom, nobody watched
         yield Hit(f"{claim.describe()}, but {why}", claim.part.name, claim.start, claim.end)
+
+
+def _without_meetings(sentence: str) -> str:
+    """``sentence`` less its future or wished meetings ("we'll see you at our Leeds store
+    on Saturday", "hope to see you there", "See you soon!"): their "see you" invites,
+    it is no cue that someone watched (privacy.json: meeting_words)."""
+    return _meetings(tuple(sorted(word_set("meeting_words", current_vocabulary())))).sub(" ", sentence)
+
+
+@lru_cache(maxsize=16)
+def _meetings(words: tuple[str, ...]) -> re.Pattern[str]:
+    before = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    # Not "see you're", "see you are": those say where the reader is.
+    not_now = r"(?!\s*(?:['\u2019]re\b|r\b|are\b|were\b))"
+    return re.compile(
+        rf"(?i)\b(?:{before})\s+(?:\w+\s+)?see(?:ing)?\s+you\b{not_now}|^\W*see\s+you\b{not_now}"
+    )
 
 
 # A sentence that supposes ("if you're near", "next time you're in town", "whenever
