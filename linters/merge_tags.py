@@ -14,14 +14,13 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .vocabulary import load
+from .vocabulary import alternation, load
 
 _VOCABULARY = load("placeholders")
 
 
 def _alternatives(words: list[str]) -> str:
-    # Longest first, so "firstname" is tried before "first".
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return alternation(words)  # longest first, so "firstname" is tried before "first"
 
 
 _HEAD = _alternatives(_VOCABULARY["bracket_heads"])

@@ -83,7 +83,7 @@ from .html_text import visible_text
 from .limits import read_of_html
 from .models import Customer, SendRequest
 from .normalize import skeleton_table
-from .vocabulary import Extension, data_files, load, words
+from .vocabulary import Extension, alternation, data_files, load, words
 
 # Deeper or larger merge data is judged on its own (linters.limits refuses it anyway).
 MAX_DATA_DEPTH, MAX_DATA_VALUES = 12, 5000
@@ -1013,7 +1013,7 @@ def put_back(text: str, back: dict[str, str]) -> str | None:
 @lru_cache(maxsize=1024)
 def _stand_ins_in(shown: tuple[str, ...]) -> re.Pattern[str]:
     # Longest first: "Jqqjby" (a word ending in "by") before "Jqqj".
-    return re.compile("|".join(re.escape(s) for s in sorted(shown, key=len, reverse=True)))
+    return re.compile(alternation(shown))
 
 
 # What is left of a stand-in once its whole forms are put back: its core, or a piece of
@@ -1209,7 +1209,7 @@ def contact_word_pattern(extension: Extension) -> re.Pattern[str]:
     entries = {
         w.lower().replace(" ", "") for c in ("contact_words", "no_reply_words") for w in words(c, extension)
     }
-    return re.compile("|".join(re.escape(e) for e in sorted(entries, key=len, reverse=True)))
+    return re.compile(alternation(entries))
 
 
 class _Everything:

@@ -45,6 +45,7 @@ unique.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
@@ -113,6 +114,12 @@ def words(class_name: str, extension: Extension = ()) -> tuple[str, ...]:
         raise VocabularyError(f"no word class named {class_name!r}") from None
     extra = dict(extension).get(class_name, ())
     return found + tuple(w for w in extra if w not in found)
+
+
+def alternation(entries: Iterable[str]) -> str:
+    """The entries as one regular-expression alternation, each escaped, longest first, so
+    "firstname" is tried before "first" and "best-selling" before "best"."""
+    return "|".join(re.escape(entry) for entry in sorted(entries, key=len, reverse=True))
 
 
 @cache

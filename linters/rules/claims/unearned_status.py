@@ -14,6 +14,7 @@ from ...lint import hits as lint
 from ...message import Message, Part
 from ...models import Customer
 from ...registry import lint_check, rule
+from ...vocabulary import alternation
 from ..common import addresses_reader, sentence_removal, spans
 from ._shared import VOCABULARY_CLAIMS, _policy_words, _record_summary, claim_edit
 
@@ -144,7 +145,7 @@ def _without_ranked_things(sentence: str) -> str:
 
 @lru_cache(maxsize=16)
 def _ranked_things(things: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(word) for word in sorted(things, key=len, reverse=True))
+    alternatives = alternation(things)
     return re.compile(
         r"(?i)(?:\b(?:among|one\s+of)\s+)?(?:\b(?:our|the|these|this\s+\w+'s)\s+)?(?:\bvery\s+)?"
         r"\b(?:best|top|most|finest|favou?rite|biggest|greatest)(?:[\s-]+[\w'-]+)?[\s-]+(?:" + alternatives + r")\b"

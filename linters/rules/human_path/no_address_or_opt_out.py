@@ -13,7 +13,7 @@ from ...findings import Action, Hit
 from ...fixed_text import holds_any
 from ...message import Message, Part
 from ...registry import Settings, rule
-from ...vocabulary import words
+from ...vocabulary import alternation, words
 from ._shared import append_hit, printed_text
 
 # The link the footer's opt-out line points at when the policy names no page of its own
@@ -157,7 +157,7 @@ _GENERIC_ADDRESS = (
 def _street_line() -> re.Pattern[str]:
     """A number, up to four capitalised words and a street word: "120 Harbour Street",
     "1234 Street Rd.", "Suite 1234" (linters/data/identity.json: street_words)."""
-    street = "|".join(re.escape(w) for w in sorted(words("street_words"), key=len, reverse=True))
+    street = alternation(words("street_words"))
     return re.compile(rf"\b\d{{1,6}}[A-Za-z]?,?\s+(?:[A-Z][\w'.-]*\s+){{0,4}}(?i:{street})\b\.?|\b(?i:suite|ste\.?|floor|unit)\s+\d+")
 
 

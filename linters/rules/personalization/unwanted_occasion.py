@@ -14,7 +14,7 @@ from ...message import Message
 from ...models import AddressAs, Customer
 from ...nlp import current_vocabulary
 from ...registry import rule
-from ...vocabulary import word_set
+from ...vocabulary import alternation, word_set
 from ..common import spans
 
 # Occasion greetings (OCCASION_GREETING) are matched from linters/data/occasions.json.
@@ -112,14 +112,11 @@ def _gifts_for_someone_else(sentence: str) -> bool:
 def _gift_patterns(
     gift_nouns: tuple[str, ...], someone_else: tuple[str, ...], occasions: tuple[str, ...]
 ) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    def one_of(words: tuple[str, ...]) -> str:
-        return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
-
     gifts = re.compile(
-        rf"(?i)\b(?:{one_of(gift_nouns)})\s+(?:[\w'-]+\s+)?for\s+(?:your\s+)?(?:{one_of(someone_else)})\b"
+        rf"(?i)\b(?:{alternation(gift_nouns)})\s+(?:[\w'-]+\s+)?for\s+(?:your\s+)?(?:{alternation(someone_else)})\b"
         r"|\bon\s+(?:your|their)\s+(?:gift\s+|shopping\s+)?lists?\b"
     )
-    readers = re.compile(rf"(?i)\b(?:for|to)\s+you\b|\byour\s+(?:[\w-]+\s+)?(?:{one_of(occasions)})\b")
+    readers = re.compile(rf"(?i)\b(?:for|to)\s+you\b|\byour\s+(?:[\w-]+\s+)?(?:{alternation(occasions)})\b")
     return gifts, readers
 
 

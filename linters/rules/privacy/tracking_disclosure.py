@@ -13,7 +13,7 @@ from ...message import Message
 from ...models import Customer
 from ...nlp import current_vocabulary
 from ...registry import lint_check, rule
-from ...vocabulary import word_set
+from ...vocabulary import alternation, word_set
 from ..common import spans
 
 # TRACKING (words that say "we watched what you did") is matched from linters/data/privacy.json;
@@ -137,7 +137,7 @@ def _without_meetings(sentence: str) -> str:
 
 @lru_cache(maxsize=16)
 def _meetings(words: tuple[str, ...]) -> re.Pattern[str]:
-    before = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    before = alternation(words)
     # Not "see you're", "see you are": those say where the reader is.
     not_now = r"(?!\s*(?:['\u2019]re\b|r\b|are\b|were\b))"
     return re.compile(
@@ -150,7 +150,6 @@ def _meetings(words: tuple[str, ...]) -> re.Pattern[str]:
 _SUPPOSES = re.compile(
     r"(?i)\b(?:if|when|whenever|once|next time|any ?time|in case|should)\b[^.!?]{0,40}\byou(?:'re|’re| are| were|r)?\b"
 )
-
 
 
 @lint_check("SG401")
