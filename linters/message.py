@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from .html_text import VisibleText, visible_text
 from .models import Customer, SendRequest
-from .nlp import Analysis, analyse, skeleton_of
+from .nlp import Analysis, analyse_skeleton, skeleton_of
 from .normalize import Normalised, normalise
 from .render import Value
 
@@ -101,9 +101,17 @@ def rule_text(
 def build_part(name: str, sent: str, values: tuple[Value, ...]) -> Part:
     normal, kept, visible = rule_text(name, sent, values)
     text = normal.text
-    analysis = analyse(text, [(v.start, v.end) for v in kept])
+    skeleton, anchors = skeleton_of(text, [(v.start, v.end) for v in kept])
     return Part(
-        name, sent, text, kept, analysis, visible, normal=normal if normal.changed else None, rendered=values
+        name,
+        sent,
+        text,
+        kept,
+        analyse_skeleton(text, skeleton, anchors),
+        visible,
+        memo={"skeleton": skeleton},
+        normal=normal if normal.changed else None,
+        rendered=values,
     )
 
 
@@ -130,9 +138,17 @@ def _seen_part(name: str, sent: str, values: tuple[Value, ...], seen: VisibleTex
     if normal.changed:
         kept = tuple(_normalised_value(normal, value) for value in kept)
     text = normal.text
-    analysis = analyse(text, [(v.start, v.end) for v in kept])
+    skeleton, anchors = skeleton_of(text, [(v.start, v.end) for v in kept])
     return Part(
-        name, sent, text, kept, analysis, seen, normal=normal if normal.changed else None, rendered=mine
+        name,
+        sent,
+        text,
+        kept,
+        analyse_skeleton(text, skeleton, anchors),
+        seen,
+        memo={"skeleton": skeleton},
+        normal=normal if normal.changed else None,
+        rendered=mine,
     )
 
 

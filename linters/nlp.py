@@ -760,7 +760,11 @@ def analyse(text: str, values: Iterable[tuple[int, int]] = ()) -> Analysis:
     hits the cache; each short value is analysed on its own, also cached. Spans are
     mapped back to offsets in ``text``.
     """
-    skeleton, anchors = skeleton_of(text, values)
+    return analyse_skeleton(text, *skeleton_of(text, values))
+
+
+def analyse_skeleton(text: str, skeleton: str, anchors: list[tuple[int, int, int]]) -> Analysis:
+    """``analyse`` of ``text`` whose ``skeleton_of`` is already at hand."""
     fixed = analyse_fixed(skeleton)
     if not anchors:
         return fixed
