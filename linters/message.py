@@ -100,19 +100,23 @@ def rule_text(
 
 def build_part(name: str, sent: str, values: tuple[Value, ...]) -> Part:
     normal, kept, visible = rule_text(name, sent, values)
+    return _analysed_part(name, sent, normal, kept, visible, values)
+
+
+def _analysed_part(
+    name: str,
+    sent: str,
+    normal: Normalised,
+    kept: tuple[Value, ...],
+    visible: VisibleText | None,
+    rendered: tuple[Value, ...],
+) -> Part:
+    """The part with its analysis, made from its skeleton, which the part keeps."""
     text = normal.text
     skeleton, anchors = skeleton_of(text, [(v.start, v.end) for v in kept])
-    return Part(
-        name,
-        sent,
-        text,
-        kept,
-        analyse_skeleton(text, skeleton, anchors),
-        visible,
-        memo={"skeleton": skeleton},
-        normal=normal if normal.changed else None,
-        rendered=values,
-    )
+    analysis = analyse_skeleton(text, skeleton, anchors)
+    normal_kept = normal if normal.changed else None
+    return Part(name, sent, text, kept, analysis, visible, {"skeleton": skeleton}, normal_kept, rendered)
 
 
 def seen_parts(html: Part) -> tuple[Part, ...]:
@@ -137,19 +141,7 @@ def _seen_part(name: str, sent: str, values: tuple[Value, ...], seen: VisibleTex
     normal = normalise(seen.text, False, [(v.start, v.end) for v in kept if not v.missing])
     if normal.changed:
         kept = tuple(_normalised_value(normal, value) for value in kept)
-    text = normal.text
-    skeleton, anchors = skeleton_of(text, [(v.start, v.end) for v in kept])
-    return Part(
-        name,
-        sent,
-        text,
-        kept,
-        analyse_skeleton(text, skeleton, anchors),
-        seen,
-        memo={"skeleton": skeleton},
-        normal=normal if normal.changed else None,
-        rendered=mine,
-    )
+    return _analysed_part(name, sent, normal, kept, seen, mine)
 
 
 def _normalised_value(normal: Normalised, value: Value) -> Value:
