@@ -48,9 +48,35 @@ def build_catalog() -> list[dict[str, Any]]:
             "doc": rule.doc,
             "settings": _settings_of(rule),
             "reads": list(rule.reads),
+            **({"template_half": _half_of(rule.template)} if rule.template is not None else {}),
         }
         for rule in registered_rules()
     ]
+
+
+def _half_of(half: Any) -> dict[str, Any]:
+    """A rule's per-template half as the catalog keeps it: its name, what it finds, the
+    labels it builds on and how far around each span it reads."""
+    doc = " ".join((half.__doc__ or "").split())
+    return {
+        "name": half.__name__,
+        "finds": doc,
+        "labels": list(half.labels),
+        "window": half.window,
+        "sentence": half.sentence,
+    }
+
+
+def template_half_line(entry: dict[str, Any]) -> str | None:
+    """The rule's per-template half as `sendguard rule` and docs/rules.md show it."""
+    half = entry.get("template_half")
+    if not half:
+        return None
+    window, sentence = half["window"], half.get("sentence", False)
+    chars = f"{window} characters on either side" if window else ""
+    around = " and ".join(filter(None, (chars, "its sentence" if sentence else ""))) or "the spans alone"
+    labels = ", ".join(half["labels"])
+    return f"{half['finds'].rstrip('.')} (`{half['name']}`: from the spans of {labels}, reading {around})"
 
 
 def input_rules() -> dict[str, dict[str, Any]]:
@@ -94,6 +120,8 @@ def rule_reference(entries: list[dict[str, Any]]) -> str:
         lines += [f"Default action: **{entry['default_action']}**."]
         if entry.get("reads"):
             lines += ["", "Reads: " + ", ".join(f"`{read}`" for read in entry["reads"]) + "."]
+        if half := template_half_line(entry):
+            lines += ["", f"Once per template: {half}."]
         lines += ["", entry["doc"]]
         if entry["settings"]:
             lines += ["", f"Settings (`[tool.sendguard.rules.{entry['id']}]`):", ""]

@@ -218,7 +218,7 @@ def command_schema(args: argparse.Namespace) -> int:
 
 def command_rule(args: argparse.Namespace) -> int:
     """From the catalog snapshot: no spaCy, so it answers at once."""
-    from .catalog import catalog, reads_line, summary
+    from .catalog import catalog, reads_line, summary, template_half_line
 
     rules = {entry["id"]: entry for entry in catalog()}
     if args.all or not args.rule_id:
@@ -240,7 +240,10 @@ def command_rule(args: argparse.Namespace) -> int:
         print(error_line(message), file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"{found['id']} {found['name']}  (default action: {found['default_action']})")
-    print(f"Reads: {reads_line(found)}\n")
+    print(f"Reads: {reads_line(found)}")
+    if half := template_half_line(found):
+        print(f"Once per template: {half}")
+    print()
     print(found["doc"])
     if found["settings"]:
         print("\nSettings ([tool.sendguard.rules." + found["id"] + "]):")

@@ -14,10 +14,12 @@ part's own text searched, as it was before.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .nlp import PLACEHOLDER
+from .nlp import PLACEHOLDER, Analysis, analyse_fixed, current_vocabulary, skeleton_to_text
 
 if TYPE_CHECKING:
     from .message import Part
@@ -52,3 +54,87 @@ def _fixed_answer(patterns: Patterns, skeleton: str, context: int) -> bool | Non
             if PLACEHOLDER not in skeleton[max(0, start - context) : end + context]:
                 return True
     return None
+
+
+# ---------------------------------------------------------------------------------------
+# A rule's per-template half (``linters.registry.template_half``).
+
+Spans = tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FixedText:
+    """A text as a rule's per-template half reads it, with its analysis.
+
+    At send time it is a part's skeleton (``Part.skeleton``: the template's fixed text,
+    each short merge value one PLACEHOLDER); in ``sendguard lint`` it is a fixed-text
+    segment of one ``{{#if}}`` branch (placeholders where its ``{{values}}`` are); a
+    half's oracle is the recipient's own text (no placeholders)."""
+
+    text: str
+    analysis: Analysis
+
+
+class TemplateHalf:
+    """What a rule finds in a template's fixed text, once per template.
+
+    ``read(fixed)`` returns spans of ``fixed.text``. It may build them only from the
+    spans of ``labels`` in ``fixed.analysis`` and decide about each by reading at most
+    ``window`` characters on either side of it and, with ``sentence``, its sentence
+    (``fixed.analysis.sentence_at``). That contract is what
+    makes the per-recipient answer cheap and exact: :meth:`spans_in` reads a part's
+    skeleton once per template (cached) and moves its spans to the part's text; only
+    when a merge value could change the answer (it added a span of ``labels``, or it
+    sits where the half reads around one of them, kept or not) is the part's own text
+    read, by the same function. ``sendguard lint`` runs the same function over every branch, so send
+    time and lint time cannot drift."""
+
+    def __init__(
+        self, rule_id: str, read: Callable[[FixedText], Spans], labels: tuple[str, ...], window: int, sentence: bool
+    ) -> None:
+        self.rule_id = rule_id
+        self.labels = labels
+        self.window = window
+        self.sentence = sentence
+        self.read = read
+        self.__name__ = read.__name__
+        self.__doc__ = read.__doc__
+        self._of_skeleton = lru_cache(maxsize=1024)(self._read_skeleton)
+
+    def __call__(self, fixed: FixedText) -> Spans:
+        return self.read(fixed)
+
+    def _read_skeleton(self, skeleton: str, vocabulary: object) -> Spans:
+        # ``vocabulary`` is only a key: the analysis below is made under it.
+        return self.read(FixedText(skeleton, analyse_fixed(skeleton)))
+
+    def spans_in(self, part: Part) -> Spans:
+        """``read`` of ``part``'s own text, in its offsets, answered from its skeleton
+        whenever the merge values cannot change the answer."""
+        skeleton = part.skeleton
+        anchors = part.anchors
+        if len(skeleton) > CACHED_CHARS:
+            return self.read(FixedText(part.text, part.analysis))
+        found = self._of_skeleton(skeleton, current_vocabulary())
+        if not anchors:
+            return found  # no value was stood in for: the skeleton is the text
+        fixed = analyse_fixed(skeleton)
+        to_text = skeleton_to_text(anchors)
+        for label in self.labels:
+            candidates = fixed.spans(label)
+            moved = tuple([(to_text(s), to_text(e)) for s, e in candidates])
+            # A value added a span, or sits where the half reads around one (whether
+            # the half kept that span or not): the recipient's own text decides.
+            if moved != part.analysis.spans(label) or any(
+                self._touches(skeleton, fixed, start, end) for start, end in candidates
+            ):
+                return self.read(FixedText(part.text, part.analysis))
+        return tuple([(to_text(s), to_text(e)) for s, e in found])
+
+    def _touches(self, skeleton: str, fixed: Analysis, start: int, end: int) -> bool:
+        """Whether a merge value sits where the half read to decide about [start, end)."""
+        first, last = max(0, start - self.window), end + self.window
+        if self.sentence:
+            first = min(first, fixed.sentence_at(start)[0])
+            last = max(last, fixed.sentence_at(max(start, end - 1))[1])
+        return PLACEHOLDER in skeleton[first:last]

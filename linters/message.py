@@ -58,8 +58,22 @@ class Part:
         what is found in it is found once per template (linters/fixed_text.py)."""
         found = self.memo.get("skeleton")
         if found is None:
-            found = self.memo["skeleton"] = skeleton_of(self.text, [(v.start, v.end) for v in self.values])[0]
+            found = self._make_skeleton()[0]
         return found  # type: ignore[return-value]
+
+    @property
+    def anchors(self) -> list[tuple[int, int, int]]:
+        """Where the skeleton's placeholders are: per placeholder, its offset in the
+        skeleton and the value's span in ``text`` (``linters.nlp.skeleton_of``)."""
+        found = self.memo.get("anchors")
+        if found is None:
+            found = self._make_skeleton()[1]
+        return found  # type: ignore[return-value]
+
+    def _make_skeleton(self) -> tuple[str, list[tuple[int, int, int]]]:
+        skeleton, anchors = skeleton_of(self.text, [(v.start, v.end) for v in self.values])
+        self.memo["skeleton"], self.memo["anchors"] = skeleton, anchors
+        return skeleton, anchors
 
     def value_at(self, start: int, end: int) -> Value | None:
         """The data value covering [start, end), if the span came from data."""
@@ -116,7 +130,8 @@ def _analysed_part(
     skeleton, anchors = skeleton_of(text, [(v.start, v.end) for v in kept])
     analysis = analyse_skeleton(text, skeleton, anchors)
     normal_kept = normal if normal.changed else None
-    return Part(name, sent, text, kept, analysis, visible, {"skeleton": skeleton}, normal_kept, rendered)
+    memo: dict[str, object] = {"skeleton": skeleton, "anchors": anchors}
+    return Part(name, sent, text, kept, analysis, visible, memo, normal_kept, rendered)
 
 
 def seen_parts(html: Part) -> tuple[Part, ...]:

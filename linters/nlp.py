@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -781,11 +781,8 @@ def analyse_skeleton(text: str, skeleton: str, anchors: list[tuple[int, int, int
 _placed_cache = _BoundedCache(1024)
 
 
-def _placed(
-    fixed: Analysis, anchors: list[tuple[int, int, int]], found: Iterable[tuple[int, Analysis]]
-) -> Analysis:
-    """The skeleton's analysis moved to the text's offsets, with the values' own spans
-    (``found``: each value's start in the text and its analysis) added."""
+def skeleton_to_text(anchors: list[tuple[int, int, int]]) -> Callable[[int], int]:
+    """Offsets in a skeleton to offsets in its text (``anchors``: ``skeleton_of``'s)."""
     positions = [at for at, _, _ in anchors]
     shifts = list(accumulate(end - start - 1 for _, start, end in anchors))
 
@@ -793,6 +790,15 @@ def _placed(
         before = bisect_left(positions, offset)  # placeholders that start before offset
         return offset + (shifts[before - 1] if before else 0)
 
+    return to_text
+
+
+def _placed(
+    fixed: Analysis, anchors: list[tuple[int, int, int]], found: Iterable[tuple[int, Analysis]]
+) -> Analysis:
+    """The skeleton's analysis moved to the text's offsets, with the values' own spans
+    (``found``: each value's start in the text and its analysis) added."""
+    to_text = skeleton_to_text(anchors)
     # Mapping keeps the order of the fixed text's spans and keeps them apart (it only
     # ever moves an offset right, more the further it is), so they are longest-first
     # already; only a label that a value adds to is sorted and joined again.

@@ -41,6 +41,7 @@ from .findings import Action, Hit
 from .models import Customer, SendRequest
 
 if TYPE_CHECKING:
+    from .fixed_text import FixedText, Spans, TemplateHalf
     from .message import Message
 
 
@@ -85,6 +86,8 @@ class Rule:
     lint: LintCheck | None = None
     stage: str = MESSAGE
     reads: tuple[str, ...] = ()
+    # The rule's per-template half (``template_half``), when it declares one.
+    template: TemplateHalf | None = None
 
     @property
     def doc(self) -> str:
@@ -150,5 +153,37 @@ def lint_check(rule_id: str) -> Callable[[LintCheck], LintCheck]:
             raise RuntimeError(f"rule {rule_id} has a lint check already")
         RULES[rule_id] = replace(registered, lint=check)
         return check
+
+    return register
+
+
+def template_half(
+    rule_id: str, *, labels: tuple[str, ...], window: int = 0, sentence: bool = False
+) -> Callable[[Callable[[FixedText], Spans]], TemplateHalf]:
+    """Register the per-template half of a rule registered above it in its module.
+
+    The half reads a template's fixed text (``linters.fixed_text.FixedText``) and returns
+    the spans the rule may report; it builds them only from the spans of ``labels`` and
+    reads at most ``window`` characters on either side of each and, with ``sentence``,
+    the sentence it is in. The rule's check (its per-recipient half) asks ``half.spans_in(part)``
+    and reads the record; its lint check runs ``half`` over every branch."""
+
+    # Imported here: the policy and the CLI read the registry without spaCy, which the
+    # fixed text's analysis needs; a rule module (which loads spaCy anyway) calls this.
+    from .fixed_text import TemplateHalf
+
+    def register(read: Callable[[FixedText], Spans]) -> TemplateHalf:
+        registered = RULES.get(rule_id)
+        if registered is None or registered.module != read.__module__:
+            raise RuntimeError(f"template half for {rule_id}: register the rule first, in the same module")
+        if registered.template is not None:
+            raise RuntimeError(f"rule {rule_id} has a template half already")
+        if not labels or isinstance(labels, str):
+            raise RuntimeError(f"template half for {rule_id}: name the labels it reads (labels=(...))")
+        if window < 0:
+            raise RuntimeError(f"template half for {rule_id}: window is a number of characters, at least 0")
+        half = TemplateHalf(rule_id, read, tuple(labels), window, sentence)
+        RULES[rule_id] = replace(registered, template=half)
+        return half
 
     return register

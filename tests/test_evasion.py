@@ -261,7 +261,7 @@ def test_lint_reads_a_template_the_way_the_guard_does(tmp_path: Path) -> None:
     )
     assert [(f.rule, f.line, f.column) for f in findings] == [("SG302", 6, 22), ("SG801", 6, 22)]
     urgency, invisible = findings
-    assert urgency.excerpt == "la\u200bst chance"
+    assert urgency.excerpt == "la\u200bst chance to"  # the guard's span: the same half reads both
     assert (invisible.excerpt, invisible.action) == ("la\u200bst", Action.REWRITE)
     assert "'la<U+200B>st'" in invisible.message
 

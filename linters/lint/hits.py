@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..findings import Action
+from ..fixed_text import FixedText, TemplateHalf
 from ..nlp import Analysis
 from .segments import Condition, Segment
-
-_SECOND_PERSON = re.compile(r"\b(you|your|yours|you're|you've|you'll|yourself)\b", re.I)
 
 
 @dataclass(slots=True)
@@ -82,6 +81,9 @@ def spans(items: list[Analysed], label: str) -> Iterator[tuple[Analysed, int, in
             yield item, start, end, item.segment.excerpt(start, end)
 
 
-def addresses_reader(item: Analysed, start: int) -> bool:
-    s, e = item.analysis.sentence_at(start)
-    return bool(_SECOND_PERSON.search(item.segment.text[s:e] if e > s else item.segment.text))
+def half_spans(items: list[Analysed], half: TemplateHalf) -> Iterator[tuple[Analysed, int, int, str]]:
+    """What a rule's per-template half finds in each segment: the same function the
+    rule's send-time check reads each template's skeleton with."""
+    for item in items:
+        for start, end in half(FixedText(item.segment.text, item.analysis)):
+            yield item, start, end, item.segment.excerpt(start, end)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from ..fixed_text import TemplateHalf
 from ..message import Message, Part
 
 _SECOND_PERSON = re.compile(r"\b(you|your|yours|you're|youre|you've|you'll|yourself|u)\b", re.I)
@@ -28,14 +29,27 @@ _MIN_REST_WORDS = 3
 
 def addresses_reader(part: Part, start: int) -> bool:
     """True when the sentence around ``start`` speaks to the reader ("you", "your")."""
-    s, e = part.analysis.sentence_at(start)
-    return bool(_SECOND_PERSON.search(part.text[s:e] if e > s else part.text))
+    return speaks_to_reader(part.text, part.analysis.sentence_at(start))
+
+
+def speaks_to_reader(text: str, sentence: tuple[int, int]) -> bool:
+    """True when ``sentence`` (a span of ``text``) speaks to the reader."""
+    s, e = sentence
+    return bool(_SECOND_PERSON.search(text[s:e] if e > s else text))
 
 
 def spans(message: Message, label: str) -> Iterator[tuple[Part, int, int]]:
     """Every span matched under ``label``, part by part."""
     for part in message.readable():
         for start, end in part.analysis.spans(label):
+            yield part, start, end
+
+
+def half_spans(message: Message, half: TemplateHalf) -> Iterator[tuple[Part, int, int]]:
+    """What a rule's per-template half finds in each part, in the part's own offsets:
+    read once per template, moved to each recipient's text (``TemplateHalf.spans_in``)."""
+    for part in message.readable():
+        for start, end in half.spans_in(part):
             yield part, start, end
 
 

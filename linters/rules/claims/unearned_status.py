@@ -10,12 +10,13 @@ from pydantic import Field
 
 from ...claim_reader import Claim, ClaimReaderSettings, claims, has_cue, holds_span
 from ...findings import Action, Hit
+from ...fixed_text import FixedText, Spans
 from ...lint import hits as lint
-from ...message import Message, Part
+from ...message import Message
 from ...models import Customer
-from ...registry import lint_check, rule
+from ...registry import lint_check, rule, template_half
 from ...vocabulary import alternation
-from ..common import addresses_reader, sentence_removal, spans
+from ..common import addresses_reader, half_spans, sentence_removal, speaks_to_reader
 from ._shared import VOCABULARY_CLAIMS, _policy_words, _record_summary, claim_edit
 
 # STATUS_CLAIM and its synonym classes (status_words, superlatives, customer_nouns,
@@ -88,19 +89,14 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
     clients get 30% off"); when there is none, the message is blocked (SG000).
     """
     customer = message.customer
-    said = list(spans(message, "STATUS_CLAIM"))
+    said = list(half_spans(message, status_said_to_the_reader))
     read = _read_claims(message, settings) if customer is not None else []
     # The record is read only when there is a claim (see personalization/unwanted_occasion.py).
     if customer is None or not (said or read) or status_earned(customer, settings):
         return
     yield from _read_status(read, customer)
     for part, start, end in said:
-        following = part.text[end : end + 20].split()
-        if following and following[0].strip(".,!?").lower() in _policy_words("not_about_people"):
-            continue
-        if not (addresses_reader(part, start) or _said_of_the_reader(part.text, start)):
-            continue
-        if _names_their_tier(part.text[start:end], customer) or _invitation(part, start):
+        if _names_their_tier(part.text[start:end], customer):
             continue
         cut_start, cut_end, replacement = claim_edit(part, start, end)
         yield Hit(
@@ -111,6 +107,32 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
             cut_end,
             fix=replacement,
         )
+
+
+# Characters after a status word read for the word that makes it a service ("our VIP
+# support"), and before it for "as one of" (``_said_of_the_reader``).
+_FOLLOWING_CHARS = 20
+_BEFORE_CHARS = 12
+
+
+@template_half("SG201", labels=("STATUS_CLAIM",), window=_FOLLOWING_CHARS, sentence=True)
+def status_said_to_the_reader(fixed: FixedText) -> Spans:
+    """Status words said of the reader ("you're one of our VIPs", "as one of our best
+    customers"), not of a service ("our VIP support") and not as an invitation ("become
+    a Gold member")."""
+    text, analysis = fixed.text, fixed.analysis
+    not_about_people = _policy_words("not_about_people")
+    found = []
+    for start, end in analysis.spans("STATUS_CLAIM"):
+        following = text[end : end + _FOLLOWING_CHARS].split()
+        if following and following[0].strip(".,!?").lower() in not_about_people:
+            continue
+        sentence = analysis.sentence_at(start)
+        if not (speaks_to_reader(text, sentence) or _said_of_the_reader(text, start)):
+            continue
+        if not _invitation(text, sentence[0], start):
+            found.append((start, end))
+    return tuple(found)
 
 
 _READ_LABELS = ("status", "personal_importance")
@@ -182,7 +204,7 @@ WINDOW_LABELS = ("STATUS_CLAIM",)  # the spans that window is taken before
 
 def _said_of_the_reader(text: str, start: int) -> bool:
     """ "Enjoy early access, as one of our best customers": "as" puts the reader in the claim."""
-    before = text[max(0, start - 12) : start].lower().split()
+    before = text[max(0, start - _BEFORE_CHARS) : start].lower().split()
     return bool(before) and (
         before[-1] == "as" or before[-3:-1] == ["as", "one"] or before[-2:] == ["one", "of"]
     )
@@ -197,29 +219,19 @@ def _names_their_tier(claim: str, customer: Customer) -> bool:
 _CUE_WORDS = 4
 
 
-def _invitation(part: Part, start: int) -> bool:
+def _invitation(text: str, sentence_start: int, start: int) -> bool:
     """ "Become a Gold member", "upgrade to Platinum status", "earn elite status": an
     invitation to a status, not a claim that the reader has it (unlike "you've earned")."""
-    sentence_start, _ = part.analysis.sentence_at(start)
-    before = re.findall(r"[\w'-]+", part.text[sentence_start:start].lower())[-_CUE_WORDS:]
+    before = re.findall(r"[\w'-]+", text[sentence_start:start].lower())[-_CUE_WORDS:]
     return not _policy_words("invitation_cues").isdisjoint(before)
-
-
-# A status word followed by one of these is about the service, not the reader.
-_NOT_ABOUT_PEOPLE = frozenset(
-    {"service", "support", "care", "experience", "team", "satisfaction", "reviews", "feedback", "success"}
-)
 
 
 @lint_check("SG201")
 def lint_status_said_to_everyone(part: lint.LintPart) -> Iterator[lint.StaticHit]:
     """A status claim in fixed text outside any ``{{#if}}`` on a status variable."""
     conditions = part.settings.status_conditions
-    for item, start, end, said in lint.spans(part.items, "STATUS_CLAIM"):
-        following = item.segment.text[end : end + 20].split()
-        if following and following[0].strip(".,!?").lower() in _NOT_ABOUT_PEOPLE:
-            continue
-        if not lint.addresses_reader(item, start) or lint.guarded(item.segment.conditions, conditions):
+    for item, start, end, said in lint.half_spans(part.items, status_said_to_the_reader):
+        if lint.guarded(item.segment.conditions, conditions):
             continue
         yield lint.hit(
             "SG201",

@@ -10,12 +10,13 @@ from pydantic import Field
 
 from ...claim_reader import Claim, ClaimReaderSettings, claims, holds_span
 from ...findings import Action, Hit
+from ...fixed_text import FixedText, Spans
 from ...message import Message
 from ...models import AddressAs, Customer
 from ...nlp import current_vocabulary
-from ...registry import rule
+from ...registry import rule, template_half
 from ...vocabulary import alternation, word_set
-from ..common import spans
+from ..common import half_spans
 
 # Occasion greetings (OCCASION_GREETING) are matched from linters/data/occasions.json.
 
@@ -61,7 +62,7 @@ def find_unwanted_occasion(message: Message, settings: OccasionSettings) -> Iter
     the message exists because of the occasion, so there is nothing to cut.
     """
     customer = message.customer
-    greetings = list(spans(message, "OCCASION_GREETING"))
+    greetings = list(half_spans(message, occasion_greetings))
     read = _read_occasions(message, settings) if customer is not None else []
     # The record is read only when the text greets an occasion: the campaign path shares
     # a verdict between recipients who differ only in fields no rule read.
@@ -73,8 +74,6 @@ def find_unwanted_occasion(message: Message, settings: OccasionSettings) -> Iter
     for claim in read:
         yield Hit(f"{claim.describe()}, but {why}", claim.part.name, claim.start, claim.end)
     for part, start, end in greetings:
-        if _the_business_celebrates(part.text, start, end):
-            continue
         yield Hit(f"'{part.text[start:end]}' greets a personal occasion, but {why}", part.name, start, end)
 
 
@@ -142,8 +141,20 @@ WINDOW_PATTERNS = (_OURS_BEFORE, _TO_US_AFTER)
 WINDOW_LABELS = ("OCCASION_GREETING",)  # the spans those windows are taken around
 
 
+_CELEBRATES_WINDOW = 24  # characters around a greeting that say whose occasion it is
+
+
 def _the_business_celebrates(text: str, start: int, end: int) -> bool:
     """ "Our 10th anniversary", "happy birthday to us": the sender's own occasion."""
-    return bool(
-        _OURS_BEFORE.search(text[max(0, start - 24) : start]) or _TO_US_AFTER.match(text[end : end + 24])
+    before = text[max(0, start - _CELEBRATES_WINDOW) : start]
+    return bool(_OURS_BEFORE.search(before) or _TO_US_AFTER.match(text[end : end + _CELEBRATES_WINDOW]))
+
+
+@template_half("SG104", labels=("OCCASION_GREETING",), window=_CELEBRATES_WINDOW)
+def occasion_greetings(fixed: FixedText) -> Spans:
+    """Greetings of an occasion that is not the sender's own."""
+    return tuple(
+        (start, end)
+        for start, end in fixed.analysis.spans("OCCASION_GREETING")
+        if not _the_business_celebrates(fixed.text, start, end)
     )

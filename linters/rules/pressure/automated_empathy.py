@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from ...claim_reader import ClaimReaderSettings, claims, holds_span
 from ...contact_paths import offers_channel
 from ...findings import Action, Hit
+from ...fixed_text import FixedText, Spans
 from ...message import Message
-from ...registry import rule
-from ..common import spans
+from ...registry import rule, template_half
+from ..common import half_spans
 
 # Where the claim reader's `care_feelings` sentences are judged too: the automated call
 # and text, where a machine saying it feels is the complaint. In email the vocabulary
@@ -47,9 +48,7 @@ def find_automated_empathy(message: Message, settings: ClaimReaderSettings) -> I
     if not message.request.automated:
         return
     on_voice = message.request.channel == "voice"
-    for part, start, end in spans(message, "AUTOMATED_EMPATHY"):
-        if offers_channel(part.text[end : part.analysis.sentence_at(start)[1]]):
-            continue
+    for part, start, end in half_spans(message, unoffered_empathy):
         yield Hit(
             f"'{part.text[start:end]}' claims care an automated message cannot give",
             part.name,
@@ -70,3 +69,15 @@ def find_automated_empathy(message: Message, settings: ClaimReaderSettings) -> I
             claim.end,
             action=Action.BLOCK if on_voice else None,
         )
+
+
+@template_half("SG303", labels=("AUTOMATED_EMPATHY",), sentence=True)
+def unoffered_empathy(fixed: FixedText) -> Spans:
+    """Care claimed where the rest of the sentence offers no way to a person ("we care
+    about you: call us on ... and a nurse will answer" offers one)."""
+    analysis = fixed.analysis
+    return tuple(
+        (start, end)
+        for start, end in analysis.spans("AUTOMATED_EMPATHY")
+        if not offers_channel(fixed.text[end : analysis.sentence_at(start)[1]])
+    )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...findings import Action, Hit
+from ...fixed_text import FixedText, Spans
 from ...lint import hits as lint
+from ...lint.segments import compatible
 from ...message import Message
-from ...registry import NoSettings, lint_check, rule
-from ..common import longest_first
-from ._shared import _pressure_in
+from ...registry import NoSettings, lint_check, rule, template_half
+from ..common import half_spans, longest_first
+from ._shared import _generic_addressees
 
 
 @rule("SG302", "false-urgency", Action.WARN, reads=("text", "request.purpose"))
@@ -32,21 +34,27 @@ def find_false_urgency(message: Message, settings: NoSettings) -> Iterator[Hit]:
     """
     if not message.is_marketing:
         return
-    for part in message.readable():
-        found = [*part.analysis.spans("PRESSURE"), *part.analysis.spans("FALSE_URGENCY")]
-        for start, end in longest_first(found):
-            yield Hit(
-                f"'{part.text[start:end]}' is manufactured urgency in a marketing message",
-                part.name,
-                start,
-                end,
-            )
+    for part, start, end in half_spans(message, manufactured_urgency):
+        yield Hit(f"'{part.text[start:end]}' is manufactured urgency in a marketing message", part.name, start, end)
+
+
+@template_half("SG302", labels=("PRESSURE", "FALSE_URGENCY"))
+def manufactured_urgency(fixed: FixedText) -> Spans:
+    """Pressure words and invented deadlines, the longer of two overlapping spans kept."""
+    return tuple(longest_first([*fixed.analysis.spans("PRESSURE"), *fixed.analysis.spans("FALSE_URGENCY")]))
 
 
 @lint_check("SG302")
 def lint_false_urgency(part: lint.LintPart) -> Iterator[lint.StaticHit]:
-    """Manufactured pressure in marketing, with no generic addressee (that is SG301)."""
-    for item, start, end, said, addressee in _pressure_in(part, ("PRESSURE",)):
-        if addressee is None:
-            message = f"'{said}' is manufactured pressure in a marketing message"
-            yield lint.hit("SG302", message, item, start, end)
+    """Manufactured pressure in marketing; pressure words on a branch that can meet a
+    generic addressee are SG301's to report."""
+    if not part.marketing:
+        return
+    generic = _generic_addressees(part)
+    for item, start, end, said in lint.half_spans(part.items, manufactured_urgency):
+        conditions = item.segment.conditions
+        if (start, end) in item.analysis.spans("PRESSURE") and any(
+            compatible(conditions, other.segment.conditions) for other, _ in generic
+        ):
+            continue
+        yield lint.hit("SG302", f"'{said}' is manufactured pressure in a marketing message", item, start, end)

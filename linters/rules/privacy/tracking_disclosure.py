@@ -8,13 +8,14 @@ from functools import lru_cache
 
 from ...claim_reader import ClaimReaderSettings, claims, has_cue, holds_span
 from ...findings import Action, Hit
+from ...fixed_text import FixedText, Spans
 from ...lint import hits as lint
 from ...message import Message
 from ...models import Customer
 from ...nlp import current_vocabulary
-from ...registry import lint_check, rule
+from ...registry import lint_check, rule, template_half
 from ...vocabulary import alternation, word_set
-from ..common import spans
+from ..common import half_spans
 
 # TRACKING (words that say "we watched what you did") is matched from linters/data/privacy.json;
 # the template linter reuses the label.
@@ -48,9 +49,12 @@ WINDOW_WORDS = _QUESTION_OR_IF
 WINDOW_LABELS = ("TRACKING",)  # the spans that window is taken before
 
 
+_ASKED_WINDOW = 12  # characters before a span that say whether it asks
+
+
 def _asked_not_told(text: str, start: int) -> bool:
     """ "Have you looked at our new range?" asks; "you looked at" tells."""
-    words = text[max(0, start - 12) : start].split()
+    words = text[max(0, start - _ASKED_WINDOW) : start].split()
     return bool(words) and words[-1].lower().strip(",") in _QUESTION_OR_IF
 
 
@@ -114,9 +118,7 @@ def find_tracking_disclosure(message: Message, settings: ClaimReaderSettings) ->
     if _may_know(customer):
         return
     why = _why_not(customer)
-    for part, start, end in spans(message, "TRACKING"):
-        if _asked_not_told(part.text, start):
-            continue
+    for part, start, end in half_spans(message, told_tracking):
         yield Hit(f"'{part.text[start:end]}' reveals tracked behaviour, but {why}", part.name, start, end)
     if not message.is_marketing:
         return
@@ -126,6 +128,15 @@ def find_tracking_disclosure(message: Message, settings: ClaimReaderSettings) ->
         if not has_cue("observation", _without_meetings(claim.text)):
             continue  # "you're in for a treat at our store": an idiom, nobody watched
         yield Hit(f"{claim.describe()}, but {why}", claim.part.name, claim.start, claim.end)
+
+
+@template_half("SG401", labels=("TRACKING",), window=_ASKED_WINDOW)
+def told_tracking(fixed: FixedText) -> Spans:
+    """Tracked behaviour the text tells ("you looked at"), not asks about ("Have you
+    looked at our new range?"): the words before each span decide."""
+    return tuple(
+        (start, end) for start, end in fixed.analysis.spans("TRACKING") if not _asked_not_told(fixed.text, start)
+    )
 
 
 def _without_meetings(sentence: str) -> str:
@@ -156,7 +167,7 @@ _SUPPOSES = re.compile(
 def lint_tracking_without_consent_condition(part: lint.LintPart) -> Iterator[lint.StaticHit]:
     """Tracked behaviour named in fixed text outside any ``{{#if}}`` on a consent variable."""
     conditions = part.settings.consent_conditions
-    for item, start, end, said in lint.spans(part.items, "TRACKING"):
+    for item, start, end, said in lint.half_spans(part.items, told_tracking):
         if lint.guarded(item.segment.conditions, conditions):
             continue
         yield lint.hit(
