@@ -10,11 +10,12 @@ from pydantic import Field
 
 from ...claim_reader import ClaimReaderSettings, claims, holds_span
 from ...findings import Action, Hit
+from ...fixed_text import FixedText, Spans
 from ...lint import hits as lint
 from ...message import Message
 from ...models import Customer
-from ...registry import lint_check, rule
-from ..common import sentence_removal, spans
+from ...registry import lint_check, rule, template_half
+from ..common import half_spans, sentence_removal
 from ._shared import VOCABULARY_CLAIMS, _record_summary, claim_edit
 
 # RETURNING_CLAIM, LOYALTY_CLAIM and TENURE_CLAIM are in linters/data/claims.json.
@@ -72,8 +73,9 @@ def find_fake_relationship(message: Message, settings: RelationshipSettings) -> 
         return
     yield from _read_history(message, customer, settings)
     checks = {"RETURNING_CLAIM": _returning, "LOYALTY_CLAIM": _loyal, "TENURE_CLAIM": _long_time}
+    said = list(half_spans(message, history_claims))
     for label, earned in checks.items():
-        claims = list(spans(message, label))
+        claims = [(part, start, end) for part, start, end in said if (start, end) in part.analysis.spans(label)]
         # The record is read only when there is a claim (see personalization/unwanted_occasion.py).
         if not claims or earned(customer, settings, message):
             continue
@@ -143,32 +145,15 @@ def _long_time(customer: Customer, settings: RelationshipSettings, message: Mess
     return message.now - customer.customer_since >= timedelta(days=365.25 * settings.long_time_years)
 
 
-# A returning or loyalty claim names the return or the loyalty; without one of these
-# words the match is a thank-you or a welcome, which every new customer may get.
-_HISTORY_WORDS = {
-    "RETURNING_CLAIM": frozenset({"back", "again", "miss", "missed", "missing"}),
-    "LOYALTY_CLAIM": frozenset(
-        {
-            "loyal",
-            "loyalty",
-            "continued",
-            "ongoing",
-            "years",
-            "sticking",
-            "staying",
-            "faithful",
-            "devoted",
-            "dedicated",
-        }
-    ),
-}
+_HISTORY_LABELS = ("RETURNING_CLAIM", "LOYALTY_CLAIM", "TENURE_CLAIM")
 
 
-def _claims_history(label: str, said: str) -> bool:
-    """Leave out plain thanks and welcomes the engine's broad patterns also match:
-    "thanks for your support" after an order, "thrilled to have you" on sign-up."""
-    needed = _HISTORY_WORDS.get(label)
-    return needed is None or bool(needed & set(re.findall(r"[a-z]+", said.lower())))
+@template_half("SG202", labels=_HISTORY_LABELS)
+def history_claims(fixed: FixedText) -> Spans:
+    """Claims of a shared history: a return ("welcome back", "we haven't seen you in a
+    while"), loyalty ("thank you for your continued loyalty"), a long time ("for over
+    ten years")."""
+    return tuple(sorted({span for label in _HISTORY_LABELS for span in fixed.analysis.spans(label)}))
 
 
 @lint_check("SG202")
@@ -176,15 +161,14 @@ def lint_history_said_to_everyone(part: lint.LintPart) -> Iterator[lint.StaticHi
     """A shared-history claim in fixed text outside any ``{{#if}}`` on a history variable."""
     settings = part.settings
     allowed = settings.history_conditions + settings.status_conditions
-    for label in ("RETURNING_CLAIM", "LOYALTY_CLAIM", "TENURE_CLAIM"):
-        for item, start, end, said in lint.spans(part.items, label):
-            if lint.guarded(item.segment.conditions, allowed) or not _claims_history(label, said):
-                continue
-            yield lint.hit(
-                "SG202",
-                f"'{said}' claims a shared history with every reader; put it inside {{{{#if}}}} on a "
-                f"history variable ({', '.join(settings.history_conditions[:3])}, ...)",
-                item,
-                start,
-                end,
-            )
+    for item, start, end, said in lint.half_spans(part.items, history_claims):
+        if lint.guarded(item.segment.conditions, allowed):
+            continue
+        yield lint.hit(
+            "SG202",
+            f"'{said}' claims a shared history with every reader; put it inside {{{{#if}}}} on a "
+            f"history variable ({', '.join(settings.history_conditions[:3])}, ...)",
+            item,
+            start,
+            end,
+        )

@@ -14,11 +14,13 @@ from ...address import (
     salutations,
 )
 from ...findings import Action, Hit
+from ...fixed_text import FixedText, Spans
 from ...lint import hits as lint
 from ...message import Message, Part
 from ...models import AddressAs, Customer
-from ...registry import NoSettings, lint_check, rule
-from ..common import sentence_removal, spans
+from ...nlp import Analysis
+from ...registry import NoSettings, lint_check, rule, template_half
+from ..common import half_spans, sentence_removal
 from ._shared import _vocative_names
 
 # FAKE_INTIMACY (SG102's small talk) and GROUP_ADDRESS are matched from
@@ -61,9 +63,7 @@ def find_unwanted_familiarity(message: Message, settings: NoSettings) -> Iterato
         yield from _too_familiar_greetings(message, customer)
         yield from _first_names_to_formal(message, customer)
     if message.request.automated and message.is_marketing:
-        for part, start, end in spans(message, "FAKE_INTIMACY"):
-            if _reported_not_asked(part, start) or _to_a_group(part, start) or _SENDERS_OWN_WHILE.match(part.text, end):
-                continue
+        for part, start, end in half_spans(message, small_talk):
             cut_start, cut_end, replacement = _small_talk_span(part, start)
             yield Hit(
                 f"'{part.text[start:end]}' is small talk an automated message cannot mean",
@@ -74,18 +74,35 @@ def find_unwanted_familiarity(message: Message, settings: NoSettings) -> Iterato
             )
 
 
-def _reported_not_asked(part: Part, start: int) -> bool:
+@template_half("SG102", labels=("FAKE_INTIMACY", "GROUP_ADDRESS"), sentence=True)
+def small_talk(fixed: FixedText) -> Spans:
+    """Small talk asked of the reader: not reported ("your community wants to know how
+    things are going"), not wished to a group ("I hope you all have a great year"), not
+    about the sender's own while ("it's been a while since we wrote")."""
+    text, analysis = fixed.text, fixed.analysis
+    found = []
+    for start, end in analysis.spans("FAKE_INTIMACY"):
+        sentence = analysis.sentence_at(start)
+        if not (
+            _reported_not_asked(text, sentence, start)
+            or _to_a_group(analysis, sentence)
+            or _SENDERS_OWN_WHILE.match(text, end, max(end, sentence[1]))
+        ):
+            found.append((start, end))
+    return tuple(found)
+
+
+def _reported_not_asked(text: str, sentence: tuple[int, int], start: int) -> bool:
     """ "Your community wants to know how things are going" reports what someone else
     wants to know; "Just checking how things are going" asks the reader."""
-    sentence_start, _ = part.analysis.sentence_at(start)
-    return bool(_REPORTED_QUESTION.search(part.text, sentence_start, start))
+    return bool(_REPORTED_QUESTION.search(text, sentence[0], start))
 
 
-def _to_a_group(part: Part, start: int) -> bool:
+def _to_a_group(analysis: Analysis, sentence: tuple[int, int]) -> bool:
     """ "I hope you all have a great year" in a signed community letter wishes its
     readers well together: no machine pretends to know one of them."""
-    sentence_start, sentence_end = part.analysis.sentence_at(start)
-    return any(sentence_start <= s < sentence_end for s, _ in part.analysis.spans("GROUP_ADDRESS"))
+    sentence_start, sentence_end = sentence
+    return any(sentence_start <= s < sentence_end for s, _ in analysis.spans("GROUP_ADDRESS"))
 
 
 def _small_talk_span(part: Part, start: int) -> tuple[int, int, str]:
@@ -160,5 +177,5 @@ def lint_small_talk(part: lint.LintPart) -> Iterator[lint.StaticHit]:
     """Small talk in an automated marketing template."""
     if not (part.marketing and part.automated):
         return
-    for item, start, end, said in lint.spans(part.items, "FAKE_INTIMACY"):
+    for item, start, end, said in lint.half_spans(part.items, small_talk):
         yield lint.hit("SG102", f"'{said}' is small talk an automated message cannot mean", item, start, end)
