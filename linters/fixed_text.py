@@ -111,15 +111,15 @@ class TemplateHalf:
     def spans_in(self, part: Part) -> Spans:
         """``read`` of ``part``'s own text, in its offsets, answered from its skeleton
         whenever the merge values cannot change the answer."""
+        if part.analysis.hits.keys().isdisjoint(self.labels):
+            return ()  # nothing to build on, in the fixed text or the values
         skeleton = part.skeleton
-        anchors = part.anchors
         if len(skeleton) > CACHED_CHARS:
             return self.read(FixedText(part.text, part.analysis))
         found = self._of_skeleton(skeleton, current_vocabulary())
-        if not anchors:
+        if not part.anchors:
             return found  # no value was stood in for: the skeleton is the text
-        fixed = analyse_fixed(skeleton)
-        to_text = skeleton_to_text(anchors)
+        fixed, to_text = _placing(part)
         for label in self.labels:
             candidates = fixed.spans(label)
             moved = tuple([(to_text(s), to_text(e)) for s, e in candidates])
@@ -138,3 +138,12 @@ class TemplateHalf:
             first = min(first, fixed.sentence_at(start)[0])
             last = max(last, fixed.sentence_at(max(start, end - 1))[1])
         return PLACEHOLDER in skeleton[first:last]
+
+
+def _placing(part: Part) -> tuple[Analysis, Callable[[int], int]]:
+    """The part's skeleton's analysis and the map from its offsets to the part's, made
+    once per part (every half of every rule asks)."""
+    found = part.memo.get("placing")
+    if found is None:
+        found = part.memo["placing"] = (analyse_fixed(part.skeleton), skeleton_to_text(part.anchors))
+    return found  # type: ignore[return-value]

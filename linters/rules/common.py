@@ -48,7 +48,10 @@ def spans(message: Message, label: str) -> Iterator[tuple[Part, int, int]]:
 def half_spans(message: Message, half: TemplateHalf) -> Iterator[tuple[Part, int, int]]:
     """What a rule's per-template half finds in each part, in the part's own offsets:
     read once per template, moved to each recipient's text (``TemplateHalf.spans_in``)."""
+    labels = half.labels
     for part in message.readable():
+        if part.analysis.hits.keys().isdisjoint(labels):
+            continue  # the common case, asked here first: most parts hold none of them
         for start, end in half.spans_in(part):
             yield part, start, end
 
