@@ -90,12 +90,22 @@ class TemplateHalf:
     time and lint time cannot drift."""
 
     def __init__(
-        self, rule_id: str, read: Callable[[FixedText], Spans], labels: tuple[str, ...], window: int, sentence: bool
+        self,
+        rule_id: str,
+        read: Callable[[FixedText], Spans],
+        labels: tuple[str, ...],
+        window: int,
+        sentence: bool,
+        edge: tuple[str | re.Pattern[str], ...] = (),
     ) -> None:
         self.rule_id = rule_id
         self.labels = labels
         self.window = window
         self.sentence = sentence
+        # Words (or patterns of words) the half looks for in its window, which may cut a
+        # merge value in two: the campaign path's stand-ins keep them at a value's edge
+        # (``linters.recipient_classes.fragment_words``).
+        self.edge = edge
         self.read = read
         self.__name__ = read.__name__
         self.__doc__ = read.__doc__

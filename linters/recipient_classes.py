@@ -1172,21 +1172,27 @@ def _words_of_code(code: CodeType, words: set[str]) -> None:
 
 @cache
 def window_labels() -> frozenset[str]:
-    """The labels whose spans rules take fixed-width windows around (WINDOW_LABELS)."""
-    from . import rules
-    return frozenset(label for m in _rule_modules(rules) for label in getattr(m, "WINDOW_LABELS", ()))
+    """The labels whose spans rules take fixed-width windows around: those of every
+    per-template half that reads characters around its spans (``template_half(...,
+    window=N)``), as the rules declare them."""
+    from .rules import all_rules
+
+    return frozenset(
+        label for rule in all_rules() if rule.template is not None and rule.template.window for label in rule.template.labels
+    )
 
 
 @cache
 def fragment_words() -> frozenset[str]:
     """The words rules look for in fixed-width windows of text, which may cut a value in
-    two (each rule module's WINDOW_PATTERNS and WINDOW_WORDS): a stand-in keeps them at
-    a value's edge (``_shape``)."""
-    from . import rules
+    two (each per-template half's ``edge``): a stand-in keeps them at a value's edge
+    (``_shape``)."""
+    from .rules import all_rules
+
     found: set[str] = set()
-    for module in _rule_modules(rules):
-        found.update(_words_in([p.pattern for p in getattr(module, "WINDOW_PATTERNS", ())]))
-        found.update(_words_in(list(getattr(module, "WINDOW_WORDS", ()))))
+    for rule in all_rules():
+        if rule.template is not None:
+            found.update(_words_in([getattr(entry, "pattern", entry) for entry in rule.template.edge]))
     return frozenset(w for w in found if len(w) >= 2)
 
 

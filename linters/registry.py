@@ -31,6 +31,7 @@ registers here) and lists them (``linters.rules.all_rules``).
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -158,14 +159,21 @@ def lint_check(rule_id: str) -> Callable[[LintCheck], LintCheck]:
 
 
 def template_half(
-    rule_id: str, *, labels: tuple[str, ...], window: int = 0, sentence: bool = False
+    rule_id: str,
+    *,
+    labels: tuple[str, ...],
+    window: int = 0,
+    sentence: bool = False,
+    edge: tuple[str | re.Pattern[str], ...] = (),
 ) -> Callable[[Callable[[FixedText], Spans]], TemplateHalf]:
     """Register the per-template half of a rule registered above it in its module.
 
     The half reads a template's fixed text (``linters.fixed_text.FixedText``) and returns
     the spans the rule may report; it builds them only from the spans of ``labels`` and
     reads at most ``window`` characters on either side of each and, with ``sentence``,
-    the sentence it is in. The rule's check (its per-recipient half) asks ``half.spans_in(part)``
+    the sentence it is in; ``edge`` names the words (or patterns) it looks for in that
+    window, which may cut a merge value in two (the campaign's stand-ins keep them). The
+    rule's check (its per-recipient half) asks ``half.spans_in(part)``
     and reads the record; its lint check runs ``half`` over every branch."""
 
     # Imported here: the policy and the CLI read the registry without spaCy, which the
@@ -182,7 +190,7 @@ def template_half(
             raise RuntimeError(f"template half for {rule_id}: name the labels it reads (labels=(...))")
         if window < 0:
             raise RuntimeError(f"template half for {rule_id}: window is a number of characters, at least 0")
-        half = TemplateHalf(rule_id, read, tuple(labels), window, sentence)
+        half = TemplateHalf(rule_id, read, tuple(labels), window, sentence, tuple(edge))
         RULES[rule_id] = replace(registered, template=half)
         return half
 

@@ -174,3 +174,13 @@ def test_lint_runs_the_same_half_as_the_guard(tmp_path: Path) -> None:
     assert [rule for rule, _ in _lint(tmp_path, asked) if rule == "SG401"] == []
     assert ("SG401", "you viewed") in _lint(tmp_path, told)
     assert ("SG302", "ends in 2 hours") in _lint(tmp_path, deadline)
+
+
+def test_the_campaign_reads_its_windows_from_the_halves() -> None:
+    from linters.recipient_classes import fragment_words, window_labels
+
+    windowed = {label for half in HALVES.values() if half.window for label in half.labels}
+    assert window_labels() == windowed == {"OCCASION_GREETING", "STATUS_CLAIM", "TRACKING"}
+    # The words each half looks for in a window that may cut a name in two ("Seymour"
+    # ends in "our", "Thomas" in "as").
+    assert {"as", "one", "of", "our", "us", "if", "when", "have"} <= fragment_words()

@@ -113,9 +113,12 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
 # support"), and before it for "as one of" (``_said_of_the_reader``).
 _FOLLOWING_CHARS = 20
 _BEFORE_CHARS = 12
+# Words read in the window before a status word ("as one of our VIPs"), which may cut a
+# merge value in two.
+_AS_ONE_OF = ("as", "one", "of")
 
 
-@template_half("SG201", labels=("STATUS_CLAIM",), window=_FOLLOWING_CHARS, sentence=True)
+@template_half("SG201", labels=("STATUS_CLAIM",), window=_FOLLOWING_CHARS, sentence=True, edge=_AS_ONE_OF)
 def status_said_to_the_reader(fixed: FixedText) -> Spans:
     """Status words said of the reader ("you're one of our VIPs", "as one of our best
     customers"), not of a service ("our VIP support") and not as an invitation ("become
@@ -193,13 +196,6 @@ def _read_status(read: list[Claim], customer: Customer) -> Iterator[Hit]:
 def _invites(sentence: str) -> bool:
     """ "Join the Insider Club for early access": an invitation anywhere in the sentence."""
     return not _policy_words("invitation_cues").isdisjoint(re.findall(r"[\w'-]+", sentence.lower()))
-
-
-# Words read in a 12-character window that may cut a word in two (see the WINDOW_PATTERNS
-# of personalization/unwanted_occasion.py).
-WINDOW_WORDS = ("as", "one", "of")
-
-WINDOW_LABELS = ("STATUS_CLAIM",)  # the spans that window is taken before
 
 
 def _said_of_the_reader(text: str, start: int) -> bool:

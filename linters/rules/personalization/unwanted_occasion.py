@@ -134,12 +134,6 @@ _OURS_BEFORE = re.compile(r"(?i)\b(?:our|we're|we are|we're turning)\s+(?:\S+\s+
 
 _TO_US_AFTER = re.compile(r"(?i)^\s*(?:,\s*)?to\s+(?:us|all of us|ourselves)\b")
 
-# Patterns read in fixed-width windows that may cut a word in two: the campaign path's
-# stand-ins keep these words at the edge of a value (linters/recipient_classes.py).
-WINDOW_PATTERNS = (_OURS_BEFORE, _TO_US_AFTER)
-
-WINDOW_LABELS = ("OCCASION_GREETING",)  # the spans those windows are taken around
-
 
 _CELEBRATES_WINDOW = 24  # characters around a greeting that say whose occasion it is
 
@@ -150,7 +144,11 @@ def _the_business_celebrates(text: str, start: int, end: int) -> bool:
     return bool(_OURS_BEFORE.search(before) or _TO_US_AFTER.match(text[end : end + _CELEBRATES_WINDOW]))
 
 
-@template_half("SG104", labels=("OCCASION_GREETING",), window=_CELEBRATES_WINDOW)
+# The two patterns read in fixed-width windows that may cut a word in two: the campaign
+# path's stand-ins keep their words at the edge of a value (``edge``).
+@template_half(
+    "SG104", labels=("OCCASION_GREETING",), window=_CELEBRATES_WINDOW, edge=(_OURS_BEFORE, _TO_US_AFTER)
+)
 def occasion_greetings(fixed: FixedText) -> Spans:
     """Greetings of an occasion that is not the sender's own."""
     return tuple(

@@ -42,12 +42,6 @@ _QUESTION_OR_IF = frozenset(
     }
 )
 
-# Read in a 12-character window that may cut a word in two (see the WINDOW_PATTERNS of
-# personalization/unwanted_occasion.py).
-WINDOW_WORDS = _QUESTION_OR_IF
-
-WINDOW_LABELS = ("TRACKING",)  # the spans that window is taken before
-
 
 _ASKED_WINDOW = 12  # characters before a span that say whether it asks
 
@@ -130,7 +124,8 @@ def find_tracking_disclosure(message: Message, settings: ClaimReaderSettings) ->
         yield Hit(f"{claim.describe()}, but {why}", claim.part.name, claim.start, claim.end)
 
 
-@template_half("SG401", labels=("TRACKING",), window=_ASKED_WINDOW)
+# ``_QUESTION_OR_IF`` is read in a 12-character window that may cut a word in two.
+@template_half("SG401", labels=("TRACKING",), window=_ASKED_WINDOW, edge=tuple(_QUESTION_OR_IF))
 def told_tracking(fixed: FixedText) -> Spans:
     """Tracked behaviour the text tells ("you looked at"), not asks about ("Have you
     looked at our new range?"): the words before each span decide."""
