@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field, field_validator
 
 from .registry import Settings
+from .vocabulary import alternation
 
 if TYPE_CHECKING:
     from .message import Message, Part
@@ -365,13 +366,35 @@ def _cues() -> dict[str, re.Pattern[str]]:
     }
 
 
+@cache
+def _not_cues() -> dict[str, re.Pattern[str]]:
+    """cues.json's ``not_cues``: per class, the phrases in which its cue words are no cue
+    (a word of ``words`` at most three words after one of ``before``)."""
+    raw = json.loads((MODEL_DIR / "cues.json").read_text(encoding="utf-8")).get("not_cues", {})
+    found = {}
+    for label, frame in raw.items():
+        words = rf"(?:{alternation(frame['words'])})[\w-]*"
+        before = alternation(frame["before"])
+        found[label] = re.compile(
+            rf"(?<![\w-])(?:{before})\s+(?:[\w'’-]+\s+){{0,3}}?{words}(?:\s+{words})*", re.IGNORECASE
+        )
+    return found
+
+
 def has_cue(label: str, sentence: str) -> bool:
     """Whether ``sentence`` holds one of the words nearly every real ``label`` claim
     holds (linters/data/claim_reader/cues.json; a class without cues needs none). The
     reader learned a few look-alikes from shared words ("you get early access" as
-    status); a rule takes the class and a cue together."""
+    status); a rule takes the class and a cue together. A cue word inside one of the
+    class's ``not_cues`` phrases ("thank you for your feedback": an ask already
+    answered) does not count; another cue in the sentence still does."""
     cues = _cues().get(label)
-    return cues is None or cues.search(sentence) is not None
+    if cues is None:
+        return True
+    not_cues = _not_cues().get(label)
+    if not_cues is not None:
+        sentence = not_cues.sub(" ", sentence)
+    return cues.search(sentence) is not None
 
 
 def holds_span(part: Part, start: int, end: int, labels: Iterable[str]) -> bool:

@@ -49,7 +49,7 @@ MIN_REAL_SHARE = 0.40
 # the real-mail share holds with every written sentence kept (the written half is what
 # teaches the classes in fresh wording), few enough that no newsletter archive teaches
 # one register.
-MAX_PER_SOURCE = 2500
+MAX_PER_SOURCE = 3000
 ARCHITECTURES = ("bow", "ensemble")
 
 

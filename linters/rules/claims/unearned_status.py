@@ -75,7 +75,9 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
     or a sentence naming the customer's own tier, is not a claim, and a status sentence
     needs a word of rank or selection (linters/data/claim_reader/cues.json: "you get
     early access" alone is an offer) outside a rank phrase about a thing ("among our
-    best sellers", "one of our most popular styles": `ranked_things` in claims.json). Its thresholds are the model's, or
+    best sellers", "one of our most popular styles": `ranked_things` in claims.json);
+    a sentence that promises a person's service ("you get a tailor who knows your
+    name": `service_people`) ranks nobody. Its thresholds are the model's, or
     `claim_thresholds` (policy `[claims] thresholds`).
 
     Why it hurts: the person who bought once knows they are not your most valuable
@@ -156,9 +158,28 @@ def _read_claims(message: Message, settings: StatusSettings) -> list[Claim]:
                 continue
             if not has_cue(label, _without_ranked_things(claim.text)):
                 continue  # "you get early access": an offer, not a rank; "our best sellers": a product's
+            if _promises_service(claim.text):
+                continue  # "you get a tailor who knows your name": a service offered, not a rank
             if addresses_reader(part, start) and not _invites(part.text[start:end]):
                 found[key] = claim
     return list(found.values())
+
+
+def _promises_service(sentence: str) -> bool:
+    """ "You get a tailor who knows your name", "you'll have a dedicated adviser who
+    knows your account": a sentence that is a promise of a person's service (the
+    ``service_people`` of claims.json), which the reader read as importance."""
+    return bool(_service_promise(tuple(sorted(_policy_words("service_people")))).match(sentence))
+
+
+@lru_cache(maxsize=16)
+def _service_promise(people: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(
+        r"(?i)\W*(?:(?:and|plus|so)\s+)?"
+        r"(?:you(?:'ll|’ll|\s+will)?\s+(?:get|have|be\s+given|be\s+paired\s+with|be\s+matched\s+with|meet|work\s+with)"
+        r"|get|enjoy|meet|with)\s+(?:a|an|one|your\s+own|your)\s+(?:[\w'’-]+\s+){0,2}?"
+        rf"(?:{alternation(people)})s?\s+(?:who|that|to|on)\b"
+    )
 
 
 def _without_ranked_things(sentence: str) -> str:

@@ -46,9 +46,11 @@ def find_unwanted_occasion(message: Message, settings: OccasionSettings) -> Iter
     `linters/data/occasions.json`. The claim reader (linters/claim_reader.py) finds
     occasions in idiom ("another trip around the sun", "your big day is almost
     here"): a sentence it reads as an `occasion`, to the same customers, is a finding
-    too, unless it speaks of the sender's own occasion ("our 10th anniversary") or
+    too, unless it speaks of the sender's own occasion ("our 10th anniversary"),
     offers gifts for someone else's ("gifts for every birthday on your list",
-    "anniversary ideas for him": `gift_nouns` and `someone_else` in occasions.json).
+    "anniversary ideas for him": `gift_nouns` and `someone_else` in occasions.json) or
+    sells what people buy for one ("save 20% on your anniversary dinner", "book your
+    birthday party with us": `occasion_products` and `offer_words`).
 
     Why it hurts: "unwanted birthday cards from insurance people and dentists." A
     date held for the records is not an invitation to celebrate it; a card from a
@@ -92,6 +94,7 @@ def _read_occasions(message: Message, settings: OccasionSettings) -> list[Claim]
         if not holds_span(claim.part, claim.start, claim.end, ("OCCASION_GREETING",))
         and not (_OURS.search(claim.text) and not _YOURS.search(claim.text))
         and not _gifts_for_someone_else(claim.text)
+        and not _sells_for_the_occasion(claim.text)
     ]
 
 
@@ -105,6 +108,27 @@ def _gifts_for_someone_else(sentence: str) -> bool:
         tuple(word_set("occasion_words", current_vocabulary())),
     )
     return bool(gifts.search(sentence)) and not readers.search(sentence)
+
+
+def _sells_for_the_occasion(sentence: str) -> bool:
+    """ "Save 20% on your anniversary dinner", "book your birthday party with us": an
+    offer of what people buy for an occasion (``occasion_products`` after an occasion
+    word, and an ``offer_words`` word), whenever it falls, not a greeting of the
+    reader's; one that gives them ("your birthday dinner is on us": ``gift_markers``)
+    is one, as a business's gift for the occasion ("your birthday treat") is."""
+    vocabulary = current_vocabulary()
+    goods, offer, given = _occasion_goods(
+        *(tuple(word_set(name, vocabulary)) for name in ("occasion_words", "occasion_products", "offer_words", "gift_markers"))
+    )
+    return bool(goods.search(sentence) and offer.search(sentence)) and not given.search(sentence)
+
+
+@lru_cache(maxsize=16)
+def _occasion_goods(
+    occasions: tuple[str, ...], products: tuple[str, ...], offers: tuple[str, ...], gifts: tuple[str, ...]
+) -> tuple[re.Pattern[str], ...]:
+    goods = re.compile(rf"(?i)\b(?:{alternation(occasions)})\s+(?:{alternation(products)})\b")
+    return goods, *(re.compile(rf"(?i)\b(?:{alternation(words)})\b") for words in (offers, gifts))
 
 
 @lru_cache(maxsize=16)
