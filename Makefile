@@ -103,6 +103,7 @@ clean:
 # The rule catalog snapshot (linters/data/catalog.json) and the README's rules table.
 catalog: $(STAMP)
 	$(BIN)/python -m linters.catalog
+	$(BIN)/python -c "from linters.recipient_classes import write_source_words; print('wrote', write_source_words())"
 
 # The claim reader (linters/claim_reader.py): trained from training/claims/train/ into
 # linters/data/claim_reader/ (fixed seed, data digest in its meta; a few minutes on 2

@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -677,3 +678,31 @@ def test_the_classes_seen_once_are_bounded(monkeypatch):
     memo = Memo()
     assert [memo.first_sight((n,)) for n in (1, 2, 3, 1, 4, 1)] == [True, True, True, False, True, True]
     assert len(memo._sighted) == 3
+
+
+def test_the_source_words_snapshot_gives_the_words_of_the_code() -> None:
+    """``linters/data/source_words.json`` (``make catalog``) spares a campaign compiling
+    the engine at start; what it gives is what reading the code gives."""
+    from linters import recipient_classes as rc
+
+    live: set[str] = set()
+    for path in sorted(Path(rc.__file__).parent.rglob("*.py")):
+        rc._words_of_code(rc._code_of(path), live)
+    rc._source_words.cache_clear()
+    try:
+        assert rc._source_words() == frozenset(live)
+    finally:
+        rc._source_words.cache_clear()
+
+
+def test_a_file_edited_since_the_snapshot_is_read_from_its_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    from linters import recipient_classes as rc
+
+    stale = {name: ("0" * 64, ["zqxstale"]) for name in rc._kept_source_words()}
+    monkeypatch.setattr(rc, "_kept_source_words", lambda: stale)
+    rc._source_words.cache_clear()
+    try:
+        words = rc._source_words()
+    finally:
+        rc._source_words.cache_clear()
+    assert "zqxstale" not in words and {"https", "unsubscribe"} <= words
