@@ -369,14 +369,14 @@ def _cues() -> dict[str, re.Pattern[str]]:
 @cache
 def _not_cues() -> dict[str, re.Pattern[str]]:
     """cues.json's ``not_cues``: per class, the phrases in which its cue words are no cue
-    (a word of ``words`` at most three words after one of ``before``)."""
+    (a word of ``words`` after one of ``before``, at most two of ``between`` between)."""
     raw = json.loads((MODEL_DIR / "cues.json").read_text(encoding="utf-8")).get("not_cues", {})
     found = {}
     for label, frame in raw.items():
         words = rf"(?:{alternation(frame['words'])})[\w-]*"
-        before = alternation(frame["before"])
+        before, between = alternation(frame["before"]), alternation(frame.get("between", ()))
         found[label] = re.compile(
-            rf"(?<![\w-])(?:{before})\s+(?:[\w'’-]+\s+){{0,3}}?{words}(?:\s+{words})*", re.IGNORECASE
+            rf"(?<![\w-])(?:{before})\s+(?:(?:{between})\s+){{0,2}}{words}(?:\s+{words})*", re.IGNORECASE
         )
     return found
 

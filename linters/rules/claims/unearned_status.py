@@ -133,7 +133,10 @@ def status_said_to_the_reader(fixed: FixedText) -> Spans:
         if following and following[0].strip(".,!?").lower() in not_about_people:
             continue
         sentence = analysis.sentence_at(start)
-        if not (speaks_to_reader(text, sentence) or _said_of_the_reader(text, start)):
+        # Outside any sentence (never, for a matched span) the half reads the span alone,
+        # not the whole text as ``addresses_reader`` would: it reads only what it declares.
+        read = sentence if sentence[1] > sentence[0] else (start, end)
+        if not (speaks_to_reader(text, read) or _said_of_the_reader(text, start)):
             continue
         if not _invitation(text, sentence[0], start):
             found.append((start, end))
@@ -168,8 +171,15 @@ def _read_claims(message: Message, settings: StatusSettings) -> list[Claim]:
 def _promises_service(sentence: str) -> bool:
     """ "You get a tailor who knows your name", "you'll have a dedicated adviser who
     knows your account": a sentence that is a promise of a person's service (the
-    ``service_people`` of claims.json), which the reader read as importance."""
-    return bool(_service_promise(tuple(sorted(_policy_words("service_people")))).match(sentence))
+    ``service_people`` of claims.json), which the reader read as importance, and says
+    nothing of what the reader is."""
+    promise = _service_promise(tuple(sorted(_policy_words("service_people"))))
+    return bool(promise.match(sentence)) and not _SAYS_WHAT_YOU_ARE.search(sentence)
+
+
+# "... who knows you are one of the very few", "with a banker on call, you're one of the
+# chosen few": a sentence that also says what the reader is claims it, service or not.
+_SAYS_WHAT_YOU_ARE = re.compile(r"(?i)\byou(?:'re|’re|\s+are|\s+were|'ve\s+been|’ve\s+been|\s+have\s+been)\b")
 
 
 @lru_cache(maxsize=16)

@@ -95,7 +95,9 @@ def small_talk(fixed: FixedText) -> Spans:
 def _reported_not_asked(text: str, sentence: tuple[int, int], start: int) -> bool:
     """ "Your community wants to know how things are going" reports what someone else
     wants to know; "Just checking how things are going" asks the reader."""
-    return bool(_REPORTED_QUESTION.search(text, sentence[0], start))
+    # A slice, not search(text, pos): a \b at ``pos`` would look at the character before
+    # the sentence, which the half does not declare it reads.
+    return bool(_REPORTED_QUESTION.search(text[sentence[0] : start]))
 
 
 def _to_a_group(analysis: Analysis, sentence: tuple[int, int]) -> bool:

@@ -111,24 +111,29 @@ def _gifts_for_someone_else(sentence: str) -> bool:
 
 
 def _sells_for_the_occasion(sentence: str) -> bool:
-    """ "Save 20% on your anniversary dinner", "book your birthday party with us": an
-    offer of what people buy for an occasion (``occasion_products`` after an occasion
-    word, and an ``offer_words`` word), whenever it falls, not a greeting of the
-    reader's; one that gives them ("your birthday dinner is on us": ``gift_markers``)
-    is one, as a business's gift for the occasion ("your birthday treat") is."""
+    """ "Save 20% on your anniversary dinner", "book your birthday party with us",
+    "anniversary packages from £99": an offer of what people buy for an occasion
+    (``occasion_products`` after an occasion word, governed by one of ``offer_words`` a
+    few words before it, or priced), whenever it falls, not a greeting of the reader's.
+    One that gives them ("your birthday dinner is on us": ``gift_markers``) is one, as
+    a business's gift for the occasion ("your birthday treat") is; so is a wish that
+    only mentions the goods ("we hope your birthday celebration is a wonderful one")."""
     vocabulary = current_vocabulary()
-    goods, offer, given = _occasion_goods(
+    offered, priced, given = _occasion_goods(
         *(tuple(word_set(name, vocabulary)) for name in ("occasion_words", "occasion_products", "offer_words", "gift_markers"))
     )
-    return bool(goods.search(sentence) and offer.search(sentence)) and not given.search(sentence)
+    return bool(offered.search(sentence) or priced.search(sentence)) and not given.search(sentence)
 
 
 @lru_cache(maxsize=16)
 def _occasion_goods(
     occasions: tuple[str, ...], products: tuple[str, ...], offers: tuple[str, ...], gifts: tuple[str, ...]
 ) -> tuple[re.Pattern[str], ...]:
-    goods = re.compile(rf"(?i)\b(?:{alternation(occasions)})\s+(?:{alternation(products)})\b")
-    return goods, *(re.compile(rf"(?i)\b(?:{alternation(words)})\b") for words in (offers, gifts))
+    goods = rf"(?:{alternation(occasions)})\s+(?:{alternation(products)})\b"
+    # The offer word governs the goods: at most four words between ("save 20% on your").
+    offered = re.compile(rf"(?i)\b(?:{alternation(offers)})\b(?:\s+[^\s.!?;:]+){{0,4}}?\s+{goods}")
+    priced = re.compile(rf"(?i)\b{goods}\s+(?:(?:are|is)\s+)?(?:from|starting\s+at|at|for)\s+[£$€]?\d")
+    return offered, priced, re.compile(rf"(?i)\b(?:{alternation(gifts)})\b")
 
 
 @lru_cache(maxsize=16)
