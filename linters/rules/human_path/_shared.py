@@ -14,15 +14,15 @@ import re
 
 from ...findings import Action, Hit
 from ...message import Part
+from ...nlp import current_vocabulary
 from ...policy import printed_text as printed_text  # what [sender] checks, for a rule's own table
+from ...vocabulary import word_set
 
 # The tags that open and close a link: an addition attached inside one would be linked too.
 _ANCHOR_TAG = re.compile(r"(?i)<(/?)a\b[^<>]*>")
 # An SSML script's opening tag: what is spoken starts after it.
 _SSML_OPEN = re.compile(r"\s*<speak\b[^>]*>\s*", re.I)
 _WORD = re.compile(r"[^\W_][\w'\u2019&.-]*")
-# Words a company's name may carry that readers leave out ("Northwind Ltd" is "Northwind").
-_NAME_FILLER = frozenset({"the", "inc", "inc.", "llc", "ltd", "ltd.", "co", "co.", "gmbh", "plc", "corp", "&", "and"})
 def text_end(part: Part) -> int:
     """Where the part's text ends, trailing white space left out."""
     return len(part.text.rstrip())
@@ -89,7 +89,10 @@ def anchor_spans(html: str) -> list[tuple[int, int]]:
 
 def name_words(name: str) -> list[str]:
     """The words of a sender's name that readers say ("Northwind" of "Northwind Ltd")."""
-    return [w for w in _WORD.findall(name.casefold()) if w not in _NAME_FILLER]
+    # Words a company's name may carry that readers leave out ("Northwind Ltd" is
+    # "Northwind"): human_path.json's company_filler.
+    filler = word_set("company_filler", current_vocabulary())
+    return [w for w in _WORD.findall(name.casefold()) if w not in filler]
 
 
 # Links and addresses: a brand in "northwind.example/boots" is a domain, not a name given.

@@ -14,34 +14,11 @@ from ...message import Message
 from ...models import Customer
 from ...nlp import current_vocabulary
 from ...registry import lint_check, rule, template_half
-from ...vocabulary import alternation, word_set
+from ...vocabulary import alternation, word_set, words
 from ..common import half_spans
 
 # TRACKING (words that say "we watched what you did") is matched from linters/data/privacy.json;
 # the template linter reuses the label.
-
-# "Next time you're near our store" and "whenever you're in town" ask too.
-_QUESTION_OR_IF = frozenset(
-    {
-        "have",
-        "did",
-        "if",
-        "when",
-        "once",
-        "after",
-        "can",
-        "could",
-        "will",
-        "would",
-        "do",
-        "whenever",
-        "time",
-        "anytime",
-        "ever",
-        "whether",
-    }
-)
-
 
 _ASKED_WINDOW = 12  # characters before a span that say whether it asks
 
@@ -49,7 +26,7 @@ _ASKED_WINDOW = 12  # characters before a span that say whether it asks
 def _asked_not_told(text: str, start: int) -> bool:
     """ "Have you looked at our new range?" asks; "you looked at" tells."""
     words = text[max(0, start - _ASKED_WINDOW) : start].split()
-    return bool(words) and words[-1].lower().strip(",") in _QUESTION_OR_IF
+    return bool(words) and words[-1].lower().strip(",") in word_set("asking_words", current_vocabulary())
 
 
 def _may_know(customer: Customer | None) -> bool:
@@ -124,8 +101,8 @@ def find_tracking_disclosure(message: Message, settings: ClaimReaderSettings) ->
         yield Hit(f"{claim.describe()}, but {why}", claim.part.name, claim.start, claim.end)
 
 
-# ``_QUESTION_OR_IF`` is read in a 12-character window that may cut a word in two.
-@template_half("SG401", labels=("TRACKING",), window=_ASKED_WINDOW, edge=tuple(_QUESTION_OR_IF))
+# The asking words (privacy.json) are read in a 12-character window that may cut a word in two.
+@template_half("SG401", labels=("TRACKING",), window=_ASKED_WINDOW, edge=words("asking_words"))
 def told_tracking(fixed: FixedText) -> Spans:
     """Tracked behaviour the text tells ("you looked at"), not asks about ("Have you
     looked at our new range?"): the words before each span decide."""
