@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pydantic import Field
 
 from ...findings import Action, Hit
-from ...message import Message, Part
-from ...registry import Settings, rule
+from ...fixed_text import FixedText, Spans
+from ...message import Message
+from ...nlp import Analysis
+from ...registry import Settings, rule, template_half
 from ..common import longest_first
 
 # Offers and calls to buy, counted by SG502.
@@ -42,7 +44,7 @@ def find_upsell_overload(message: Message, settings: UpsellSettings) -> Iterator
     if message.request.purpose != "transactional":
         return
     for part in message.readable():
-        offers = _distinct_offers(part, longest_first(part.analysis.spans("OFFER")))
+        offers = distinct_offers.spans_in(part)
         if len(offers) <= settings.max_offers:
             continue
         start, end = offers[settings.max_offers]
@@ -61,16 +63,23 @@ _OFFER_OBJECT = re.compile(r"[^\W\d_]+")
 _OBJECT_WORDS = 3
 
 
-def _distinct_offers(part: Part, offers: list[tuple[int, int]]) -> list[tuple[int, int]]:
+@template_half("SG502", labels=("OFFER",), sentence=True)
+def distinct_offers(fixed: FixedText) -> Spans:
+    """Offers and calls to buy, an amount offered again for the same thing in the same
+    words counted once (the words after it, to the end of its sentence, say what for)."""
+    return tuple(_distinct_offers(fixed.text, fixed.analysis, longest_first(fixed.analysis.spans("OFFER"))))
+
+
+def _distinct_offers(text: str, analysis: Analysis, offers: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """``offers`` without the repeats of an amount already offered for the same thing in
     the same words: "10% off your next purchase!" then "a coupon for 10% off your next
     purchase" is one offer; "20% off coats. 20% off boots." are two."""
     seen: set[tuple[str, tuple[str, ...]]] = set()
     kept = []
     for start, end in offers:
-        said = " ".join(part.text[start:end].casefold().split())
+        said = " ".join(text[start:end].casefold().split())
         if any(ch.isdigit() for ch in said):
-            key = (said, _offered_for(part, start, end))
+            key = (said, _offered_for(text, analysis, start, end))
             if key in seen:
                 continue
             seen.add(key)
@@ -78,8 +87,8 @@ def _distinct_offers(part: Part, offers: list[tuple[int, int]]) -> list[tuple[in
     return kept
 
 
-def _offered_for(part: Part, start: int, end: int) -> tuple[str, ...]:
+def _offered_for(text: str, analysis: Analysis, start: int, end: int) -> tuple[str, ...]:
     """The first words after an offer, up to the end of its sentence."""
-    stop = max(part.analysis.sentence_at(start)[1], end)
-    words = _OFFER_OBJECT.findall(part.text, end, stop)
+    stop = max(analysis.sentence_at(start)[1], end)
+    words = _OFFER_OBJECT.findall(text, end, stop)
     return tuple(w.casefold() for w in words[:_OBJECT_WORDS])
