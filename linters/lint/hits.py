@@ -87,3 +87,13 @@ def half_spans(items: list[Analysed], half: TemplateHalf) -> Iterator[tuple[Anal
     for item in items:
         for start, end in half(FixedText(item.segment.text, item.analysis)):
             yield item, start, end, item.segment.excerpt(start, end)
+
+
+def unguarded_spans(
+    items: list[Analysed], half: TemplateHalf, conditions: list[str]
+) -> Iterator[tuple[Analysed, int, int, str]]:
+    """``half_spans`` outside every ``{{#if}}`` on one of ``conditions``: what a rule says
+    to every reader that only some readers may be told."""
+    for item, start, end, said in half_spans(items, half):
+        if not guarded(item.segment.conditions, conditions):
+            yield item, start, end, said

@@ -161,14 +161,9 @@ def lint_history_said_to_everyone(part: lint.LintPart) -> Iterator[lint.StaticHi
     """A shared-history claim in fixed text outside any ``{{#if}}`` on a history variable."""
     settings = part.settings
     allowed = settings.history_conditions + settings.status_conditions
-    for item, start, end, said in lint.half_spans(part.items, history_claims):
-        if lint.guarded(item.segment.conditions, allowed):
-            continue
-        yield lint.hit(
-            "SG202",
+    for item, start, end, said in lint.unguarded_spans(part.items, history_claims, allowed):
+        message = (
             f"'{said}' claims a shared history with every reader; put it inside {{{{#if}}}} on a "
-            f"history variable ({', '.join(settings.history_conditions[:3])}, ...)",
-            item,
-            start,
-            end,
+            f"history variable ({', '.join(settings.history_conditions[:3])}, ...)"
         )
+        yield lint.hit("SG202", message, item, start, end)

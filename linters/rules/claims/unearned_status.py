@@ -257,14 +257,9 @@ def _invitation(text: str, sentence_start: int, start: int) -> bool:
 def lint_status_said_to_everyone(part: lint.LintPart) -> Iterator[lint.StaticHit]:
     """A status claim in fixed text outside any ``{{#if}}`` on a status variable."""
     conditions = part.settings.status_conditions
-    for item, start, end, said in lint.half_spans(part.items, status_said_to_the_reader):
-        if lint.guarded(item.segment.conditions, conditions):
-            continue
-        yield lint.hit(
-            "SG201",
+    for item, start, end, said in lint.unguarded_spans(part.items, status_said_to_the_reader, conditions):
+        message = (
             f"'{said}' is said to every reader; put it inside {{{{#if}}}} on a status variable "
-            f"({', '.join(conditions[:3])}, ...)",
-            item,
-            start,
-            end,
+            f"({', '.join(conditions[:3])}, ...)"
         )
+        yield lint.hit("SG201", message, item, start, end)

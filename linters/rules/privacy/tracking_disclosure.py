@@ -139,14 +139,9 @@ _SUPPOSES = re.compile(
 def lint_tracking_without_consent_condition(part: lint.LintPart) -> Iterator[lint.StaticHit]:
     """Tracked behaviour named in fixed text outside any ``{{#if}}`` on a consent variable."""
     conditions = part.settings.consent_conditions
-    for item, start, end, said in lint.half_spans(part.items, told_tracking):
-        if lint.guarded(item.segment.conditions, conditions):
-            continue
-        yield lint.hit(
-            "SG401",
+    for item, start, end, said in lint.unguarded_spans(part.items, told_tracking, conditions):
+        message = (
             f"'{said}' reveals tracked behaviour and is not inside {{{{#if}}}} on a consent variable "
-            f"({', '.join(conditions[:2])})",
-            item,
-            start,
-            end,
+            f"({', '.join(conditions[:2])})"
         )
+        yield lint.hit("SG401", message, item, start, end)
