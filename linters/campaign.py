@@ -36,12 +36,10 @@ from pydantic import ValidationError
 from .address import given_names
 from .engine import active_rules, check, judge_safely, render_parts, run_rules, within_limits
 from .findings import Decision, Result, decide
-from .fixed_text import CACHED_CHARS
 from .limits import check_all_but_data
 from .message import Message, Part, build_part
 from .models import InlineTemplate, RequestError, SendRequest, aware, load_json, parse_request
 from .nlp import Extension, current_vocabulary, lemma_table, value_needs_pipeline, words_a_value_needs
-from .number_stand_ins import NumberStandIns
 from .policy import Policy
 from .recipient_classes import (
     Canonical,
@@ -306,17 +304,8 @@ class Campaign:
                 windowed=self._template_has(window_labels()),
                 needs_pipeline=lambda value: value_needs_pipeline(value, extension),
                 given=given_names(),
-                numbers=self._number_stand_ins(needed, template_texts),
             )
         return self._stand_ins_found
-
-    def _number_stand_ins(self, needed: frozenset[str] | None, template_texts: tuple[str, ...]) -> NumberStandIns | None:
-        """Number values may be stood in for where no value goes to spaCy unforeseen
-        (``needed``) and the claim reader reads every part from its skeleton (a part
-        longer than that is read with its values, digits and all)."""
-        if needed is None or any(len(text) > CACHED_CHARS for text in self.template.parts.values()):
-            return None
-        return NumberStandIns(needed, template_texts)
 
     def _template_has(self, labels: frozenset[str]) -> bool:
         """Whether the template's own text (every value missing) has a span of ``labels``;

@@ -85,7 +85,6 @@ from .html_text import visible_text
 from .limits import read_of_html
 from .models import Customer, SendRequest
 from .normalize import skeleton_table
-from .number_stand_ins import Numbers, NumberStandIns, digit_runs
 from .vocabulary import Extension, alternation, data_files, load, words
 
 # Deeper or larger merge data is judged on its own (linters.limits refuses it anyway).
@@ -118,7 +117,6 @@ class Canonical:
     names: tuple[str | None, ...]  # the customer's NAME_FIELDS, () without a customer
     shown: dict[str, str]  # the recipient's word -> its stand-in
     kept_name: bool = False  # a name of the customer's is not stood in for (``Memo.first_sight``)
-    numbers: Numbers | None = None  # number values -> their stand-ins (``linters.number_stand_ins``)
 
     @property
     def back(self) -> dict[str, str]:
@@ -136,14 +134,8 @@ class Canonical:
         in JSON than its stand-in's, so the data limits are not a property of its class)."""
         return all(v.isascii() for v in self.shown)
 
-    @property
-    def values_shown(self) -> dict[str, str]:
-        """Every merge value stood in for (words and numbers) -> its stand-in."""
-        return {**self.shown, **self.numbers.shown} if self.numbers else self.shown
-
     def stand_in_data(self) -> dict[str, Any]:
-        shown = self.values_shown
-        return _map_strings(self.data, shown) if shown else self.data
+        return _map_strings(self.data, self.shown) if self.shown else self.data
 
     def stand_in_names(self) -> dict[str, str | None]:
         return {
@@ -173,11 +165,6 @@ class Entry:
     # Whether no example holds a stand-in's letters: then each recipient gets them as
     # they are (``put_back`` would return them unchanged).
     plain: bool = False
-    # The runs of digits of the texts read, and of the examples: a recipient whose
-    # numbers were stood in shares no judgement that read its digits or printed a
-    # stand-in's (``linters.number_stand_ins``).
-    digit_runs: frozenset[str] = frozenset()
-    example_runs: frozenset[str] = frozenset()
 
     @property
     def paths(self) -> tuple[tuple[str, ...], ...]:
@@ -195,8 +182,7 @@ class Entry:
     ) -> Entry | None:
         """The entry, or None when what was read cannot be searched for names (too long,
         or holding letters like a stand-in's)."""
-        texts = "\n".join(_texts_in(list(reads.values())))
-        letters = letters_of(texts)
+        letters = letters_of("\n".join(_texts_in(list(reads.values()))))
         if letters is None or _LIKE_A_STAND_IN_BYTES.search(letters):
             return None
         getters = []
@@ -211,34 +197,17 @@ class Entry:
             if isinstance(value, (datetime, time, BaseModel)) or (isinstance(value, (list, dict)) and value):
                 delicate.append(i)
         plain = not any(_STAND_IN_LETTERS.search(text) for _, message, excerpt in examples for text in (message, excerpt))
-        example_runs = frozenset().union(*(digit_runs(m + "\n" + e) for _, m, e in examples))
         return cls(
-            tuple(reads.items()),
-            decision,
-            rules,
-            examples,
-            tuple(getters),
-            tuple(delicate),
-            letters,
-            tests,
-            plain,
-            digit_runs(texts),
-            example_runs,
+            tuple(reads.items()), decision, rules, examples, tuple(getters), tuple(delicate), letters, tests, plain
         )
 
     def shares_with(self, canonical: Canonical) -> bool:
         """Whether none of the recipient's stood-in words is in a text this judgement read."""
-        if canonical.numbers is not None and not self.digit_runs.isdisjoint(canonical.numbers.runs):
-            return False
         letters = self.letters
         return not letters or not any(word in letters for word in canonical.words)
 
     def verdict_parts(self, canonical: Canonical) -> tuple[tuple[str, str, str], ...] | None:
-        """The examples with the recipient's words put back; None if one cannot be (a
-        number's stand-in is never put back: a recipient whose verdict prints one is
-        judged on its own)."""
-        if canonical.numbers is not None and not self.example_runs.isdisjoint(canonical.numbers.stand_in_runs):
-            return None
+        """The examples with the recipient's words put back; None if one cannot be."""
         if self.plain or not canonical.shown:
             return self.examples
         back = canonical.back
@@ -586,7 +555,6 @@ class StandIns:
         windowed: bool = True,
         needs_pipeline: Callable[[str], bool] = lambda value: True,
         given: Container[str] = frozenset(),
-        numbers: NumberStandIns | None = None,
     ):
         """``known``: the words some rule reads by their letters (``known_words``, and
         those that send a value to spaCy); ``lemmas``: the lemma table, whose words are
@@ -605,8 +573,6 @@ class StandIns:
         # customer's own name, the rules read a given name as they read any plain word
         # (by its relation to the record's names), so it may be stood in for there.
         self._given = given
-        # Number values (totals, balances, dates) stood in by their shape; None: never.
-        self._numbers = numbers
         # Every recipient on its own when the template or policy holds a stand-in's
         # letters, or the template joins a value to letters or to another value.
         joined = values_joined(parts or {})
@@ -733,34 +699,14 @@ class StandIns:
                 + [leaf for leaf in leaves if joined and leaf.lower() in joined]
             )
             shown = _shown(chosen, text, self._fragments if windowed else _NONE)
-        numbers = self._numbers_of(data, leaves, shown)
-        mapping = {**shown, **numbers.shown} if numbers is not None else shown
         # The moment with its zone: a rule may print the hour as the request gave it.
-        get = mapping.get
+        get = shown.get
         key = (
             (moment, moment.tzinfo),
-            ("flat", tuple(data), tuple(map(get, values, values))) if flat else _freeze(data, mapping),
-            customer is not None and tuple(map(shown.get, names, names)),  # type: ignore[arg-type]
+            ("flat", tuple(data), tuple(map(get, values, values))) if flat else _freeze(data, shown),
+            customer is not None and tuple(map(get, names, names)),  # type: ignore[arg-type]
         )
-        kept_name = any(n.__class__ is str and n not in shown for n in names)
-        return Canonical(key, data, names, shown, kept_name=kept_name, numbers=numbers)
-
-    def _numbers_of(self, data: dict[str, Any], leaves: list[Any], shown: dict[str, str]) -> Numbers | None:
-        """The recipient's number values with their stand-ins; None when it has none, or
-        when they cannot be stood in for (``NumberStandIns.shown``)."""
-        finder = self._numbers
-        if finder is None or self._off:
-            return None
-        joined = {str(data.get(key, "")) for key in self._joined}
-        chosen = [
-            leaf
-            for leaf in leaves
-            if leaf.__class__ is str and leaf not in shown and leaf not in joined and finder.eligible(leaf)
-        ]
-        if not chosen:
-            return None
-        kept = set(chosen)
-        return finder.shown(chosen, [leaf for leaf in leaves if leaf.__class__ is str and leaf not in kept])
+        return Canonical(key, data, names, shown, kept_name=any(n.__class__ is str and n not in shown for n in names))
 
 
 # What ``StandIns._flags_of`` knows of a value: seen (so never 0), a plain word no rule

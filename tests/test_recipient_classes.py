@@ -31,6 +31,7 @@ from linters.recipient_classes import (
     Trace,
     _stand_in,
     _with_capitals,
+    letters_of,
     put_back,
     same,
 )
@@ -706,3 +707,14 @@ def test_a_file_edited_since_the_snapshot_is_read_from_its_code(monkeypatch: pyt
     finally:
         rc._source_words.cache_clear()
     assert "zqxstale" not in words and {"https", "unsubscribe"} <= words
+
+
+@given(st.text(alphabet="ab Zé\u0301£€¥\u2018\u2019\u201c\u201d\u2013\u2014\u2022\u00a0ﬁ™1\n", max_size=40))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_the_letters_of_a_text_with_symbols_are_read_as_the_slow_path_reads_them(text):
+    """Currency signs, dashes and curly quotes are dropped before the ASCII test
+    (``letters_of``); the letters are those the full Unicode reading finds."""
+    from linters.recipient_classes import _NOT_LOWER_LETTERS, _as_read
+
+    slow = _as_read(text).encode("ascii", "ignore").lower().translate(None, _NOT_LOWER_LETTERS)
+    assert letters_of(text) == slow
