@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import lru_cache
 
 from pydantic import Field
 
@@ -14,7 +15,9 @@ from ...fixed_text import FixedText, Spans
 from ...lint import hits as lint
 from ...message import Message
 from ...models import Customer
+from ...nlp import current_vocabulary
 from ...registry import lint_check, rule, template_half
+from ...vocabulary import alternation, word_set
 from ..common import half_spans, sentence_removal
 from ._shared import VOCABULARY_CLAIMS, _record_summary, claim_edit
 
@@ -58,7 +61,9 @@ def find_fake_relationship(message: Message, settings: RelationshipSettings) -> 
     `returning_min_purchases` purchases and not a customer for `long_time_years`), in
     an automated message (a person writing "after our call" knows what they share),
     and when the sentence names a party (we, our, you, your); an anniversary greeting
-    it also reads as an `occasion` is left to SG104.
+    it also reads as an `occasion` is left to SG104, and an invitation to bring or refer
+    someone of the reader's own ("bring an old friend along") claims no history with
+    the sender.
 
     Why it hurts: "we've missed you" to someone who never bought anything is a
     relationship invented by a mail merge, and the reader knows it.
@@ -108,6 +113,7 @@ def _read_history(message: Message, customer: Customer, settings: RelationshipSe
         for claim in claims(message, "shared_history", settings.claim_thresholds)
         if _PARTIES.search(claim.text)
         and (claim.part.name, claim.start) not in occasions
+        and not _brings_a_companion(claim.text)
         and not holds_span(claim.part, claim.start, claim.end, VOCABULARY_CLAIMS)
     ]
     # The record is read only when there is a claim (see personalization/unwanted_occasion.py).
@@ -122,6 +128,25 @@ def _read_history(message: Message, customer: Customer, settings: RelationshipSe
             cut_end,
             fix="",
         )
+
+
+def _brings_a_companion(sentence: str) -> bool:
+    """An invitation to bring or refer someone of the reader's own ("bring an old friend
+    along", "refer a friend and you both get £10"): the friendship it names is the
+    reader's with someone else, not one the sender claims with the reader
+    (``companion_verbs`` and ``companions`` in claims.json)."""
+    vocabulary = current_vocabulary()
+    pattern = _companion_pattern(tuple(word_set("companion_verbs", vocabulary)), tuple(word_set("companions", vocabulary)))
+    return pattern.search(sentence) is not None
+
+
+@lru_cache(maxsize=16)
+def _companion_pattern(verbs: tuple[str, ...], companions: tuple[str, ...]) -> re.Pattern[str]:
+    # The verb, a determiner, at most one word between ("an old", "your best"), the companion.
+    return re.compile(
+        rf"(?i)\b(?:{alternation(verbs)})\s+(?:(?:a|an|your|one|two|some|any|the)\s+)?(?:[\w'-]+\s+)?"
+        rf"(?:{alternation(companions)})\b"
+    )
 
 
 def _any_history(customer: Customer, settings: RelationshipSettings, message: Message) -> bool:

@@ -101,13 +101,14 @@ def _read_occasions(message: Message, settings: OccasionSettings) -> list[Claim]
 def _gifts_for_someone_else(sentence: str) -> bool:
     """ "Gifts for every birthday on your list", "anniversary ideas for him", "a card for
     your mum's birthday": marketing about someone else's occasion, unless the sentence
-    also makes it the reader's ("a birthday gift for you", "your big birthday")."""
-    gifts, readers = _gift_patterns(
-        tuple(word_set("gift_nouns", current_vocabulary())),
-        tuple(word_set("someone_else", current_vocabulary())),
-        tuple(word_set("occasion_words", current_vocabulary())),
+    also makes it the reader's ("a birthday gift for you", "your big birthday"). Gift
+    ideas for an occasion are marketing whoever's it is ("looking for anniversary gift
+    ideas?", "gift ideas for your anniversary": ``gift_guides``)."""
+    vocabulary = current_vocabulary()
+    gifts, readers, guides = _gift_patterns(
+        *(tuple(word_set(name, vocabulary)) for name in ("gift_nouns", "someone_else", "occasion_words", "gift_guides"))
     )
-    return bool(gifts.search(sentence)) and not readers.search(sentence)
+    return (bool(gifts.search(sentence)) and not readers.search(sentence)) or bool(guides.search(sentence))
 
 
 def _sells_for_the_occasion(sentence: str) -> bool:
@@ -138,14 +139,21 @@ def _occasion_goods(
 
 @lru_cache(maxsize=16)
 def _gift_patterns(
-    gift_nouns: tuple[str, ...], someone_else: tuple[str, ...], occasions: tuple[str, ...]
-) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    gift_nouns: tuple[str, ...], someone_else: tuple[str, ...], occasions: tuple[str, ...], guide_words: tuple[str, ...]
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    # Gift ideas for an occasion, whoever's it is: "anniversary gift ideas", "gift ideas
+    # for your anniversary", "our birthday gift guide".
+    nouns, guide, occasion = alternation(gift_nouns), alternation(guide_words), alternation(occasions)
+    guides = re.compile(
+        rf"(?i)\b(?:{occasion})\s+(?:(?:{nouns})\s+)?(?:{guide})\b"
+        rf"|\b(?:{nouns})\s+(?:{guide})\s+for\s+(?:your\s+|an?\s+|the\s+)?(?:[\w'-]+\s+)?(?:{occasion})\b"
+    )
     gifts = re.compile(
         rf"(?i)\b(?:{alternation(gift_nouns)})\s+(?:[\w'-]+\s+)?for\s+(?:your\s+)?(?:{alternation(someone_else)})\b"
         r"|\bon\s+(?:your|their)\s+(?:gift\s+|shopping\s+)?lists?\b"
     )
     readers = re.compile(rf"(?i)\b(?:for|to)\s+you\b|\byour\s+(?:[\w-]+\s+)?(?:{alternation(occasions)})\b")
-    return gifts, readers
+    return gifts, readers, guides
 
 
 def _occasion_unwanted(customer: Customer, settings: OccasionSettings) -> str | None:
