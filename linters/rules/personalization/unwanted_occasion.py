@@ -149,10 +149,10 @@ def _gift_patterns(
         rf"|\b(?:{nouns})\s+(?:{guide})\s+for\s+(?:your\s+|an?\s+|the\s+)?(?:[\w'-]+\s+)?(?:{occasion})\b"
     )
     gifts = re.compile(
-        rf"(?i)\b(?:{alternation(gift_nouns)})\s+(?:[\w'-]+\s+)?for\s+(?:your\s+)?(?:{alternation(someone_else)})\b"
+        rf"(?i)\b(?:{nouns})\s+(?:[\w'-]+\s+)?for\s+(?:your\s+)?(?:{alternation(someone_else)})\b"
         r"|\bon\s+(?:your|their)\s+(?:gift\s+|shopping\s+)?lists?\b"
     )
-    readers = re.compile(rf"(?i)\b(?:for|to)\s+you\b|\byour\s+(?:[\w-]+\s+)?(?:{alternation(occasions)})\b")
+    readers = re.compile(rf"(?i)\b(?:for|to)\s+you\b|\byour\s+(?:[\w-]+\s+)?(?:{occasion})\b")
     return gifts, readers, guides
 
 
