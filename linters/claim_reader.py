@@ -253,6 +253,9 @@ class Claim:
     text: str
     label: str
     score: float
+    # The sentence as the reader read it: short merge values as one placeholder, so the
+    # same for every recipient of a template (``reads_as`` reads it again, shortened).
+    read: str = ""
 
     def excerpt(self, limit: int = 80) -> str:
         return self.text if len(self.text) <= limit else self.text[: limit - 1].rstrip() + "\u2026"
@@ -408,13 +411,23 @@ def claims(message: Message, label: str, thresholds: Mapping[str, float] | None 
     alt) the reader labels ``label`` at or above its threshold, in reading order."""
     if label not in CLASSES:
         raise ValueError(f"unknown claim class {label!r} (classes: {', '.join(CLASSES)})")
-    threshold = thresholds.get(label) if thresholds else None
-    if threshold is None:
-        threshold = _trained_thresholds()[_INDEX[label]][1]
+    threshold = threshold_of(label, thresholds)
     found: list[Claim] = []
     for part in message.readable():
         found.extend(part_claims(part, label, threshold))
     return found
+
+
+def threshold_of(label: str, thresholds: Mapping[str, float] | None = None) -> float:
+    """The score a sentence needs to read as ``label``: the policy's, else the model's."""
+    threshold = thresholds.get(label) if thresholds else None
+    return _trained_thresholds()[_INDEX[label]][1] if threshold is None else threshold
+
+
+def reads_as(label: str, read: str, thresholds: Mapping[str, float] | None = None) -> bool:
+    """Whether the reader reads the text ``read`` as ``label`` (a rule asks again of a
+    claim's ``read`` with a phrase taken out: is the claim in what is left?)."""
+    return _scores([clean_sentence(read)])[0][_INDEX[label]] >= threshold_of(label, thresholds)
 
 
 def part_claims(part: Part, label: str, threshold: float) -> Iterator[Claim]:
@@ -423,18 +436,18 @@ def part_claims(part: Part, label: str, threshold: float) -> Iterator[Claim]:
     sentences = _part_scores(part)
     if not sentences or _part_top(part)[index] < threshold:
         return  # most parts have no sentence of most classes: one comparison, not one a sentence
-    for start, end, scores in sentences:
+    for start, end, read, scores in sentences:
         if scores[index] >= threshold:
             text = clean_sentence(part.text[start:end])
-            yield Claim(part, start, end, text, label, scores[index])
+            yield Claim(part, start, end, text, label, scores[index], read)
 
 
-def _part_scores(part: Part) -> list[tuple[int, int, Scores]]:
+def _part_scores(part: Part) -> list[tuple[int, int, str, Scores]]:
     """Each sentence of the part with its scores; kept in the part's memo, since several
     rules read one message (the scores themselves are cached per sentence text)."""
     found = part.memo.get("claim_reader")
     if found is None:
-        found = [(start, end, scores) for start, end, _, scores in _scored_sentences(part)]
+        found = _scored_sentences(part)
         part.memo["claim_reader"] = found
     return found  # type: ignore[return-value]
 
@@ -444,6 +457,6 @@ def _part_top(part: Part) -> Scores:
     found = part.memo.get("claim_reader_top")
     if found is None:
         found = part.memo["claim_reader_top"] = tuple(
-            map(max, zip(*(s for _, _, s in _part_scores(part)), strict=True))
+            map(max, zip(*(s for _, _, _, s in _part_scores(part)), strict=True))
         )
     return found  # type: ignore[return-value]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from collections.abc import Mapping
+from functools import cache, lru_cache
 
+from ...claim_reader import Claim, reads_as
 from ...message import Part
 from ...models import Customer
 from ...nlp import current_vocabulary
 from ...substance import substance_in
-from ...vocabulary import Extension, word_set, words
+from ...vocabulary import Extension, alternation, word_set, words
 from ..common import clause_or_sentence
 
 
@@ -126,3 +128,62 @@ def _record_summary(customer: Customer) -> str:
 # a sentence holding one is judged by those rules' narrow edits, not read again whole by
 # the claim reader.
 VOCABULARY_CLAIMS = ("STATUS_CLAIM", "RETURNING_CLAIM", "LOYALTY_CLAIM", "TENURE_CLAIM")
+
+
+# --- claims the reader reads into a phrase about something else -------------------------
+
+
+def _without_ranked_things(sentence: str) -> str:
+    """``sentence`` less its rank phrases about things ("among our best sellers", "one of
+    our most popular styles", "top-rated"): their rank words are a product's, not a
+    cue that the reader is ranked."""
+    return _ranked_things(tuple(sorted(_policy_words("ranked_things")))).sub(" ", sentence)
+
+
+@lru_cache(maxsize=16)
+def _ranked_things(things: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = alternation(things)
+    return re.compile(
+        r"(?i)(?:\b(?:among|one\s+of)\s+)?(?:\b(?:our|the|these|this\s+\w+'s)\s+)?(?:\bvery\s+)?"
+        r"\b(?:best|top|most|finest|favou?rite|biggest|greatest)(?:[\s-]+[\w'-]+)?[\s-]+(?:" + alternatives + r")\b"
+        r"|\bbest-?sell\w*"
+    )
+
+
+def _without_a_group_subject(sentence: str) -> str:
+    """``sentence`` less a group of customers that opens it in the third person, the
+    subject of a scheme's terms ("Regular customers get a free coffee...", "Our members
+    save 10%..."): what the group gets says nothing of what the reader is. "Customers like
+    you" sets the reader in the group, and stays."""
+    if _READER_IN_THE_GROUP.search(sentence):
+        return sentence
+    return _group_subject(tuple(sorted(_policy_words("customer_nouns")))).sub(" ", sentence, count=1)
+
+
+# "... guests like you", "members such as yourself", "regulars, that's you": the reader is one.
+_READER_IN_THE_GROUP = re.compile(
+    r"(?i)\b(?:like|such\s+as|including)\s+(?:you|yourself)\b|\bthat(?:'s|’s|\s+is|\s+means)\s+you\b"
+)
+
+
+@lru_cache(maxsize=16)
+def _group_subject(nouns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?i)^\W*(?:[\w'’-]+\s+){{0,2}}(?:{alternation(nouns)})s?\b"
+    )
+
+
+def about_a_thing_or_group(claim: Claim, thresholds: Mapping[str, float] | None) -> bool:
+    """Whether the reader read ``claim`` as a claim about the reader only for a phrase about
+    something else: a product's rank ("This jacket is among our best sellers") or a group
+    of customers named as the subject of a scheme's terms ("Regular customers get a free
+    coffee with every tenth stamp on your card"). The sentence as the reader read it
+    (merge values as placeholders, the same for every recipient) is read again without
+    those phrases; if the class is gone, the claim was the thing's or the group's.
+    A sentence with neither phrase is read once, as before."""
+    read = claim.read or claim.text
+    rest = _without_a_group_subject(_without_ranked_things(read))
+    if rest == read:
+        return False
+    return not reads_as(claim.label, rest, thresholds)
+

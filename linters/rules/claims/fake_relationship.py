@@ -19,7 +19,7 @@ from ...nlp import current_vocabulary
 from ...registry import lint_check, rule, template_half
 from ...vocabulary import alternation, word_set
 from ..common import half_spans, sentence_removal
-from ._shared import VOCABULARY_CLAIMS, _record_summary, claim_edit
+from ._shared import VOCABULARY_CLAIMS, _record_summary, about_a_thing_or_group, claim_edit
 
 # RETURNING_CLAIM, LOYALTY_CLAIM and TENURE_CLAIM are in linters/data/claims.json.
 
@@ -63,7 +63,9 @@ def find_fake_relationship(message: Message, settings: RelationshipSettings) -> 
     and when the sentence names a party (we, our, you, your); an anniversary greeting
     it also reads as an `occasion` is left to SG104, and an invitation to bring or refer
     someone of the reader's own ("bring an old friend along") claims no history with
-    the sender.
+    the sender; nor does a scheme's terms for a group named in the third person
+    ("regular guests get every fifth night free"): such a sentence is read again
+    without the group (or a product's rank), and is a claim only if the class stays.
 
     Why it hurts: "we've missed you" to someone who never bought anything is a
     relationship invented by a mail merge, and the reader knows it.
@@ -115,6 +117,7 @@ def _read_history(message: Message, customer: Customer, settings: RelationshipSe
         and (claim.part.name, claim.start) not in occasions
         and not _brings_a_companion(claim.text)
         and not holds_span(claim.part, claim.start, claim.end, VOCABULARY_CLAIMS)
+        and not about_a_thing_or_group(claim, settings.claim_thresholds)
     ]
     # The record is read only when there is a claim (see personalization/unwanted_occasion.py).
     if not read or _any_history(customer, settings, message):

@@ -17,7 +17,14 @@ from ...models import Customer
 from ...registry import lint_check, rule, template_half
 from ...vocabulary import alternation
 from ..common import addresses_reader, half_spans, sentence_removal, speaks_to_reader
-from ._shared import VOCABULARY_CLAIMS, _policy_words, _record_summary, claim_edit
+from ._shared import (
+    VOCABULARY_CLAIMS,
+    _policy_words,
+    _record_summary,
+    _without_ranked_things,
+    about_a_thing_or_group,
+    claim_edit,
+)
 
 # STATUS_CLAIM and its synonym classes (status_words, superlatives, customer_nouns,
 # ...) are in linters/data/claims.json.
@@ -77,7 +84,11 @@ def find_unearned_status(message: Message, settings: StatusSettings) -> Iterator
     early access" alone is an offer) outside a rank phrase about a thing ("among our
     best sellers", "one of our most popular styles": `ranked_things` in claims.json);
     a sentence that promises a person's service ("you get a tailor who knows your
-    name": `service_people`) ranks nobody. Its thresholds are the model's, or
+    name": `service_people`) ranks nobody. A sentence the reader reads as a claim only
+    for a phrase about something else, a product's rank or a group of customers as the
+    subject of a scheme's terms ("regular customers get ...": `customer_nouns`), is
+    read again without that phrase, merge values as placeholders; if the class is
+    gone, it is no claim about the reader. Its thresholds are the model's, or
     `claim_thresholds` (policy `[claims] thresholds`).
 
     Why it hurts: the person who bought once knows they are not your most valuable
@@ -161,6 +172,8 @@ def _read_claims(message: Message, settings: StatusSettings) -> list[Claim]:
                 continue
             if not has_cue(label, _without_ranked_things(claim.text)):
                 continue  # "you get early access": an offer, not a rank; "our best sellers": a product's
+            if about_a_thing_or_group(claim, settings.claim_thresholds):
+                continue  # "this jacket is among our best sellers": the jacket's rank, not the reader's
             if _promises_service(claim.text):
                 continue  # "you get a tailor who knows your name": a service offered, not a rank
             if addresses_reader(part, start) and not _invites(part.text[start:end]):
@@ -189,23 +202,6 @@ def _service_promise(people: tuple[str, ...]) -> re.Pattern[str]:
         r"(?:you(?:'ll|’ll|\s+will)?\s+(?:get|have|be\s+given|be\s+paired\s+with|be\s+matched\s+with|meet|work\s+with)"
         r"|get|enjoy|meet|with)\s+(?:a|an|one|your\s+own|your)\s+(?:[\w'’-]+\s+){0,2}?"
         rf"(?:{alternation(people)})s?\s+(?:who|that|to|on)\b"
-    )
-
-
-def _without_ranked_things(sentence: str) -> str:
-    """``sentence`` less its rank phrases about things ("among our best sellers", "one of
-    our most popular styles", "top-rated"): their rank words are a product's, not a
-    cue that the reader is ranked."""
-    return _ranked_things(tuple(sorted(_policy_words("ranked_things")))).sub(" ", sentence)
-
-
-@lru_cache(maxsize=16)
-def _ranked_things(things: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = alternation(things)
-    return re.compile(
-        r"(?i)(?:\b(?:among|one\s+of)\s+)?(?:\b(?:our|the|these|this\s+\w+'s)\s+)?(?:\bvery\s+)?"
-        r"\b(?:best|top|most|finest|favou?rite|biggest|greatest)(?:[\s-]+[\w'-]+)?[\s-]+(?:" + alternatives + r")\b"
-        r"|\bbest-?sell\w*"
     )
 
 
