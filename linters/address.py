@@ -119,7 +119,8 @@ def normalize_name(name: str) -> str:
     return _normalize_words(name)
 
 
-@lru_cache(maxsize=65536)
+# A campaign's names: its first ten thousand fill it, then memory stays flat.
+@lru_cache(maxsize=8192)
 def _normalize_words(name: str) -> str:
     words = [w.strip(".").casefold() for w in name.replace("\u00a0", " ").split()]
     return " ".join(w for w in words if w)

@@ -705,7 +705,8 @@ def _requirements(extension: Extension) -> _Requirements | None:
     return _Requirements(needs, table, multi_token_exceptions)
 
 
-@lru_cache(maxsize=65536)
+# Bounded so a campaign's memory stops growing once its first values fill it.
+@lru_cache(maxsize=8192)
 def _analyse_value(text: str, extension: Extension, scope: str = MESSAGE_SCOPE) -> Analysis:
     with _transient(extension, scope) as nlp:
         return _analyse_doc(nlp(text), extension, scope)

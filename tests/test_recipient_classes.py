@@ -29,6 +29,7 @@ from linters.recipient_classes import (
     Entry,
     Memo,
     Trace,
+    _one_copy,
     _stand_in,
     _with_capitals,
     letters_of,
@@ -718,3 +719,18 @@ def test_the_letters_of_a_text_with_symbols_are_read_as_the_slow_path_reads_them
 
     slow = _as_read(text).encode("ascii", "ignore").lower().translate(None, _NOT_LOWER_LETTERS)
     assert letters_of(text) == slow
+
+
+def test_judgements_keep_one_copy_of_equal_plain_reads_and_keep_look_alikes_apart() -> None:
+    """The memo keeps one copy of what many judgements read alike (``_one_copy``), so a
+    long campaign's memory stays bounded by its counts, not their size. Values equal
+    but read differently (1, 1.0 and True; a time in two zones) are never merged."""
+    first = _one_copy((("request", "channel"), "email"))
+    assert _one_copy((("request", "channel"), "em" + "ail")) is first
+    as_int, as_float, as_bool = (_one_copy((("customer", "purchase_count"), v)) for v in (1, 1.0, True))
+    assert type(as_int[1]) is int and type(as_float[1]) is float and type(as_bool[1]) is bool
+    noon_utc = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    noon_in_paris = noon_utc.astimezone(timezone(timedelta(hours=1)))
+    utc_read = (("now",), noon_utc)
+    paris_read = (("now",), noon_in_paris)
+    assert _one_copy(utc_read) is utc_read and _one_copy(paris_read) is paris_read
