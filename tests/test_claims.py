@@ -195,3 +195,56 @@ def test_as_one_of_our_best_customers_is_said_of_the_reader():
     )
     assert "SG201" in rules_of(result)
     assert result.message["text"] == "Hi Ana,\n\nEnjoy early access. The sale starts Friday."
+
+
+# --- a claim the reader reads into a phrase about something else (SG201, SG202) ------------
+# linters/rules/claims/_shared.py: the sentence is read again without a product's rank or
+# a third-person group that is the subject of a scheme's terms.
+
+
+@pytest.mark.parametrize(
+    ("sentence", "left"),
+    [
+        ("This jacket is among our best sellers, and you'll see why.", "This jacket is  , and you'll see why."),
+        ("Regular customers get a free coffee with every tenth stamp.", "  get a free coffee with every tenth stamp."),
+        ("Our members save 10% on Tuesdays.", "  save 10% on Tuesdays."),
+    ],
+)
+def test_the_phrase_about_something_else_is_taken_out(sentence, left):
+    from linters.rules.claims._shared import _without_a_group_subject, _without_ranked_things
+
+    assert _without_a_group_subject(_without_ranked_things(sentence)) == left
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "You're one of our most loved customers.",  # a rank word before people ranks people
+        "You're among our top rated members.",
+        "You are one of our best-loved guests, and we've shared so many years together.",
+        "Our longest-standing customers, of whom you are one, get a free gift.",  # the reader set in the group
+        "Regular guests like you have been part of our story for years.",
+        "Members have shared so many years with us, and you're one of them.",
+        "Our members are our family, and you are family too.",  # says what the reader is
+        "You're a patron of the highest order.",  # the reader is the subject
+        "Dear valued member, you've been with us for ten years.",  # a greeting, not a third party
+    ],
+)
+def test_a_claim_about_the_reader_is_read_whole(sentence):
+    from linters.rules.claims._shared import _without_a_group_subject, _without_ranked_things
+
+    assert _without_a_group_subject(_without_ranked_things(sentence)) == sentence
+
+
+@pytest.mark.parametrize(
+    ("sentence", "rule"),
+    [
+        ("You're one of our most loved customers.", "SG201"),
+        ("You matter more to us than any of our best sellers.", "SG201"),
+        ("Our longest-standing customers, of whom you are one, get a free gift.", "SG202"),
+    ],
+)
+def test_claims_beside_a_rank_or_a_group_still_reach_a_newcomer(sentence, rule):
+    template = {"subject": "News", "text": f"Hi Sam,\n\n{sentence}\n\nLeaf & Kettle, 9 Brook St, York."}
+    newcomer = {"customer_id": "c-1", "first_name": "Sam", "purchase_count": 0, "tier": "standard"}
+    assert rule in rules_of(judge(template, customer=newcomer, automated=True)), sentence

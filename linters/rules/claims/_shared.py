@@ -136,40 +136,57 @@ VOCABULARY_CLAIMS = ("STATUS_CLAIM", "RETURNING_CLAIM", "LOYALTY_CLAIM", "TENURE
 def _without_ranked_things(sentence: str) -> str:
     """``sentence`` less its rank phrases about things ("among our best sellers", "one of
     our most popular styles", "top-rated"): their rank words are a product's, not a
-    cue that the reader is ranked."""
-    return _ranked_things(tuple(sorted(_policy_words("ranked_things")))).sub(" ", sentence)
+    cue that the reader is ranked. A rank word before a customer noun ranks people ("our
+    most loved customers", "top rated members"), and stays."""
+    pattern = _ranked_things(tuple(sorted(_policy_words("ranked_things"))), tuple(sorted(_policy_words("customer_nouns"))))
+    return pattern.sub(" ", sentence)
 
 
 @lru_cache(maxsize=16)
-def _ranked_things(things: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = alternation(things)
+def _ranked_things(things: tuple[str, ...], people: tuple[str, ...]) -> re.Pattern[str]:
+    not_people = rf"(?![\s-]+(?:[\w'’-]+[\s-]+)?(?:{alternation(people)})s?\b)"
     return re.compile(
-        r"(?i)(?:\b(?:among|one\s+of)\s+)?(?:\b(?:our|the|these|this\s+\w+'s)\s+)?(?:\bvery\s+)?"
-        r"\b(?:best|top|most|finest|favou?rite|biggest|greatest)(?:[\s-]+[\w'-]+)?[\s-]+(?:" + alternatives + r")\b"
-        r"|\bbest-?sell\w*"
+        r"(?i)(?:\b(?:among|one\s+of)\s+)?(?:\b(?:our|the|these|this\s+\w+['’]s)\s+)?(?:\bvery\s+)?"
+        r"\b(?:best|top|most|finest|favou?rite|biggest|greatest)(?:[\s-]+[\w'-]+)?[\s-]+(?:"
+        + alternation(things)
+        + r")\b"
+        + not_people
+        + r"|\bbest-?sell\w*"
+        + not_people
     )
 
 
 def _without_a_group_subject(sentence: str) -> str:
     """``sentence`` less a group of customers that opens it in the third person, the
     subject of a scheme's terms ("Regular customers get a free coffee...", "Our members
-    save 10%..."): what the group gets says nothing of what the reader is. "Customers like
-    you" sets the reader in the group, and stays."""
+    save 10%..."): what the group gets says nothing of what the reader is. A sentence that
+    sets the reader in the group ("customers like you", "of whom you are one") or says
+    what the reader is ("you're", "you've been") keeps it; so does a group addressed
+    ("Dear valued member,") or set off by a comma."""
     if _READER_IN_THE_GROUP.search(sentence):
         return sentence
     return _group_subject(tuple(sorted(_policy_words("customer_nouns")))).sub(" ", sentence, count=1)
 
 
-# "... guests like you", "members such as yourself", "regulars, that's you": the reader is one.
+# "... guests like you", "members such as yourself", "regulars, that's you", "of whom you
+# are one", "you among them", "and you're one of them"; and any sentence that says what
+# the reader is or has been ("you're", "you are", "you've been"): the group may be theirs.
 _READER_IN_THE_GROUP = re.compile(
-    r"(?i)\b(?:like|such\s+as|including)\s+(?:you|yourself)\b|\bthat(?:'s|’s|\s+is|\s+means)\s+you\b"
+    r"(?i)\b(?:like|such\s+as|including)\s+(?:you|yourself)\b"
+    r"|\bthat(?:'s|’s|\s+is|\s+means)\s+you\b"
+    r"|\bof\s+whom\s+you\b|\byou\s+(?:included|among\s+them|too)\b|\bone\s+of\s+(?:them|those|these|us)\b"
+    r"|\byou(?:'re|’re|\s+are|\s+were|'ve\s+been|’ve\s+been|\s+have\s+been)\b"
 )
+# Leading words that make the group the reader's, or a greeting, not a third party.
+_NOT_THIRD_PERSON = r"(?:you|your|yours|you're|you’re|dear|hi|hello|hey|as|to)\b"
 
 
 @lru_cache(maxsize=16)
 def _group_subject(nouns: tuple[str, ...]) -> re.Pattern[str]:
+    # At most two leading words, none "you" or a greeting, then the noun and a next word
+    # (its verb): "Regular customers get", not "Dear valued member," or "Customers, of ...".
     return re.compile(
-        rf"(?i)^\W*(?:[\w'’-]+\s+){{0,2}}(?:{alternation(nouns)})s?\b"
+        rf"(?i)^\W*(?:(?!{_NOT_THIRD_PERSON})[\w'’-]+\s+){{0,2}}(?:{alternation(nouns)})s?\b(?=\s+[\w'’])"
     )
 
 
